@@ -1,0 +1,3 @@
+from sitmon.cli import main
+
+raise SystemExit(main())
