@@ -1,9 +1,70 @@
-"""The situation as of any instant: pure functions over stored events."""
+"""The situation as of any instant: pure functions over stored events.
+
+``situation(events, as_of)`` folds the truce, violation and casualty events read
+from stories published up to ``as_of`` into what the panes show and what
+``sitmon export`` prints. Nothing here does I/O; the only outside knowledge is
+the shipped conflict gazetteer (parties and places), read once.
+
+News is repetitive and extraction is noisy, so every rule below prefers a
+conservative answer that many reports agree on over the latest single
+sentence:
+
+* A *claim* is what one outlet story says about a truce: the status of the
+  sentence that is the story's headline if a truce sentence is the headline,
+  else the most advanced status the story mentions. Headline claims weigh 2,
+  body claims 1, and the same sentence syndicated by many outlets counts once.
+* A truce becomes agreed/active only on a headline claim or two body claims;
+  it collapses or ends only when terminal claims outweigh the active claims
+  after them (two weight, or one left uncontradicted for six hours); a
+  collapse that stood for twelve hours is final. ``violated`` keeps it active.
+* A new agreement in the same conflict opens a new truce only after the old
+  one ended (and a short gap, or with a new start time), or when a headline
+  announces a start time days after the old one began; it supersedes the old.
+* Casualty figures: the cumulative toll per conflict and side is the
+  second-highest figure over distinct story clusters (so one misread sentence
+  cannot inflate it, and stale repeats cannot lower it); incidents reported
+  after it are added once each, folded across outlets, clusters and days.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import heapq
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+PROPOSED, AGREED = "proposed", "agreed"
+IN_EFFECT, VIOLATED, EXTENDED = "in_effect", "violated", "extended"
+COLLAPSED, ENDED = "collapsed", "ended"
+ACTIVE_REPORTS = frozenset({IN_EFFECT, VIOLATED, EXTENDED})
+TERMINAL = frozenset({COLLAPSED, ENDED})
+_RANK = {PROPOSED: 0, AGREED: 1, IN_EFFECT: 2, VIOLATED: 2, EXTENDED: 3, COLLAPSED: 4, ENDED: 4}
+
+NEW_AGREEMENT_GAP = timedelta(hours=12)  # stale "agreed" repeats follow a collapse for hours
+LONE_TERMINAL_AGE = timedelta(hours=6)  # one uncontradicted collapse report counts after this
+TERMINAL_FINAL = timedelta(hours=12)  # a collapse that stood this long is not undone
+STALE_START = timedelta(hours=24)  # a start time first given this late is a misread mention
+SUPERSEDE_AFTER = timedelta(hours=48)  # a new start this long after the old one is a new truce
+INCIDENT_REPEAT = timedelta(hours=72)  # the same place and toll within this is the same incident
+NEARBY = timedelta(hours=6)  # reports this close count as the same day across midnight
+
+_COMBATANTS = frozenset({"soldiers", "soldier", "troops", "fighters", "militants", "servicemen",
+                         "service members", "combatants", "military", "police", "officers"})
+_CIVILIANS = frozenset({"civilians", "civilian", "children", "women", "people", "residents"})
+_GENERIC_VICTIMS = frozenset({"", "people", "persons", "person", "total", "all"})
+_NOT_PLACES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december the a an its their his her this that "
+    "overnight night morning evening sunday's city town village region province district".split()
+)
+_PLACE_AFTER = re.compile(
+    r"\b(?:in|on|at|near|outside|into|over|around|across|towards?|of)\s+"
+    r"(?:the\s+)?(?:(?:city|town|village|region|province|district)\s+of\s+)?"
+    r"([A-Z][\w'\u2019-]+(?:\s+[A-Z][\w'\u2019-]+)?)"
+)
 
 
 @dataclass(frozen=True)
@@ -13,3 +74,922 @@ class StoredEvent:
     published: datetime
     data: dict
     sources: tuple[dict, ...] = ()
+
+
+# --------------------------------------------------------------------------- output
+
+
+@dataclass
+class TruceState:
+    conflict: str | None
+    parties: list[str]
+    mediators: list[str]
+    kind: str | None
+    status: str
+    active: bool
+    effective: datetime | None
+    since: datetime | None
+    ends: datetime | None
+    violations: int
+    history: list[dict]
+    sources: list[dict]
+    superseded: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "conflict": self.conflict, "parties": self.parties, "mediators": self.mediators,
+            "kind": self.kind, "status": self.status, "active": self.active,
+            "effective": _iso(self.effective), "since": _iso(self.since), "ends": _iso(self.ends),
+            "violations": self.violations, "superseded": self.superseded,
+            "history": self.history, "sources": self.sources,
+        }
+
+
+@dataclass
+class ViolationIncident:
+    conflict: str | None
+    time: datetime
+    location: str | None
+    actor: str | None
+    claimed_by: str | None
+    weapon: str | None
+    breach: bool
+    killed: int | None
+    killed_high: int | None
+    wounded: int | None
+    during_truce: bool
+    sources: list[dict]
+
+    def as_dict(self) -> dict:
+        return {
+            "conflict": self.conflict, "time": _iso(self.time), "location": self.location,
+            "actor": self.actor, "claimed_by": self.claimed_by, "weapon": self.weapon,
+            "breach": self.breach, "killed": self.killed, "killed_high": self.killed_high,
+            "wounded": self.wounded, "during_truce": self.during_truce, "sources": self.sources,
+        }
+
+
+@dataclass
+class Tally:
+    conflict: str
+    killed: int | None
+    killed_high: int | None
+    wounded: int | None
+    by_side: dict[str, dict]
+    as_of: datetime
+    sources: list[dict]
+
+    def as_dict(self) -> dict:
+        return {
+            "conflict": self.conflict, "killed": self.killed, "killed_high": self.killed_high,
+            "wounded": self.wounded, "by_side": self.by_side, "as_of": _iso(self.as_of),
+            "sources": self.sources,
+        }
+
+
+@dataclass
+class Situation:
+    as_of: datetime
+    truces: list[TruceState] = field(default_factory=list)
+    violations: list[ViolationIncident] = field(default_factory=list)
+    tally: list[Tally] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "as_of": _iso(self.as_of),
+            "truces": [t.as_dict() for t in self.truces],
+            "violations": [v.as_dict() for v in self.violations],
+            "tally": [t.as_dict() for t in self.tally],
+        }
+
+    @property
+    def active_truces(self) -> list[TruceState]:
+        return [t for t in self.truces if t.active]
+
+
+def situation(
+    events: Iterable[StoredEvent], as_of: datetime,
+    parties: Mapping[str, Iterable[str]] | None = None,
+) -> Situation:
+    """The situation as of *as_of*, from events of stories published up to it.
+
+    *parties* optionally names each conflict's parties (default: the shipped
+    gazetteer, plus what the events say); casualty sides that are not parties
+    are nationality subsets and never added to a conflict's total.
+    """
+    as_of = _utc(as_of)
+    known = [e for e in events if _utc(e.published) <= as_of]
+    known.sort(key=lambda e: (_utc(e.published), e.story_key))
+    by_type: dict[str, list[StoredEvent]] = defaultdict(list)
+    for event in known:
+        by_type[event.data.get("type", "")].append(event)
+    party_map = _party_map(known, parties)
+    tracks = _fold_truces(_truce_claims(by_type["truce"], party_map))
+    figures = _casualty_reports(by_type["casualty"], by_type["violation"])
+    incidents = _violation_incidents(by_type["violation"], figures, as_of)
+    truces = _truce_states(tracks, incidents, as_of)
+    _flag_during_truce(incidents, truces)
+    tally = _tallies(figures, party_map, as_of)
+    truces.sort(key=lambda t: (not t.active, -(t.since or t.history[0]["at"]).timestamp()))
+    incidents.sort(key=lambda v: v.time, reverse=True)
+    tally.sort(key=lambda t: (-(t.killed or 0), t.conflict))
+    for truce in truces:
+        for change in truce.history:
+            change["time"] = _iso(change.pop("at"))
+    return Situation(as_of, truces, incidents, tally)
+
+
+# --------------------------------------------------------------------------- truces
+
+
+@dataclass
+class _Claim:
+    """What one outlet story says about one conflict's truce."""
+
+    time: datetime
+    status: str
+    weight: int  # 2 for a headline, 1 for a body sentence, 0 for a syndicated repeat
+    headline: bool
+    cluster: str
+    effective: datetime | None
+    ends: datetime | None
+    events: list[StoredEvent]
+
+
+@dataclass
+class _State:
+    status: str
+    active: bool
+    since: datetime | None = None
+    effective: datetime | None = None
+    ends: datetime | None = None
+    stopped: datetime | None = None  # when it collapsed or ended, if it did
+
+
+@dataclass
+class _Track:
+    """One agreement: the claims that fold into it, in time order."""
+
+    conflict: str
+    claims: list[_Claim] = field(default_factory=list)
+
+    def state(self, at: datetime) -> _State | None:
+        claims = [c for c in self.claims if c.time <= at]
+        return _state(claims, at) if claims else None
+
+
+def _truce_claims(events: list[StoredEvent],
+                  party_map: dict[str, set[str]]) -> list[tuple[str, _Claim]]:
+    """One claim per (story, conflict), headline first, syndicated repeats weightless."""
+    grouped: dict[tuple[int, str], list[StoredEvent]] = defaultdict(list)
+    for event in events:
+        conflict = event.data.get("conflict") or _conflict_by_parties(event.data, party_map)
+        if conflict and event.data.get("status") in _RANK:
+            grouped[(event.story_key, conflict)].append(event)
+    seen: set[tuple[str, str, str]] = set()
+    claims = []
+    for (_, conflict), group in grouped.items():
+        claim = _claim(group)
+        key = (conflict, claim.status, _norm(claim.events[0].data.get("evidence", "")))
+        if key in seen:
+            claim.weight = 0
+        seen.add(key)
+        claims.append((conflict, claim))
+    claims.sort(key=lambda pair: pair[1].time)
+    return claims
+
+
+def _claim(group: list[StoredEvent]) -> _Claim:
+    headlines = [e for e in group if _is_headline(e)]
+    pool = headlines or group
+    main = max(pool, key=lambda e: _RANK[e.data["status"]])
+    status = main.data["status"]
+    time = _utc(main.published)
+    timed = sorted(group, key=lambda e: (e is not main, e.data["status"] != status))
+    effective = next((_parse(e.data.get("effective")) for e in timed
+                      if e.data["status"] in (AGREED, IN_EFFECT, EXTENDED) and e.data.get("effective")), None)
+    if effective and status in ACTIVE_REPORTS and effective > time:
+        effective = None  # "took effect" cannot be in the future: a misread mention
+    ends = next((_parse(e.data.get("ends")) for e in timed
+                 if e.data["status"] not in TERMINAL | {PROPOSED} and e.data.get("ends")), None)
+    return _Claim(time, status, 2 if headlines else 1, bool(headlines), main.cluster_id,
+                  effective, ends, [main, *[e for e in group if e is not main]])
+
+
+def _fold_truces(claims: list[tuple[str, _Claim]]) -> list[_Track]:
+    """Claims in time order -> one track per conflict and agreement."""
+    tracks: list[_Track] = []
+    current: dict[str, _Track] = {}
+    for conflict, claim in claims:
+        track = current.get(conflict)
+        if track is None:
+            if claim.status in TERMINAL:
+                continue  # nothing we know of to collapse
+        elif not _opens_new(track, claim):
+            track.claims.append(claim)
+            continue
+        track = _Track(conflict, [claim])
+        current[conflict] = track
+        tracks.append(track)
+    return tracks
+
+
+def _opens_new(track: _Track, claim: _Claim) -> bool:
+    """Does *claim* announce a new agreement rather than report on *track*'s?"""
+    if claim.status not in (AGREED, PROPOSED):
+        return False
+    state = _state(track.claims, claim.time)
+    announces = claim.effective is not None and claim.effective > claim.time
+    if state.stopped is not None:
+        if claim.status == AGREED and state.since is None:
+            return claim.headline or announces  # talks failed, then a deal after all
+        if claim.status == PROPOSED:
+            return claim.time - state.stopped >= NEW_AGREEMENT_GAP
+        if not (claim.headline or announces):
+            return False  # a retrospective mention of the old deal
+        if claim.time - state.stopped >= NEW_AGREEMENT_GAP:
+            return True
+        return claim.effective is not None and claim.effective > state.stopped + timedelta(hours=1)
+    if claim.status == AGREED and state.since is not None and announces and claim.headline:
+        first = next(c.time for c in track.claims if _RANK[c.status] in (1, 2, 3))
+        return claim.effective > state.since + SUPERSEDE_AFTER and claim.time > first + STALE_START
+    return False
+
+
+def _state(claims: list[_Claim], at: datetime) -> _State:
+    """A truce's status as of *at* from its claims published up to *at*."""
+    agreed = [c for c in claims if _RANK[c.status] in (1, 2, 3)]
+    confirmed = sum(c.weight for c in agreed) >= 2 or any(c.headline for c in agreed)
+    effective, since = _start(agreed) if confirmed else (None, None)
+    ends = _planned_end(agreed, since) if confirmed else None
+    stop = _terminal(claims, at)
+    if stop is not None:
+        return _State(stop[0], False, since, effective, ends, stop[1])
+    if not confirmed:
+        return _State(PROPOSED, False)
+    if ends is not None and at >= ends:
+        return _State(ENDED, False, since, effective, ends, ends)
+    if since is not None and since > at:
+        return _State(AGREED, False, since, effective, ends)
+    latest = next((c.status for c in reversed(agreed) if c.status in ACTIVE_REPORTS), None)
+    status = latest or (IN_EFFECT if effective is not None else AGREED)
+    return _State(status, True, since, effective, ends)
+
+
+def _start(agreed: list[_Claim]) -> tuple[datetime | None, datetime | None]:
+    """(announced effective time, when it became active).
+
+    A start time may be moved while it is still ahead (a postponement); once
+    reached it is fixed, and "took effect" reports date the start when no
+    time was announced.
+    """
+    first = agreed[0].time
+    effective: datetime | None = None
+    in_effect_at: datetime | None = None
+    for claim in agreed:
+        if claim.status in ACTIVE_REPORTS:
+            if effective is None and in_effect_at is None:
+                in_effect_at = min(claim.effective or claim.time, claim.time)
+            continue
+        if claim.effective is None or claim.weight == 0:
+            continue
+        if effective is None:
+            if in_effect_at is None and claim.time - first < STALE_START:
+                effective = claim.effective
+        elif claim.time < effective:
+            effective = claim.effective
+    since = effective or in_effect_at or first
+    return effective, since
+
+
+def _planned_end(agreed: list[_Claim], since: datetime | None) -> datetime | None:
+    """The latest planned end stated since the last extension (None if unknown)."""
+    extension = next((c.time for c in reversed(agreed) if c.status == EXTENDED), None)
+    ends = [c.ends for c in agreed if c.ends is not None
+            and (extension is None or c.time >= extension) and (since is None or c.ends > since)]
+    return max(ends, default=None)
+
+
+def _terminal(claims: list[_Claim], at: datetime) -> tuple[str, datetime] | None:
+    """(collapsed|ended, since when) if terminal reports prevail as of *at*."""
+    starts = [i for i, c in enumerate(claims) if c.status in TERMINAL]
+    for i in starts:
+        settled = claims[i].time + TERMINAL_FINAL
+        if settled <= at and _prevails(claims, i, settled):
+            return _terminal_status(claims, i, settled), claims[i].time
+    for i in starts:
+        if _prevails(claims, i, at):
+            return _terminal_status(claims, i, at), claims[i].time
+    return None
+
+
+def _prevails(claims: list[_Claim], start: int, at: datetime) -> bool:
+    """Terminal reports from *start* to *at* outweigh the active ones after them."""
+    terminal = active = 0
+    for claim in claims[start:]:
+        if claim.time > at:
+            break
+        if claim.status in TERMINAL:
+            terminal += max(claim.weight, 1 if claim is claims[start] else 0)
+        elif claim.status in ACTIVE_REPORTS:
+            active += claim.weight
+    aged = at - claims[start].time >= LONE_TERMINAL_AGE
+    return terminal > active and (terminal >= 2 or aged)
+
+
+def _terminal_status(claims: list[_Claim], start: int, at: datetime) -> str:
+    votes = Counter(c.status for c in claims[start:] if c.status in TERMINAL and c.time <= at)
+    return ENDED if votes[ENDED] > votes[COLLAPSED] else COLLAPSED
+
+
+def _history(track: _Track, as_of: datetime) -> list[dict]:
+    """Every change of status or activity, with the time it happened."""
+    pending = sorted({c.time for c in track.claims if c.time <= as_of})
+    queued = set(pending)
+    heapq.heapify(pending)
+    history: list[dict] = []
+    while pending:
+        at = heapq.heappop(pending)
+        state = track.state(at)
+        if state is None:
+            continue
+        if not history or (history[-1]["status"], history[-1]["active"]) != (state.status, state.active):
+            history.append({"status": state.status, "active": state.active, "at": at})
+        for moment in _turning_points(track, state, at):
+            if at < moment <= as_of and moment not in queued:
+                queued.add(moment)
+                heapq.heappush(pending, moment)
+    return history
+
+
+def _turning_points(track: _Track, state: _State, at: datetime) -> list[datetime]:
+    """Times after *at* when the state may change without a new report."""
+    points = [t for t in (state.since, state.ends) if t is not None]
+    for claim in track.claims:
+        if claim.status in TERMINAL and claim.time <= at:
+            points += [claim.time + LONE_TERMINAL_AGE, claim.time + TERMINAL_FINAL]
+    return points
+
+
+def _truce_states(tracks: list[_Track], incidents: list[ViolationIncident],
+                  as_of: datetime) -> list[TruceState]:
+    states = []
+    for track in tracks:
+        state = track.state(as_of)
+        history = _history(track, as_of)
+        if state is None or not history:
+            continue
+        events = [e for c in track.claims for e in c.events]
+        states.append(TruceState(
+            conflict=track.conflict,
+            parties=_names(e.data.get("parties") for e in events),
+            mediators=_names(e.data.get("mediators") for e in events),
+            kind=_most_common(e.data.get("kind") for e in events),
+            status=state.status, active=state.active, effective=state.effective,
+            since=state.since,
+            ends=state.ends, violations=0, history=history, sources=_sources(events, as_of),
+        ))
+    _supersede(states, as_of)
+    for truce in states:
+        truce.violations = sum(1 for v in incidents if v.conflict == truce.conflict
+                               and _active_at(truce, v.time))
+    return states
+
+
+def _supersede(states: list[TruceState], as_of: datetime) -> None:
+    """A newer truce that became active ends an older one of the same conflict."""
+    by_conflict: dict[str, list[TruceState]] = defaultdict(list)
+    for truce in states:
+        by_conflict[truce.conflict or ""].append(truce)
+    for group in by_conflict.values():
+        for older, newer in zip(group, group[1:]):
+            start = next((h["at"] for h in newer.history if h["active"]), None)
+            if start is None:
+                continue
+            older.history = [h for h in older.history if h["at"] < start]
+            if older.history and older.history[-1]["active"]:
+                older.history.append({"status": ENDED, "active": False, "at": start})
+                older.superseded = True
+            if older.active:
+                older.active, older.status, older.superseded = False, ENDED, True
+
+
+def _active_at(truce: TruceState, at: datetime) -> bool:
+    active = False
+    for change in truce.history:
+        if change["at"] > at:
+            break
+        active = change["active"]
+    return active
+
+
+# --------------------------------------------------------------------------- violations
+
+
+@dataclass
+class _Figure:
+    """A casualty figure as one outlet story gave it."""
+
+    conflict: str | None
+    time: datetime
+    cluster: str
+    scope: str
+    side: str | None
+    victims: str | None
+    killed: tuple[int, int] | None  # (low, high)
+    wounded: tuple[int, int] | None
+    places: frozenset[str]
+    event: StoredEvent
+
+
+def _casualty_reports(casualties: list[StoredEvent], violations: list[StoredEvent]) -> list[_Figure]:
+    """Current (non-historical) figures, placed where the same story's attack was."""
+    places_by_cluster: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+    for v in violations:
+        places_by_cluster[v.cluster_id].append((_norm(v.data.get("evidence", "")), _places(v.data)))
+    figures, seen = [], set()
+    for event in casualties:
+        data = event.data
+        killed = _range(data.get("killed"), data.get("killed_high"))
+        wounded = _range(data.get("wounded"), data.get("wounded_high"))
+        if data.get("historical") or (killed is None and wounded is None):
+            continue
+        key = (event.cluster_id, _norm(data.get("evidence", "")), killed, wounded)
+        if key in seen:
+            continue  # the same sentence from another outlet of the same story
+        seen.add(key)
+        places = _places(data) | _attack_places(data, places_by_cluster[event.cluster_id])
+        figures.append(_Figure(
+            data.get("conflict"), _utc(event.published), event.cluster_id,
+            data.get("scope") or "incident", data.get("side"), _victims(data.get("victims")),
+            killed, wounded, places, event,
+        ))
+    return figures
+
+
+def _attack_places(data: dict, attacks: list[tuple[str, frozenset[str]]]) -> frozenset[str]:
+    """The place of the attack this figure belongs to, from the same story."""
+    sentence = _norm(data.get("evidence", ""))
+    same = [places for text, places in attacks if text == sentence]
+    if same:
+        return frozenset().union(*same)
+    distinct = {places for _, places in attacks if places}
+    return next(iter(distinct)) if len(distinct) == 1 else frozenset()
+
+
+def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],
+                         as_of: datetime) -> list[ViolationIncident]:
+    groups: list[list[StoredEvent]] = []
+    for event in events:
+        group = None
+        for candidate in reversed(groups):
+            if _utc(event.published) - _utc(candidate[0].published) > timedelta(hours=30):
+                break  # groups are in time order: nothing older can be the same day
+            if _same_attack(candidate, event):
+                group = candidate
+                break
+        if group is None:
+            groups.append([event])
+        else:
+            group.append(event)
+    by_cluster: dict[str, list[_Figure]] = defaultdict(list)
+    for figure in figures:
+        by_cluster[figure.cluster].append(figure)
+    return [_incident(group, by_cluster, as_of) for group in groups]
+
+
+def _same_attack(group: list[StoredEvent], event: StoredEvent) -> bool:
+    first = group[0]
+    if first.data.get("conflict") != event.data.get("conflict"):
+        return False
+    if not _close_in_time(_utc(first.published), _utc(event.published)):
+        return False
+    ours = frozenset().union(*(_places(e.data) for e in group))
+    theirs = _places(event.data)
+    if ours and theirs:
+        return bool(ours & theirs)
+    if ours or theirs:
+        return any(e.cluster_id == event.cluster_id for e in group)
+    return True
+
+
+def _incident(group: list[StoredEvent], by_cluster: dict[str, list[_Figure]],
+              as_of: datetime) -> ViolationIncident:
+    clusters = {e.cluster_id for e in group}
+    places = frozenset().union(*(_places(e.data) for e in group))
+    own = [f for c in clusters for f in by_cluster[c] if f.scope == "incident"
+           and (not places or not f.places or places & f.places)]
+    killed = _span(f.killed for f in own)
+    wounded = _span(f.wounded for f in own)
+    return ViolationIncident(
+        conflict=group[0].data.get("conflict"),
+        time=min(_utc(e.published) for e in group),
+        location=_most_common(e.data.get("location") for e in group),
+        actor=_most_common(e.data.get("actor") for e in group),
+        claimed_by=_most_common(e.data.get("claimed_by") for e in group),
+        weapon=_most_common(e.data.get("weapon") for e in group),
+        breach=any(e.data.get("breach") for e in group),
+        killed=killed[0] if killed else None,
+        killed_high=killed[1] if killed and killed[1] > killed[0] else None,
+        wounded=wounded[0] if wounded else None,
+        during_truce=False,
+        sources=_sources(group, as_of),
+    )
+
+
+def _flag_during_truce(incidents: list[ViolationIncident], truces: list[TruceState]) -> None:
+    """An attack breaches a truce active then (or one accused of breaching a truce then in force)."""
+    for incident in incidents:
+        mine = [t for t in truces if t.conflict and t.conflict == incident.conflict]
+        incident.during_truce = any(_active_at(t, incident.time) for t in mine) or (
+            incident.breach and any(_active_near(t, incident.time) for t in mine))
+
+
+def _active_near(truce: TruceState, at: datetime) -> bool:
+    return any(_active_at(truce, at + timedelta(hours=h)) for h in (-24, -12, 12, 24))
+
+
+# --------------------------------------------------------------------------- tally
+
+
+@dataclass
+class _Incident:
+    conflict: str
+    time: datetime
+    figures: list[_Figure]
+
+    @property
+    def places(self) -> frozenset[str]:
+        return frozenset().union(*(f.places for f in self.figures))
+
+    def killed(self) -> tuple[int, int] | None:
+        return _span(f.killed for f in self.figures)
+
+    def wounded(self) -> tuple[int, int] | None:
+        return _span(f.wounded for f in self.figures)
+
+
+def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: datetime) -> list[Tally]:
+    by_conflict: dict[str, list[_Figure]] = defaultdict(list)
+    for figure in figures:
+        if figure.conflict:
+            by_conflict[figure.conflict].append(figure)
+    return [_tally(conflict, group, party_map.get(conflict, set()), as_of)
+            for conflict, group in by_conflict.items()]
+
+
+def _tally(conflict: str, figures: list[_Figure], parties: set[str], as_of: datetime) -> Tally:
+    cumulative = [f for f in figures if f.scope == "cumulative"]
+    incidents = _fold_incidents([f for f in figures if f.scope != "cumulative"])
+    groups: dict[tuple[str | None, str | None], list[_Figure]] = defaultdict(list)
+    for figure in cumulative:
+        groups[(_side_key(figure.side), figure.victims)].append(figure)
+    side_names = {_side_key(f.side): f.side for f in figures if f.side}
+    party_keys = {_side_key(p) for p in parties}
+
+    killed, killed_src, killed_from = _total(groups, "killed", party_keys)
+    wounded, wounded_src, wounded_from = _total(groups, "wounded", party_keys)
+    # Nationality subsets ("nine Americans") are part of the toll, never added to it.
+    counted = [i for i in incidents
+               if not party_keys or _side_key(_incident_side(i)) in party_keys | {None}]
+    killed = _add_incidents(killed, counted, "killed", killed_from)
+    wounded = _add_incidents(wounded, counted, "wounded", wounded_from)
+    used = killed_src + wounded_src + [f for i in counted if i.time > killed_from
+                                       or i.time > wounded_from for f in i.figures]
+    by_side = _by_side(groups, incidents, side_names)
+    return Tally(
+        conflict=conflict,
+        killed=killed[0] if killed else None,
+        killed_high=killed[1] if killed and killed[1] > killed[0] else None,
+        wounded=wounded[0] if wounded else None,
+        by_side=by_side,
+        as_of=max(f.time for f in (used or figures)),
+        sources=_sources([f.event for f in (used or figures)], as_of),
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _total(groups: dict[tuple[str | None, str | None], list[_Figure]], what: str,
+           party_keys: set[str]) -> tuple[tuple[int, int] | None, list[_Figure], datetime]:
+    """The conflict-wide cumulative toll: (low, high), its figures, when it was first reported.
+
+    Tolls of different parties add up; victim groups add up only as
+    combatants + civilians; anything else (subsets, nationalities) is a lower
+    bound, never an addition.
+    """
+    blocks: dict[str | None, dict[str | None, tuple]] = defaultdict(dict)
+    for (side, victims), figs in groups.items():
+        toll = _credible(figs, what)
+        if toll:
+            blocks[side][victims] = toll
+    if not blocks:
+        return None, [], _EPOCH
+    side_tolls = {side: _block(block) for side, block in blocks.items()}
+    candidates = [side_tolls[s] for s in side_tolls]
+    parties = [side_tolls[s] for s in side_tolls if s in party_keys]
+    if len(parties) > 1:
+        candidates.append((sum(p[0] for p in parties), sum(p[1] for p in parties),
+                           [f for p in parties for f in p[2]], max(p[3] for p in parties)))
+    best = max(candidates, key=lambda c: (c[0], c[1]))
+    return (best[0], best[1]), best[2], best[3]
+
+
+def _block(block: dict[str | None, tuple]) -> tuple[int, int, list[_Figure], datetime]:
+    """One side's toll from its victim groups (low, high, figures, first reported)."""
+    options = list(block.values())
+    soldiers = [t for v, t in block.items() if v in _COMBATANTS]
+    civilians = [t for v, t in block.items() if v in _CIVILIANS]
+    if soldiers and civilians:
+        a, b = max(soldiers, key=lambda t: t[0]), max(civilians, key=lambda t: t[0])
+        options.append((a[0] + b[0], a[1] + b[1], a[2] + b[2], max(a[3], b[3])))
+    return max(options, key=lambda t: (t[0], t[1]))
+
+
+def _credible(figures: list[_Figure], what: str) -> tuple[int, int, list[_Figure], datetime] | None:
+    """The toll many stories support: second-highest of each cluster's highest figure.
+
+    Tolls only grow, so stale repeats never lower it; one misread sentence
+    (one cluster) never raises it alone. With a single cluster its figure
+    stands. Returns (low, high, supporting figures, first time reported).
+    """
+    best: dict[str, int] = {}
+    high = 0
+    for figure in figures:
+        value = getattr(figure, what)
+        if value is None:
+            continue
+        best[figure.cluster] = max(best.get(figure.cluster, 0), value[0])
+        high = max(high, value[1])
+    if not best:
+        return None
+    ranked = sorted(best.values(), reverse=True)
+    low = ranked[1] if len(ranked) > 1 else ranked[0]
+    support = [f for f in figures if getattr(f, what) and getattr(f, what)[0] >= low]
+    return low, max(high, low), support, min(f.time for f in support)
+
+
+def _add_incidents(toll: tuple[int, int] | None, incidents: list[_Incident], what: str,
+                   after: datetime) -> tuple[int, int] | None:
+    """The cumulative toll plus every incident first reported after it."""
+    low, high = toll or (0, 0)
+    added = False
+    for incident in incidents:
+        span = getattr(incident, what)()
+        if span and incident.time > after:
+            low, high, added = low + span[0], high + span[1], True
+    return (low, high) if toll or added else None
+
+
+def _fold_incidents(figures: list[_Figure]) -> list[_Incident]:
+    """Reports of the same attack, from any outlet, cluster or day, become one incident."""
+    incidents: list[_Incident] = []
+    for figure in sorted(figures, key=lambda f: f.time):
+        match = None
+        for incident in reversed(incidents):
+            if figure.time - incident.time > INCIDENT_REPEAT:
+                break  # incidents are in time order
+            if _same_incident(incident, figure):
+                match = incident
+                break
+        if match is None:
+            incidents.append(_Incident(figure.conflict or "", figure.time, [figure]))
+        else:
+            match.figures.append(figure)
+    return incidents
+
+
+def _same_incident(incident: _Incident, figure: _Figure) -> bool:
+    if incident.conflict != (figure.conflict or "") or figure.time - incident.time > INCIDENT_REPEAT:
+        return False
+    sides = {_side_key(f.side) for f in incident.figures} - {None}
+    if figure.side and sides and _side_key(figure.side) not in sides:
+        return False
+    victims = {f.victims for f in incident.figures} - {None}
+    if figure.victims and victims and figure.victims not in victims:
+        return False
+    places = incident.places
+    if places and figure.places and not places & figure.places:
+        return False
+    overlap = _overlaps(incident.killed(), figure.killed) and _overlaps(incident.wounded(), figure.wounded)
+    if any(f.cluster == figure.cluster for f in incident.figures):
+        return overlap or bool(places & figure.places)
+    same_day = _close_in_time(incident.time, figure.time)
+    if places & figure.places:
+        return same_day or overlap  # a rising toll that day, or a repeat days later
+    return same_day and overlap
+
+
+def _incident_side(incident: _Incident) -> str | None:
+    return next((f.side for f in incident.figures if f.side), None)
+
+
+def _by_side(groups: dict[tuple[str | None, str | None], list[_Figure]],
+             incidents: list[_Incident], side_names: dict[str | None, str]) -> dict[str, dict]:
+    """Tolls per side (or per victim group where no side is stated)."""
+    out: dict[str, dict] = {}
+    labels = {side for side, _ in groups} | {_side_key(_incident_side(i)) for i in incidents}
+    for side in sorted(k for k in labels if k is not None):
+        mine = {key: figs for key, figs in groups.items() if key[0] == side}
+        killed, src, after = _total(mine, "killed", set())
+        wounded, _, _ = _total(mine, "wounded", set())
+        own = [i for i in incidents if _side_key(_incident_side(i)) == side]
+        killed = _add_incidents(killed, own, "killed", after)
+        wounded = _add_incidents(wounded, own, "wounded", after)
+        used = src + [f for i in own if i.time > after for f in i.figures]
+        out[side_names.get(side, side)] = _side_entry(killed, wounded, used)
+    for (side, victims), figs in groups.items():
+        if side is None and victims is not None:
+            killed, src, _ = _total({(None, victims): figs}, "killed", set())
+            wounded, _, _ = _total({(None, victims): figs}, "wounded", set())
+            out[victims] = _side_entry(killed, wounded, src or figs)
+    return out
+
+
+def _side_entry(killed: tuple[int, int] | None, wounded: tuple[int, int] | None,
+                figures: list[_Figure]) -> dict:
+    return {
+        "killed": killed[0] if killed else None,
+        "killed_high": killed[1] if killed and killed[1] > killed[0] else None,
+        "wounded": wounded[0] if wounded else None,
+        "sources": _sources([f.event for f in figures], None),
+    }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _party_map(events: list[StoredEvent], given: Mapping[str, Iterable[str]] | None) -> dict[str, set[str]]:
+    """Each conflict's parties: given, gazetteer, truce reports and named attackers."""
+    parties: dict[str, set[str]] = defaultdict(set)
+    for conflict, names in (given or {}).items():
+        parties[conflict].update(names)
+    for event in events:
+        conflict = event.data.get("conflict")
+        if not conflict:
+            continue
+        if not parties[conflict]:
+            parties[conflict].update(_gazetteer_parties(conflict))
+        parties[conflict].update(event.data.get("parties") or ())
+        if event.data.get("type") == "violation" and event.data.get("actor"):
+            parties[conflict].add(event.data["actor"])
+    return parties
+
+
+@lru_cache(maxsize=256)
+def _gazetteer_parties(conflict: str) -> tuple[str, ...]:
+    """Parties of a conflict from the shipped gazetteer, else from its name ("A-B")."""
+    gazetteer = _gazetteer()
+    info = gazetteer.conflicts.get(conflict) if gazetteer is not None else None
+    if info is not None:
+        return tuple(info.parties)
+    return tuple(p.strip() for p in re.split(r"[-\u2013\u2014/]| vs\.? ", conflict) if p.strip())
+
+
+def _conflict_by_parties(data: dict, party_map: dict[str, set[str]]) -> str | None:
+    """A truce report without a conflict joins the one conflict whose parties it names."""
+    named = {_side_key(p) for p in data.get("parties") or ()}
+    if len(named) < 2:
+        return None
+    fits = [c for c, ps in party_map.items() if named <= {_side_key(p) for p in ps}]
+    return fits[0] if len(fits) == 1 else None
+
+
+@lru_cache(maxsize=4096)
+def _place_hints(sentence: str) -> frozenset[str]:
+    """Place names in a sentence: gazetteer places, or capitalised words after "in/at/near"."""
+    gazetteer = _gazetteer()
+    if gazetteer is not None:
+        found = {m.text.lower() for m in gazetteer.mentions(sentence) if m.entries[0].kind == "place"}
+        if found:
+            return frozenset(found)
+    found = set()
+    for match in _PLACE_AFTER.finditer(sentence):
+        name = match.group(1).lower()
+        if name.split()[0] in _NOT_PLACES:
+            continue
+        if gazetteer is not None and gazetteer.mentions(match.group(1)):
+            continue  # "in Azerbaijan", "in Gaza": a side or a whole theatre, not one place
+        found.add(name)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _gazetteer():  # noqa: ANN202 - sitmon.extract.gazetteer.Gazetteer, imported lazily
+    """The shipped gazetteer, or None if it cannot be read (it is only a hint here)."""
+    try:
+        from sitmon.extract.gazetteer import default_gazetteer
+
+        return default_gazetteer()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _places(data: dict) -> frozenset[str]:
+    location = (data.get("location") or "").strip().lower()
+    if location:
+        return frozenset({location}) | _place_hints(location.title())
+    return _place_hints(data.get("evidence") or "")
+
+
+def _victims(victims: str | None) -> str | None:
+    value = (victims or "").strip().lower()
+    return None if value in _GENERIC_VICTIMS else value
+
+
+def _side_key(side: str | None) -> str | None:
+    return side.strip().lower() if side and side.strip() else None
+
+
+def _range(low: object, high: object) -> tuple[int, int] | None:
+    if not isinstance(low, int) or isinstance(low, bool) or low < 0:
+        return None
+    top = high if isinstance(high, int) and not isinstance(high, bool) and high >= low else low
+    return (low, top)
+
+
+def _span(values: Iterable[tuple[int, int] | None]) -> tuple[int, int] | None:
+    """Conflicting figures for one thing: (lowest, highest)."""
+    present = [v for v in values if v]
+    if not present:
+        return None
+    return min(v[0] for v in present), max(v[1] for v in present)
+
+
+def _overlaps(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
+    return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
+
+
+def _close_in_time(a: datetime, b: datetime) -> bool:
+    """The same UTC day, or a few hours apart across midnight."""
+    return a.date() == b.date() or abs(a - b) <= NEARBY
+
+
+def _is_headline(event: StoredEvent) -> bool:
+    """Is the event's sentence an outlet's headline for the story?"""
+    sentence = _norm(event.data.get("evidence") or "")
+    if len(sentence) < 8:
+        return False
+    for source in event.sources:
+        title = _norm(source.get("title") or "")
+        if title and (sentence in title or (title in sentence and len(title) >= 0.6 * len(sentence))):
+            return True
+    return False
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _names(lists: Iterable[list[str] | None]) -> list[str]:
+    """Union of names, first spelling wins, case-insensitive."""
+    seen: dict[str, str] = {}
+    for names in lists:
+        for name in names or ():
+            if name and name.strip():
+                seen.setdefault(name.strip().lower(), name.strip())
+    return list(seen.values())
+
+
+def _most_common(values: Iterable[str | None]) -> str | None:
+    counts = Counter(v for v in values if v)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _sources(events: Iterable[StoredEvent], as_of: datetime | None) -> list[dict]:
+    """Every outlet story behind these events, once each (by link, else by cluster)."""
+    out: list[dict] = []
+    seen: set = set()
+    for event in events:
+        entries = event.sources or ({},)
+        for source in entries:
+            published = _parse(source.get("published"))
+            if as_of is not None and published is not None and published > as_of:
+                continue
+            key = source.get("url") or (event.cluster_id, source.get("feed"), source.get("title"))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append({"story": event.cluster_id, "feed": source.get("feed"),
+                        "url": source.get("url"), "title": source.get("title")})
+    return out
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _parse(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return _utc(value)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return _utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _utc(moment).isoformat() if moment else None

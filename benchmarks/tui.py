@@ -1,0 +1,338 @@
+"""TUI benchmarks: first paint, stories visible, idle CPU, memory under polling.
+
+    .venv/bin/python benchmarks/tui.py              # all, short memory run (60 s)
+    .venv/bin/python benchmarks/tui.py paint        # first paint / stories visible, 110,000 stories
+    .venv/bin/python benchmarks/tui.py idle         # CPU of `sitmon` in a pty over 30 s, nothing changing
+    .venv/bin/python benchmarks/tui.py memory --minutes 10   # RSS over accelerated polling
+
+Targets (issues 5 and 6): first paint <= 1 s, stories visible <= 2 s on a
+110,000-story database; idle CPU < 1% of a core; resident memory grows by at
+most 20 MB after warm-up. The 110,000-story database is built once through
+``Store.ingest`` (real dedup and extraction) and cached under /tmp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pty
+import random
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+BIG_DB = Path(tempfile.gettempdir()) / "sitmon-bench-tui-110k.db"
+STORIES = 110_000
+FEEDS = 110
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+PLACES = ["Kharkiv", "Odesa", "Kherson", "Ganja", "Stepanakert", "Gaza", "Rafah", "Khan Younis",
+          "Sumy", "Zaporizhzhia", "Dnipro", "Tartar", "Goris", "Jenin", "Nablus", "Aleppo", "Idlib",
+          "Homs", "Mosul", "Kirkuk", "Sanaa", "Hodeidah", "Marib", "Poonch", "Srinagar", "Lahore"]
+EVENTS = ["Shelling kills {n} in {p}", "Drone attack on {p} wounds {n}", "Missile strike on {p} kills {n}",
+          "Clashes near {p} leave {n} dead", "Talks on a truce for {p} resume", "{n} hurt as rockets hit {p}",
+          "Officials in {p} report {n} killed overnight", "Aid convoy reaches {p} after {n} days"]
+TOPICS = ["markets", "elections", "climate talks", "football", "harvest", "a new bridge", "a museum",
+          "rail strike", "budget vote", "heatwave", "film festival", "port expansion", "bank rates"]
+
+
+# --- the 110,000-story database --------------------------------------------------------
+
+
+def build_big_db(path: Path = BIG_DB) -> Path:
+    """110,000 stories over 60 days from 110 feeds, through Store.ingest (cached)."""
+    from sitmon.extract import extract
+    from sitmon.parse import Story
+    from sitmon.store import Store
+
+    if path.exists():
+        return path
+    partial = path.with_suffix(".partial")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    rng = random.Random(5)
+    store = Store(partial)
+    started = time.monotonic()
+    per_feed = STORIES // FEEDS
+    for f in range(FEEDS):
+        url = f"https://outlet{f:03d}.example/rss"
+        store.add_feed(url, f"Outlet {f:03d}")
+        stories, events = [], {}
+        for i in range(per_feed):
+            published = NOW - timedelta(days=60) + timedelta(seconds=rng.randrange(60 * 86400))
+            title = _title(rng, f, i)
+            story = Story(id=f"o{f}-{i}", feed_url=url, link=f"https://outlet{f:03d}.example/{i}",
+                          title=title, summary=f"{title}. Report {f}-{i} from our correspondent.",
+                          published=published)
+            stories.append(story)
+            found = [e.as_dict() for e in extract(story.title, story.summary, published)]
+            if found:
+                events[story.id] = found
+        store.ingest(url, stories, events, {"last_success": NOW, "status": 200, "items": per_feed})
+        if f % 10 == 9:
+            print(f"  built {(f + 1) * per_feed:,} stories in {time.monotonic() - started:.0f} s", flush=True)
+    store.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    partial.rename(path)
+    return path
+
+
+def _title(rng: random.Random, feed: int, i: int) -> str:
+    if rng.random() < 0.3:
+        return rng.choice(EVENTS).format(n=rng.randrange(2, 400), p=rng.choice(PLACES))
+    return f"{rng.choice(TOPICS).capitalize()} update {feed}-{i}: {rng.choice(TOPICS)} and {rng.choice(TOPICS)}"
+
+
+def bench_config(directory: Path, urls: list[str], interval: float) -> Path:
+    path = directory / "config.toml"
+    feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
+    path.write_text(f"default_feeds = false\npoll_interval = {interval}\n{feeds}", "utf-8")
+    return path
+
+
+# --- first paint / stories visible --------------------------------------------------------
+
+
+def paint(runs: int = 3) -> dict:
+    """Fresh process each run: imports + open a 110k-story store + first frame + stories rows."""
+    db = build_big_db()
+    results = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, __file__, "_paint_child", str(db)],
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode:
+            raise SystemExit(out.stderr)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    best = {k: min(r[k] for r in results) for k in results[0]}
+    worst = {k: max(r[k] for r in results) for k in results[0]}
+    print(f"first paint      {worst['first_paint']:.3f} s  (best {best['first_paint']:.3f}; target <= 1 s)")
+    print(f"stories visible  {worst['stories_visible']:.3f} s  (best {best['stories_visible']:.3f}; target <= 2 s)")
+    print(f"situation panes  {worst['situation_visible']:.3f} s  (best {best['situation_visible']:.3f})")
+    return {"first_paint": worst["first_paint"], "stories_visible": worst["stories_visible"],
+            "situation_visible": worst["situation_visible"]}
+
+
+def _paint_child(db: str) -> None:
+    started = time.perf_counter()  # before importing Textual: start-up cost is part of the figure
+    from sitmon.config import Config
+    from sitmon.ui.app import create_app
+    from sitmon.ui.widgets import StoriesPane
+
+    times: dict[str, float] = {}
+    app = create_app(Config(feeds=[]), Path(db), autopoll=False)
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            times["first_paint"] = time.perf_counter() - started
+            while not app.main.query_one(StoriesPane).row_count:
+                await pilot.pause(0.005)
+            await pilot.pause()
+            times["stories_visible"] = time.perf_counter() - started
+            while app.main.situation_data is None:
+                await pilot.pause(0.01)
+            await pilot.pause()
+            times["situation_visible"] = time.perf_counter() - started
+
+    asyncio.run(run())
+    print(json.dumps(times))
+
+
+# --- idle CPU in a real pty ----------------------------------------------------------------
+
+
+def idle(seconds: float = 30.0, warmup: float = 8.0) -> dict:
+    """CPU of a real `sitmon` process on a pty while nothing changes (feeds answer 304)."""
+    directory = Path(tempfile.mkdtemp(prefix="sitmon-idle-"))
+    server = _FeedServer(changing=False)
+    try:
+        config = bench_config(directory, [server.url], interval=60)
+        db = directory / "idle.db"
+        shutil.copy(build_big_db(), db)
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="36")
+            os.execv(sys.executable, [sys.executable, "-m", "sitmon", "--config", str(config), "--db", str(db)])
+        import fcntl
+        import termios
+
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+        drain = threading.Thread(target=_drain, args=(fd,), daemon=True)
+        drain.start()
+        time.sleep(warmup)
+        cpu0, wall0 = _cpu_seconds(pid), time.monotonic()
+        time.sleep(seconds)
+        cpu1, wall1 = _cpu_seconds(pid), time.monotonic()
+        os.write(fd, b"q")
+        _wait(pid, 10)
+        share = (cpu1 - cpu0) / (wall1 - wall0) * 100
+        print(f"idle CPU         {share:.2f}% of a core over {wall1 - wall0:.0f} s (target < 1%)")
+        return {"idle_cpu_percent": share}
+    finally:
+        server.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _drain(fd: int) -> None:
+    while True:
+        try:
+            ready, _, _ = select.select([fd], [], [], 1)
+            if ready and not os.read(fd, 65536):
+                return
+        except OSError:
+            return
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait(pid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
+# --- memory under accelerated polling --------------------------------------------------------
+
+
+def memory(minutes: float = 1.0, interval: float = 1.0) -> dict:
+    """RSS of the app polling changing feeds every ``interval`` s for ``minutes``."""
+    from sitmon.config import load_config
+    from sitmon.store import Store
+    from sitmon.ui.app import create_app
+
+    directory = Path(tempfile.mkdtemp(prefix="sitmon-mem-"))
+    servers = [_FeedServer(changing=True, name=f"outlet{i}") for i in range(4)]
+    try:
+        config = load_config(bench_config(directory, [s.url for s in servers], interval))
+        db = directory / "mem.db"
+        store = Store(db)
+        store.seed_feeds(config.feeds)
+        store.close()
+        app = create_app(config, db, interval=interval)
+        samples: list[tuple[float, float, int]] = []
+
+        async def run() -> None:
+            async with app.run_test(size=(120, 36)) as pilot:
+                started = time.monotonic()
+                while time.monotonic() - started < minutes * 60:
+                    await pilot.pause(2)
+                    samples.append((time.monotonic() - started, _rss_mb(), app.polls_done))
+
+        asyncio.run(run())
+    finally:
+        for server in servers:
+            server.close()
+        shutil.rmtree(directory, ignore_errors=True)
+    warm = next(s for s in samples if s[0] >= min(60.0, minutes * 60 * 0.25))
+    peak_after = max(s[1] for s in samples if s[0] >= warm[0])
+    growth = samples[-1][1] - warm[1]
+    print(f"memory           {warm[1]:.1f} MB after warm-up ({warm[0]:.0f} s) -> {samples[-1][1]:.1f} MB "
+          f"at {samples[-1][0]:.0f} s (growth {growth:+.1f} MB, peak {peak_after:.1f} MB; "
+          f"{samples[-1][2]} polls; target growth <= 20 MB)")
+    return {"rss_growth_mb": growth, "polls": samples[-1][2], "seconds": samples[-1][0]}
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class _FeedServer:
+    """A loopback RSS feed; when ``changing``, each request brings three new items."""
+
+    def __init__(self, changing: bool, name: str = "outlet") -> None:
+        state = {"n": 0}
+        lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                with lock:
+                    if changing:
+                        state["n"] += 1
+                    n = state["n"]
+                body = _rss(name, n)
+                etag = f'"{name}-{n}"'
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/{name}.rss"
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def _rss(name: str, n: int) -> bytes:
+    rng = random.Random(f"{name}-{n}")
+    items = []
+    for i in range(max(0, n * 3 - 30), n * 3 + 3):  # a window of the latest 33 items
+        item_rng = random.Random(f"{name}-{i}")
+        title = item_rng.choice(EVENTS).format(n=item_rng.randrange(2, 400), p=item_rng.choice(PLACES))
+        published = NOW + timedelta(seconds=i)
+        items.append(f"<item><title>{title} ({name} {i})</title><link>https://{name}.example/{i}</link>"
+                     f"<guid>{name}-{i}</guid><pubDate>{format_datetime(published)}</pubDate>"
+                     f"<description>{title}. Officials gave the figure on the record.</description></item>")
+    rng.random()
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>'
+            f"<link>https://{name}.example/</link><description>bench</description>{''.join(items)}"
+            f"</channel></rss>").encode()
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "_paint_child":
+        _paint_child(sys.argv[2])
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", nargs="?", choices=["all", "paint", "idle", "memory", "build"], default="all")
+    parser.add_argument("--minutes", type=float, default=1.0, help="memory run length (10 for the full check)")
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    if args.which == "build":
+        print(build_big_db())
+    if args.which in ("all", "paint"):
+        paint()
+    if args.which in ("all", "idle"):
+        idle(args.idle_seconds)
+    if args.which in ("all", "memory"):
+        memory(args.minutes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,663 @@
+"""Is this headline the same story as that one?  Pure functions, no database.
+
+Outlets decorate and reword the same news: "LIVE: X", "X | World news", "X - Reuters",
+"Missile strike kills fourteen in Ganja" vs "14 killed as missile hits Ganja".  Folding
+them must never fold two *different* stories, so the test is strict about the facts a
+headline carries and lenient about its wording:
+
+* the numbers must be equal (digits and number words alike: "fourteen" == "14");
+* the names (capitalised words: places, parties, people) must be compatible — a name
+  present in only one headline is tolerated, different names on both sides are not
+  ("14 killed in Ganja" != "14 killed in Kharkiv");
+* the event words must agree ("truce agreed" != "truce collapses", killed != wounded,
+  drone != missile), and so must who accuses whom;
+* the remaining wording must overlap enough (fuzzy token matching with rapidfuzz).
+
+``title_key`` does all text work once per headline so that ``same_story`` is cheap
+enough to run against a bounded set of candidates for every incoming story.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+__all__ = ["TitleKey", "blocking_tokens", "clean_title", "same_story", "title_key"]
+
+# --- outlet decoration -------------------------------------------------------------
+
+_PREFIX = re.compile(
+    r"^\s*(?:(?:live(?:\s+updates?|\s+blog)?|breaking(?:\s+news)?|watch|video|audio|"
+    r"updated?|exclusive|analysis|opinion|explainer|in\s+pictures|pictured|photos?|"
+    r"just\s+in|developing(?:\s+story)?|latest|news\s+alert|alert|factbox|timeline|"
+    r"fact\s*check)\s*[:|\-–—]\s*)+",
+    re.IGNORECASE,
+)
+# "Israel-Gaza war live: ..." / "Ukraine war live updates: ..."
+_TOPIC_LIVE = re.compile(r"^[^:]{0,60}?\blive(?:\s+updates?|\s+blog|\s+news)?\s*:\s+", re.I)
+_PAREN = re.compile(
+    r"\s*[(\[](?:ap|afp|reuters|upi|dpa|tass|video|videos|photos?|watch|live|updated?|"
+    r"opinion|analysis|pictures|audio|podcast|graphic|map|maps|exclusive)[)\]]\s*",
+    re.IGNORECASE,
+)
+_SUFFIX = re.compile(r"^(?P<head>.+?)\s+(?P<sep>\||-{1,2}|–|—|•|·|::)\s+(?P<tail>[^|]+?)\s*$")
+_LIVE_TAIL = re.compile(
+    r"^(?:live|live updates?|live blog|as it happened|latest updates?|latest news|"
+    r"latest|updates?|video|watch|photos?|in pictures)$",
+    re.IGNORECASE,
+)
+_OUTLETS = frozenset(
+    """reuters|ap|ap news|associated press|the associated press|afp|agence france-presse|
+    bbc|bbc news|bbc world|bbc world service|cnn|cnn international|al jazeera|
+    al jazeera english|aljazeera|the guardian|guardian|world news|world|us news|uk news|
+    france 24|france24|dw|deutsche welle|npr|sky news|euronews|the new york times|
+    new york times|nyt|the washington post|washington post|abc news|cbs news|nbc news|
+    the independent|independent|the telegraph|telegraph|bloomberg|axios|politico|un news|
+    reliefweb|rfe/rl|radio free europe/radio liberty|kyiv independent|
+    the kyiv independent|times of israel|the times of israel|haaretz|middle east eye|
+    the hill|fox news|voa|voice of america|jerusalem post|the jerusalem post|anadolu|
+    anadolu agency|trt world|tass|interfax|xinhua|ukrinform|armenpress|azertac|
+    the national|arab news|dawn|the economist|financial times|ft|wsj|
+    the wall street journal|wall street journal|le monde|der spiegel|spiegel|usa today|
+    msn|yahoo|yahoo news|google news|eurasianet|oc media|crisis group|the conversation|
+    newsweek|daily mail|the times|times|the atlantic|vox|vice|vice news|rt|sputnik|
+    meduza|novaya gazeta|the moscow times|pbs|pbs newshour|cbc|cbc news|abc|
+    the irish times|irish times|rte|rté|itv|itv news|channel 4 news|times of india|
+    the hindu|hindustan times|ndtv|gulf news|the straits times|straits times|
+    south china morning post|scmp|kyodo|nhk|yonhap|the star|africanews|
+    the east african|daily maverick|news24|middle east monitor|memo|democracy now|
+    the intercept|ap top news|world news | the guardian""".replace("\n", "").split("|")
+)
+_OUTLETS = frozenset(o.strip() for o in _OUTLETS)
+_OUTLET_CUES = re.compile(
+    r"\b(?:news|times|post|daily|press|agency|tv|radio|herald|journal|tribune|guardian|"
+    r"observer|telegraph|wire|online|gazette|express|mail|chronicle|standard|review|"
+    r"media|network|broadcasting|broadcaster|service|magazine|weekly|insider|today|"
+    r"report|monitor|bulletin|dispatch|courier|sentinel|dispatches)\b|\.(?:com|org|net|"
+    r"co|info|io)\b",
+    re.IGNORECASE,
+)
+_MAX_TAIL_WORDS = 5
+_MAX_TAIL_CHARS = 40
+
+
+def _strip_tail(title: str) -> str:
+    """Remove trailing outlet names such as " - Reuters" or " | World news"."""
+    while True:
+        m = _SUFFIX.match(title)
+        if not m:
+            return title
+        tail = m.group("tail").strip()
+        if len(tail.split()) > _MAX_TAIL_WORDS or len(tail) > _MAX_TAIL_CHARS:
+            return title
+        low = tail.casefold().strip(" .")
+        is_outlet = (
+            low in _OUTLETS
+            or _LIVE_TAIL.match(low) is not None
+            or _OUTLET_CUES.search(tail) is not None
+            # a pipe almost always introduces the site's name
+            or m.group("sep") in ("|", "•", "·", "::")
+        )
+        if not is_outlet:
+            return title
+        title = m.group("head")
+
+
+def clean_title(title: str) -> str:
+    """The headline without outlet decoration, case preserved (for display)."""
+    text = " ".join(unicodedata.normalize("NFKC", title).split())
+    for _ in range(3):
+        before = text
+        text = _PAREN.sub(" ", text).strip()
+        text = _PREFIX.sub("", text)
+        text = _TOPIC_LIVE.sub("", text)
+        text = _strip_tail(text)
+        if text == before:
+            break
+    text = text.strip(" -–—|:")
+    return text or " ".join(title.split())
+
+
+# --- numbers -----------------------------------------------------------------------
+
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_DIGIT_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(st|nd|rd|th)?$")
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _numbers(words: list[str]) -> frozenset[str]:
+    """Every number a headline states, digits or words, as canonical strings."""
+    found: list[str] = []
+    total = current = 0
+    in_words = False
+
+    def flush() -> None:
+        nonlocal total, current, in_words
+        if in_words:
+            found.append(_fmt(total + current))
+        total = current = 0
+        in_words = False
+
+    for i, word in enumerate(words):
+        digit = _DIGIT_NUMBER.match(word)
+        if digit:
+            flush()
+            value = float(digit.group(1))
+            if digit.group(2):
+                found.append("#" + _fmt(value))  # an ordinal: "2nd"
+                continue
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            if nxt in _SCALES and nxt != "hundred":
+                value *= _SCALES[nxt]
+            found.append(_fmt(value))
+        elif word in _UNITS or word in _TENS:
+            current += _UNITS.get(word, 0) + _TENS.get(word, 0)
+            in_words = True
+        elif word == "dozen":
+            current = (current or 1) * 12
+            in_words = True
+        elif word in _SCALES:
+            if in_words:
+                current = (current or 1) * _SCALES[word]
+                if _SCALES[word] > 100:
+                    total, current = total + current, 0
+        elif word == "and" and in_words:
+            continue
+        else:
+            flush()
+    flush()
+    return frozenset(found)
+
+
+# --- words -------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:st|nd|rd|th)?|[^\W\d_]+(?:'[^\W\d_]+)*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+_STOPWORDS = frozenset(
+    """a an the in on at of to for with by from as after amid over and or but is are was
+    were be been being has have had it its this that these those into onto upon about
+    against between during near than then there their they them he she his her him we our
+    you your i me my who whom whose which what when where why how not no nor so yet also
+    just more most some any all each other such only own same too very can could will
+    would shall should may might must do does did done up out off again further once
+    here s t says said say saying tells told according reports reported reportedly report
+    claims claimed claim official officials source sources amp via while since until
+    before following despite toward towards across around inside under per least
+    witness witnesses activist activists resident residents medic medics rescuer rescuers
+    observer observers monitor monitors region province district area come comes came
+    coming appear appears appeared seem seems seemed largely mostly still now""".split()
+)
+
+# Ordinary headline words: capitalised in a Title Case headline they are not names.
+_COMMON = _STOPWORDS | frozenset(
+    """new live breaking latest update updates news world war wars attack attacks attacked
+    strike strikes struck airstrike airstrikes air raid raids shelling shell shells shelled
+    missile missiles rocket rockets drone drones bomb bombs bombing bombed kill kills killed
+    killing dead death deaths die dies died toll wounded wound injured injures injuring
+    hurt truce ceasefire cease fire armistice pause humanitarian agree agrees agreed
+    agreement deal talks peace accord announce announces announced begin begins began
+    start starts started take takes took effect hold holds holding held collapse collapses
+    collapsed fail fails failed violate violates violated violation violations breach
+    breaches breached accuse accuses accused blame blames blamed extend extends extended
+    end ends ended expire expires expired call calls called urge urges urged offer offers
+    reject rejects rejected fighting fight fights clash clashes clashed resume resumes
+    resumed army military troops soldiers civilians civilian children people police forces
+    force rebels militants fighters government president minister leader leaders
+    ministry city town village region border capital overnight morning night today
+    tomorrow yesterday week day days hours hour midnight local time first last second
+    mediated mediate mediation brokered broker summit meeting sign signs signed
+    declare declares declared reach reaches reached home homes hospital school residential
+    area areas building buildings convoy aid evacuation evacuate refugees fleeing flee
+    flees siege heavy deadly fresh renewed fragile brief temporary unilateral global
+    international foreign security council warns warn warned threatens threat vows vow
+    pledge pledges hit hits target targets targeted targeting launch launches launched
+    fires fired intercept intercepts shot down downs captured capture seize seizes seized
+    retake retakes advance advances offensive counteroffensive operation operations
+    frontline front line lines positions position artillery gunfire explosion explosions
+    blast blasts bodies body victims victim mass grave crisis conflict dispute tensions
+    escalation escalate escalates calm quiet sporadic lull hopes fears fear concern
+    concerns condemns condemn condemned demand demands denies deny denied confirm confirms
+    confirmed insists nearly almost several dozens scores hundreds thousands many few
+    two-day three-day key major big large small huge massive rise rises rising risen
+    hundreds apartment block market church mosque hotel camp shelter bakery port airport
+    plant bridge embassy prison wedding funeral base checkpoint residents witnesses
+    medics health rescuers rescue workers worker journalist journalists hostages hostage
+    prisoners prisoner exchange swap release releases released freed free says gunmen""".split()
+)
+
+_SYNONYMS = {
+    "ceasefire": "truce", "ceasefires": "truce", "truces": "truce", "armistice": "truce",
+    "cease": "truce", "dead": "kill", "died": "kill", "dies": "kill", "die": "kill",
+    "death": "kill", "deaths": "kill", "dying": "kill", "slain": "kill", "lives": "kill",
+    "fatalities": "kill", "killing": "kill", "killings": "kill", "toll": "kill",
+    "injured": "wound", "injures": "wound", "injuring": "wound", "injury": "wound",
+    "injuries": "wound", "hurt": "wound", "wounded": "wound", "wounding": "wound",
+    "wounds": "wound", "struck": "strike", "hit": "strike", "hits": "strike",
+    "hitting": "strike", "airstrike": "strike", "airstrikes": "strike", "raid": "strike",
+    "raids": "strike", "rockets": "missil", "rocket": "missil", "missiles": "missil",
+    "missile": "missil", "shelled": "shell", "shelling": "shell", "shells": "shell",
+    "artillery": "shell", "bombardment": "shell", "bombarded": "shell",
+    "pounded": "shell", "pounds": "shell", "began": "begin", "begun": "begin",
+    "begins": "begin", "starts": "begin", "started": "begin", "start": "begin",
+    "starting": "begin", "kicks": "begin", "took": "take", "taken": "take", "held": "hold",
+    "fighting": "fight", "fought": "fight", "agreement": "agre", "deal": "agre",
+    "accord": "agre", "agreed": "agre", "broke": "break", "broken": "break",
+    "shot": "shoot", "shoots": "shoot", "downed": "down", "downs": "down",
+    "seized": "seiz", "captured": "seiz", "capture": "seiz", "captures": "seiz",
+    "seize": "seiz", "seizes": "seiz", "took control": "seiz", "freed": "releas",
+    "free": "releas", "frees": "releas", "released": "releas", "swap": "exchang",
+    "swapped": "exchang", "swaps": "exchang", "said": "say", "says": "say",
+    "troops": "soldier", "soldiers": "soldier", "servicemen": "soldier",
+    "attacked": "attack", "attacks": "attack", "assault": "attack", "children": "child",
+    "kids": "child", "people": "person", "persons": "person", "civilians": "civilian",
+    "overnight": "night", "tonight": "night", "nightly": "night", "rages": "continu",
+    "raging": "continu", "rage": "continu", "negotiations": "talk", "negotiation": "talk",
+    "urges": "call", "urged": "call", "urge": "call", "calls": "call", "called": "call",
+    "villagers": "villag", "village": "villag", "villages": "villag", "gunman": "gunmen",
+    "militants": "fighter", "militant": "fighter", "fighters": "fighter",
+    "insurgents": "fighter", "insurgent": "fighter", "blast": "explosion",
+    "blasts": "explosion", "explosions": "explosion", "blew": "explosion",
+    "retook": "retak", "retakes": "retak", "retake": "retak", "retaken": "retak",
+}
+
+# Event words: two headlines naming different ones are different stories.
+# Families compared with "disjoint means different" (see _classes_compatible).
+_EVENT_WORDS = (
+    ("status", "proposed", "propos call seek push talk negotiat demand mull plan"),
+    ("status", "agreed", "agre reach announc sign declar accept broker seal"),
+    ("status", "rejected", "reject refus dismiss spurn"),
+    ("status", "in_effect", "begin effect hold kick"),
+    ("followup", "violated", "violat breach"),
+    ("followup", "collapsed", "collaps fail unravel shatter crumbl"),
+    ("followup", "extended", "extend prolong"),
+    ("followup", "ended", "expir lift"),
+    ("followup", "broken", "break"),
+    ("harm", "killed", "kill"),
+    ("harm", "wounded", "wound"),
+    ("weapon", "missile", "missil ballistic"),
+    ("weapon", "drone", "dron uav"),
+    ("weapon", "shell", "shell mortar"),
+    ("weapon", "bomb", "bomb explosiv"),
+    ("weapon", "gun", "gunfir gunmen sniper shoot"),
+    ("target", "school", "school"),
+    ("target", "hospital", "hospital clinic"),
+    ("target", "market", "market bazaar"),
+    ("target", "mosque", "mosque"),
+    ("target", "church", "church cathedral"),
+    ("target", "synagogue", "synagogue"),
+    ("target", "temple", "temple shrine"),
+    ("target", "hotel", "hotel"),
+    ("target", "camp", "camp"),
+    ("target", "shelter", "shelter"),
+    ("target", "home", "apartment hous home residential"),
+    ("target", "convoy", "convoy"),
+    ("target", "port", "port harbour harbor"),
+    ("target", "airport", "airport airbas"),
+    ("target", "power", "power energy grid"),
+    ("target", "bridge", "bridg"),
+    ("target", "embassy", "embassy"),
+    ("target", "prison", "prison jail"),
+    ("victim", "soldier", "soldier"),
+    ("victim", "civilian", "civilian"),
+    ("victim", "child", "child"),
+    ("victim", "journalist", "journalist reporter"),
+    ("victim", "police", "polic policeman"),
+    ("daypart", "morning", "morning dawn"),
+    ("daypart", "afternoon", "afternoon"),
+    ("daypart", "evening", "evening"),
+    ("daypart", "night", "night"),
+    ("momentum", "stall", "stall deadlock suspend postpon adjourn"),
+    ("momentum", "resume", "resum restart reconven progress breakthrough"),
+)
+_DISJOINT_FAMILIES = ("harm", "weapon", "target", "victim", "daypart", "momentum")
+
+# Verbs with a direction: who did it to whom.  "Ukraine downs Russian drones" and
+# "Russia downs Ukrainian drones" share every word but not the story.
+_DIRECTED = {
+    **dict.fromkeys(("accus", "blam"), "accuse"),
+    **dict.fromkeys(
+        ("attack", "strike", "shell", "bomb", "down", "shoot", "seiz", "invad", "target",
+         "retak"),
+        "attack",
+    ),
+}
+_RELATION_REACH = 3  # words either side of the verb searched for a name
+_PLACE_PREPOSITIONS = frozenset({"in", "near", "at", "across", "inside", "outside"})
+
+
+def _crude_stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+# "truce" crude-stems to "truc" but "ceasefire" maps to "truce": make them meet
+_CANONICAL = {_crude_stem(t): t for t in set(_SYNONYMS.values())}
+
+
+def _stem(word: str) -> str:
+    """A crude, consistent stem: "kills"/"killed"/"killing" -> "kill"."""
+    if word in _SYNONYMS:
+        return _SYNONYMS[word]
+    crude = _crude_stem(word)
+    return _SYNONYMS.get(crude, _CANONICAL.get(crude, crude))
+
+
+_EVENT_CLASSES = {
+    form: (family, cls)
+    for family, cls, words in _EVENT_WORDS
+    for word in words.split()
+    for form in (word, _stem(word))
+}
+_EVENT_STEMS = frozenset(_EVENT_CLASSES)
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    low: str
+    stem: str
+    name: bool  # a capitalised, non-ordinary word: place, party, person
+    glued: bool  # joined to the next word by a plain space (part of one name)
+    pause: bool  # punctuation follows (",", ":", " - "): a clause ends here
+    acronym: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TitleKey:
+    """Everything ``same_story`` needs from one headline, computed once."""
+
+    text: str  # normalised headline: casefolded, no decoration or punctuation
+    numbers: frozenset[str]
+    names: frozenset[str]  # stems of names
+    compound: frozenset[str]  # names written next to another name ("South Sudan")
+    tokens: frozenset[str]  # content stems (no stopwords, no numbers)
+    stems: frozenset[str]  # every stem, for "is this name mentioned at all?"
+    classes: frozenset[tuple[str, str]]  # (family, class) event words
+    relations: tuple[tuple[str, str, str], ...]  # (verb group, agent, patient)
+
+
+def _is_title_case(raw: list[str]) -> bool:
+    long_words = [w for w in raw[1:] if len(w) >= 4 and w[0].isalpha()]
+    if len(long_words) < 2:
+        return False
+    capitalised = sum(1 for w in long_words if w[0].isupper())
+    return capitalised / len(long_words) >= 0.6
+
+
+def _words(title: str) -> list[_Word]:
+    text = unicodedata.normalize("NFKC", clean_title(title))
+    text = _THOUSANDS.sub("", text.replace("’", "'").replace("‘", "'"))
+    matches = list(_TOKEN.finditer(text))
+    raw = [m.group() for m in matches]
+    title_case = _is_title_case(raw) or not any(w.islower() for w in raw)
+    words = []
+    for i, m in enumerate(matches):
+        token = m.group()
+        possessive = token.endswith(("'s", "'S"))
+        token = (token[:-2] if possessive else token).replace("'", "")
+        if not token:
+            continue
+        low = token.casefold()
+        capital = token[0].isupper()
+        ordinary = low in _COMMON or low in _UNITS or low in _TENS or low in _SCALES
+        if title_case or i == 0:
+            name = capital and not ordinary
+        else:
+            name = capital and (low not in _STOPWORDS or token.isupper())
+        gap = text[m.end() : matches[i + 1].start()] if i + 1 < len(matches) else "."
+        words.append(
+            _Word(
+                low=low,
+                stem=_stem(low),
+                name=name,
+                glued=gap == " " and not possessive,
+                pause=bool(gap.strip()) and gap.strip() not in ("-", "'"),
+                acronym=token.isupper() and len(token) <= 4,
+            )
+        )
+    return words
+
+
+def _number_positions(words: list[_Word]) -> set[int]:
+    return {
+        i
+        for i, w in enumerate(words)
+        if _DIGIT_NUMBER.match(w.low)
+        or w.low in _UNITS
+        or w.low in _TENS
+        or w.low in _SCALES
+        or w.low == "dozen"
+    }
+
+
+def _relations(words: list[_Word]) -> tuple[tuple[str, str, str], ...]:
+    found = []
+    for i, word in enumerate(words):
+        group = _DIRECTED.get(word.stem)
+        if group is None:
+            continue
+        before = []
+        for w in reversed(words[max(0, i - _RELATION_REACH) : i]):
+            if w.pause:
+                break
+            before.append(w)
+        after = []
+        for w in words[i + 1 : i + 1 + _RELATION_REACH]:
+            if w.low in _PLACE_PREPOSITIONS:
+                break
+            after.append(w)
+            if w.pause:
+                break
+        if word.pause:
+            after = []
+        passive = bool(after) and after[0].low == "by"
+        agents = [w.stem for w in (after if passive else before) if w.name]
+        patients = [w.stem for w in (before if passive else after) if w.name]
+        if agents and patients:
+            found.append((group, agents[0], patients[0]))
+    return tuple(found)
+
+
+def _compound_names(words: list[_Word]) -> set[str]:
+    compound = set()
+    for left, right in zip(words, words[1:]):
+        if left.glued and left.name and right.name:
+            compound.update(w.stem for w in (left, right) if not w.acronym)
+    return compound
+
+
+def title_key(title: str) -> TitleKey:
+    words = _words(title)
+    numeric = _number_positions(words)
+    stems = [w.stem for w in words]
+    return TitleKey(
+        text=" ".join(w.low for w in words),
+        numbers=_numbers([w.low for w in words]),
+        names=frozenset(w.stem for i, w in enumerate(words) if w.name and i not in numeric),
+        compound=frozenset(_compound_names(words)),
+        tokens=frozenset(
+            w.stem
+            for i, w in enumerate(words)
+            if w.low not in _STOPWORDS and i not in numeric and len(w.stem) > 1
+        ),
+        stems=frozenset(stems),
+        classes=frozenset(_EVENT_CLASSES[s] for s in stems if s in _EVENT_CLASSES),
+        relations=_relations(words),
+    )
+
+
+# --- comparison --------------------------------------------------------------------
+
+_FUZZY_TOKEN = 85.0  # rapidfuzz ratio above which two words are spellings of one
+_PREFIX_LEN = 5  # "Azerbaijan"/"Azerbaijani", "Ukraine"/"Ukrainian"
+
+
+def _alike(a: str, b: str) -> bool:
+    """Same word in another inflection or spelling."""
+    if a == b:
+        return True
+    if len(a) < _PREFIX_LEN or len(b) < _PREFIX_LEN:
+        return False
+    shorter, longer = sorted((a, b), key=len)
+    if longer.startswith(shorter[:-1]) and len(longer) - len(shorter) <= 3:
+        return True
+    return fuzz.ratio(a, b) >= _FUZZY_TOKEN
+
+
+def _mentioned(word: str, stems: frozenset[str]) -> bool:
+    return word in stems or any(_alike(word, s) for s in stems)
+
+
+def _names_compatible(a: TitleKey, b: TitleKey) -> bool:
+    only_a = [n for n in a.names if not _mentioned(n, b.stems)]
+    only_b = [n for n in b.names if not _mentioned(n, a.stems)]
+    if only_a and only_b:
+        return False
+    # "Russia ... Ukrainian soldiers" vs "Ukraine ... Russian soldiers": both sides
+    # swapped between noun and adjective is a reversal, not a rewording
+    if sum(1 for n in a.names if n not in b.stems and n not in only_a) >= 2:
+        return False
+    # "Sudan" vs "South Sudan": the extra word is part of a longer, different name
+    return not any(n in a.compound for n in only_a) and not any(n in b.compound for n in only_b)
+
+
+def _family(key: TitleKey, family: str) -> set[str]:
+    return {c for f, c in key.classes if f == family}
+
+
+def _classes_compatible(a: TitleKey, b: TitleKey) -> bool:
+    for family in _DISJOINT_FAMILIES:
+        ca, cb = _family(a, family), _family(b, family)
+        if ca and cb and not ca & cb:
+            return False
+    # "agreed" vs "takes effect" vs "rejected": the status must match when both say one
+    sa, sb = _family(a, "status"), _family(b, "status")
+    if sa and sb and sa - {"in_effect"} != sb - {"in_effect"}:
+        return False
+    # a follow-up (violated, collapsed, extended, ended) is a story of its own;
+    # "broke" is either a violation or a collapse
+    fa, fb = _family(a, "followup"), _family(b, "followup")
+    if fa == fb:
+        return True
+    if "broken" in fa | fb:
+        rest = (fa | fb) - {"broken"}
+        return len(rest) == 1 and rest <= {"violated", "collapsed"} and bool(fa) and bool(fb)
+    return False
+
+
+def _relations_compatible(a: TitleKey, b: TitleKey) -> bool:
+    for group, agent, patient in a.relations:
+        for other_group, other_agent, other_patient in b.relations:
+            if group == other_group and (
+                _alike(agent, other_patient) or _alike(patient, other_agent)
+            ) and not (_alike(agent, other_agent) and _alike(patient, other_patient)):
+                return False
+    return True
+
+
+def _unmatched(a: frozenset[str], b: frozenset[str]) -> tuple[list[str], list[str]]:
+    """Content words of each side with no equal or alike word on the other side."""
+    rest_a = [t for t in a if t not in b]
+    rest_b = [t for t in b if t not in a]
+    only_a = []
+    for token in rest_a:
+        twin = next((o for o in rest_b if _alike(token, o)), None)
+        if twin is None:
+            only_a.append(token)
+        else:
+            rest_b.remove(twin)
+    return only_a, rest_b
+
+
+def similarity(a: TitleKey, b: TitleKey) -> float:
+    """Dice overlap of content words, 0..1, with fuzzy spelling matches."""
+    if not a.tokens or not b.tokens:
+        return 1.0 if a.text == b.text else 0.0
+    only_a, _ = _unmatched(a.tokens, b.tokens)
+    matched = len(a.tokens) - len(only_a)
+    return 2 * matched / (len(a.tokens) + len(b.tokens))
+
+
+MIN_DICE = 0.65  # wording overlap needed when the facts agree
+MIN_DICE_ANCHORED = 0.5  # ...when both also share a number and a name
+MIN_SET_RATIO = 70.0
+
+
+def _wording_close(a: TitleKey, b: TitleKey) -> bool:
+    only_a, only_b = _unmatched(a.tokens, b.tokens)
+    # one plain word swapped in an otherwise identical headline ("mosque" ->
+    # "shrine") is a different story, not a rewording; names and event words are
+    # judged by their own rules
+    if len(only_a) == 1 and len(only_b) == 1 and not (
+        {only_a[0], only_b[0]} & (a.names | b.names | _EVENT_STEMS)
+    ):
+        return False
+    total = len(a.tokens) + len(b.tokens)
+    if not total:
+        return False
+    dice = (total - len(only_a) - len(only_b)) / total
+    anchored = bool(a.numbers) and bool(a.names & b.names)
+    if dice < (MIN_DICE_ANCHORED if anchored else MIN_DICE):
+        return False
+    ratio = fuzz.token_set_ratio(" ".join(sorted(a.tokens)), " ".join(sorted(b.tokens)))
+    return ratio >= MIN_SET_RATIO
+
+
+def same_story(a: TitleKey | str, b: TitleKey | str) -> bool:
+    """True when two headlines report the same story (see module docstring)."""
+    ka = a if isinstance(a, TitleKey) else title_key(a)
+    kb = b if isinstance(b, TitleKey) else title_key(b)
+    if ka.text == kb.text:
+        return True
+    return (
+        ka.numbers == kb.numbers
+        and _classes_compatible(ka, kb)
+        and _names_compatible(ka, kb)
+        and _relations_compatible(ka, kb)
+        and _wording_close(ka, kb)
+    )
+
+
+_BLOCKING_MAX = 6
+
+
+def blocking_tokens(key: TitleKey) -> list[str]:
+    """A few distinctive tokens; a duplicate headline shares at least one of them.
+
+    Numbers (which must be equal) and names come first, then the longest unusual
+    content words.
+    """
+    chosen = [f"#{n}" for n in sorted(key.numbers)]
+    chosen += sorted(key.names, key=lambda n: (-len(n), n))
+    chosen += sorted(
+        (t for t in key.tokens if t not in _COMMON_STEMS), key=lambda t: (-len(t), t)
+    )
+    unique = list(dict.fromkeys(chosen))
+    if len(unique) < 2:
+        unique += sorted(key.tokens - set(unique), key=lambda t: (-len(t), t))
+    return unique[:_BLOCKING_MAX]
+
+
+_COMMON_STEMS = frozenset(_stem(w) for w in _COMMON)

@@ -1,0 +1,437 @@
+"""Killed and wounded figures in one sentence of war news.
+
+``find_casualties(sentence, ctx)`` returns one :class:`Casualty` per kind of
+figure in the sentence (an incident, a war-to-date toll, a historical figure).
+
+How a sentence is read:
+
+1. A cheap prefilter drops sentences with no casualty word at all.
+2. Deaths from disasters, accidents and ordinary crime are not casualties here:
+   a sentence with such a cue and no cue of war or terrorism is dropped.
+3. Quantities are read (``numbers.scan``) and each one that can be a count is
+   replaced by a tag ``#i#``; "a"/"an"/"the" before a singular victim noun
+   ("an insurgent", "the Taliban leader") is tagged as one.  Subsets
+   ("including nine children", "six of whom") are cut out: they are part of the
+   figure before them, not an addition.
+4. Three kinds of pattern link tags to killing or wounding, each tag used once:
+   victims before a participle ("two soldiers were killed", "14 dead"), victims
+   after an active verb ("the strike killed 14", "wounding 30"), and tolls
+   ("the death toll rose to 45", "12 deaths").  Lists of groups are summed
+   ("a police officer and two civilians" -> 3).
+5. Each figure's clause decides its scope (incident or cumulative) and whether it
+   is historical (a past war, a past year relative to the story's date, or the
+   background of a person: "responsible for an attack that killed ...").
+
+All word lists live in ``data/casualty.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+from sitmon.extract.events import Casualty, Context
+from sitmon.extract.numbers import Quantity, lower, scan
+
+_LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
+_VERBS, _NOUNS, _CTX = _LEX["verbs"], _LEX["nouns"], _LEX["context"]
+
+
+def _alt(phrases) -> str:
+    """Regex alternation of phrases, longest first; a space matches any whitespace."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+
+
+def _cue_re(phrases) -> re.Pattern:
+    return re.compile(rf"(?<![\w-])(?:{_alt(phrases)})(?![\w-])")
+
+
+# --- victims and sides -------------------------------------------------------
+VICTIM_GROUP: dict[str, str | None] = {}
+for _group, _nouns in _LEX["victims"].items():
+    for _noun in _nouns:
+        VICTIM_GROUP[_noun] = None if _group == "people" else _group
+SIDES: dict[str, str] = _LEX["sides"]
+# Demonyms used as nouns ("nine Americans") are victims too.
+_DEMONYM_NOUNS = [k for k in SIDES if k.endswith("s") and not k.endswith("ss") and len(k) > 4]
+_PLURAL_DEMONYMS = {"lebanese", "sudanese", "congolese", "burmese", "burkinabe"}
+_SINGULAR = {n for n in VICTIM_GROUP if not re.search(r"(?:s|men|people|children|police|"
+                                                       r"personnel|crew|taliban|staff|more|"
+                                                       r"women|youth|troops)$", n)}
+_SINGULAR -= {"enemy", "mujahideen", "paramilitary"}
+_SINGULAR |= {"year-old"}
+
+_NOUN = rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)})"
+_SING_NOUN = rf"(?:{_alt(_SINGULAR)})"
+# A modifier between a number and its noun: "Afghan", "suspected", "14-year-old".
+_STOP = (r"(?:and|or|of|in|on|at|by|with|from|to|the|a|an|was|were|is|are|has|have|had|"
+         r"been|who|that|which|as|after|when|while|said|says|killed|killing|dead|died|wounded|"
+         r"injured|including|but|for|during|since|than|not|no|said|its|their|his|her)")
+_MOD = rf"(?!{_STOP}\b)[a-z0-9][a-z0-9'.-]*"
+_TAG = r"#\d+#"
+# A personal name after a title: "Taliban leader Saifullah", "commander, Asad,".
+# Names are told by their capital letters, so this part is case-sensitive.
+_NOT_NAMES = ("The|A|An|He|She|They|It|This|That|In|On|At|During|After|And|No|Nobody|None|Noone|"
+              "Everyone|Everybody|Anyone|Anybody|Someone|Somebody|Nothing|Who|Which|What|One|"
+              "Each|All|Both|Neither|Either|Several|Many|Few")
+_NAME_WORD = rf"(?-i:(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'\u2019-]+)"
+_NAME = rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}},?)"
+_NP = rf"{_TAG}(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_NAME}?)?"
+_JOIN = (r"(?:\s*,\s*(?:and\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and|as\s+well\s+as|along\s+with|"
+         r"plus|together\s+with)\s+)")
+_LIST = rf"{_NP}(?:{_JOIN}{_NP})*"
+_I = re.IGNORECASE
+
+# --- verbs and nouns of killing and wounding ----------------------------------
+_KILLED_AFTER = _alt(_VERBS["killed_after"])
+_WOUNDED_AFTER = _alt(_VERBS["wounded_after"])
+_KILLED_BEFORE = _alt(_VERBS["killed_before"])
+_WOUNDED_BEFORE = _alt(_VERBS["wounded_before"])
+_AUX = rf"(?:\s+(?:{_alt(_VERBS['aux'])}))*"
+_GAP = rf"(?:\s*,?\s+(?!{_STOP}\b|{_KILLED_AFTER}\b|{_WOUNDED_AFTER}\b)[a-z][a-z'-]*){{0,6}}?"
+_NOT_ACTIVE = rf"(?!\s+{_TAG})"
+_NOT_MIXED = r"(?!\s*(?:,|/|or|and|or\s+even)?\s*(?:wounded|injured|hurt|killed|dead)\b)"
+_BEFORE_NP = r"(?:^|(?<=[\s(\"'\u201c]))"
+
+# "two soldiers were killed", "14 dead", "an insurgent was reportedly killed"
+PASSIVE_RE = re.compile(
+    rf"{_BEFORE_NP}(?P<list>{_LIST})(?P<gap>{_GAP}){_AUX}\s+"
+    rf"(?:(?P<kill>{_KILLED_AFTER})|(?P<wound>{_WOUNDED_AFTER})){_NOT_MIXED}(?![\w-]){_NOT_ACTIVE}", _I
+)
+# "the strike killed 14 people", "wounding 30", "claimed the lives of nine"
+ACTIVE_RE = re.compile(
+    rf"(?<![\w-])(?:(?P<kill>{_KILLED_BEFORE})|(?P<wound>{_WOUNDED_BEFORE}))"
+    rf"\s+(?:(?:also|then|reportedly|in\s+all)\s+)?(?P<list>{_LIST})", _I
+)
+# "the death toll rose to 45", "bringing the toll to 30"
+TOLL_RE = re.compile(
+    rf"(?<![\w-])(?:{_alt(_NOUNS['toll'])})(?![\w-])(?:\s+(?!{_TAG})[\w'(),-]+){{0,8}}?\s+"
+    rf"(?:{_alt(_NOUNS['toll_link'])})\s+(?:to\s+|at\s+)?(?P<list>{_TAG})", _I
+)
+# "12 deaths", "9 injuries" (participles such as "9 wounded" are PASSIVE's).
+DEATH_NOUN_RE = re.compile(
+    rf"(?P<list>{_TAG})(?:\s+{_MOD}){{0,2}}?\s+(?:(?P<kill>deaths|fatalities|killings|martyrs|"
+    rf"bodies|lives\s+(?:were\s+|have\s+been\s+|had\s+been\s+)?lost)|(?P<wound>injuries))(?![\w-])", _I
+)
+# "claimed 14 lives", "cost the lives of" is ACTIVE's.
+LIVES_RE = re.compile(
+    rf"(?:claimed|claiming|claims|cost|costing|costs|took|taking|takes)\s+(?:the\s+)?"
+    rf"(?P<list>{_TAG})\s+(?:{_MOD}\s+)?lives\b(?P<kill>)", _I
+)
+_BASE_VERB = re.compile(r"(?:kill|wound|injure|hurt|execute|massacre|murder|maim|slay)$", _I)
+_MODAL_RE = re.compile(rf"(?:^|\s)(?:{_alt(_VERBS['modal'])})\s+(?:\w+\s+)?$", _I)
+_NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$", _I)
+
+# --- one victim without a number -------------------------------------------------
+# "an insurgent", "one soldier" (read by numbers), "a 14-year-old boy".
+ARTICLE_RE = re.compile(rf"(?<![\w-])(?:a|an)\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))", _I)
+# "killed the Taliban leader", "killed Taliban leader Saifullah": the object of a
+# killing.  As a subject ("the commander was killed") "the" mostly points back to
+# someone already counted, so it is not tagged there.
+OBJECT_RE = re.compile(
+    rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE}|{_WOUNDED_BEFORE})\s+(?:the\s+)?"
+    rf"(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])(?:{_NAME}|\s+(?:and|along|as|during|in|on|at|"
+    rf"with|who|when|after|while|by|near)\b|\s*[,.;]|$))", _I
+)
+# A named person or "he"/"she" as the subject: "Mullah Omar was killed".
+PERSON_RE = re.compile(
+    rf"(?:(?<=^)|(?<=[\s(\"'\u201c]))(?P<who>(?-i:He|She)|{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
+    rf"\s+(?:was|has\s+been|had\s+been)(?:\s+(?:also|reportedly|later|subsequently|confirmed|"
+    rf"engaged\s+and|believed\s+to\s+have\s+been))*\s+(?P<verb>killed|slain|shot\s+dead)\b", _I
+)
+# Headline style "Soldier killed in ...": a bare singular noun at the start.
+BARE_RE = re.compile(
+    rf"(?:^|(?<=[,:;|]\s)|(?<=\s-\s))(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+"
+    rf"(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-]))", _I
+)
+_SUBSET = _alt(_CTX["subset"])
+SUBSET_RE = re.compile(
+    rf"(?:\s*,\s*|\s+|\s*\(\s*)(?:{_SUBSET})\s+(?=[^;:()]*?{_TAG})[^;:()]*?"
+    rf"(?:\s*,|\s*\)|(?=\s+(?:were|was|have|has|had|are|is|and\s+(?:wounded|injured|wounding|"
+    rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
+)
+SUBSET_AFTER_RE = re.compile(rf"\s*,?\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*", _I)
+
+# --- context: violence, scope, history -----------------------------------------
+CUE_RE = re.compile("|".join(re.escape(c) for c in _CTX["cue_stems"]))
+DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
+CRIME_RE = _cue_re(_CTX["crime"])
+VIOLENCE_RE = _cue_re(_CTX["violence"])
+WAR_RE = _cue_re([w for w in _CTX["violence"] if w not in set(_CTX["weak_violence"])])
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
+CUMULATIVE_RE = re.compile(
+    rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])"
+    rf"|\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
+    r"the\s+(?:start|beginning|outbreak)\b)"
+    # a roll-up of many operations, not one attack ("over the past 24 hours")
+    r"|(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:hours?|weeks?|months?|years?)\b"
+    r"|\b(?:war|conflict|fighting|violence|offensive|invasion|insurgency|campaign|bombardment|"
+    r"attacks|strikes|shelling|raids)\s+(?:\S+\s+){0,3}?(?:has|have)\s+(?:now\s+)?(?:killed|claimed)\b",
+    _I,
+)
+HISTORICAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['historical'])})(?![\w-])", _I)
+BACKGROUND_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])", _I)
+YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
+                     r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)", _I)
+CLAUSE_RE = re.compile(r"\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|compared)\b|"
+                       r"\s(?:while|whereas)\s)\s*", _I)
+
+
+@dataclass
+class _Mention:
+    """One figure linked to killing or wounding."""
+
+    kind: str  # killed|wounded
+    low: int
+    high: int | None
+    pos: int  # offset in the tagged text, for clause lookup
+    victims: set[str | None] = field(default_factory=set)
+    sides: set[str | None] = field(default_factory=set)
+    toll: bool = False
+
+
+def find_casualties(sentence: str, ctx: Context) -> list[Casualty]:
+    """Casualty events stated in one sentence (empty when none)."""
+    text = lower(sentence)
+    if not CUE_RE.search(text) or _not_war(text):
+        return []
+    tagged, values = _tag(sentence, text)
+    if not values:
+        return []
+    mentions = _mentions(tagged, values)
+    return _events(sentence, tagged, mentions, ctx)
+
+
+def _not_war(text: str) -> bool:
+    """Disaster, accident or crime deaths, with nothing of war or terror about them."""
+    if DISASTER_RE.search(text) and not VIOLENCE_RE.search(text):
+        return True
+    return bool(CRIME_RE.search(text)) and not WAR_RE.search(text)
+
+
+# --- tagging -----------------------------------------------------------------
+def _tag(sentence: str, text: str) -> tuple[str, list[Quantity]]:
+    """Replace counts by "#i#" tags; returns the tagged text and the tags' values."""
+    values: list[Quantity] = []
+    parts: list[str] = []
+    last = 0
+    for q in scan(sentence):
+        if not _countable(text, q):
+            continue
+        parts.append(sentence[last:q.start])
+        parts.append(f"#{len(values)}#")
+        values.append(q)
+        last = q.end
+    parts.append(sentence[last:])
+    tagged = "".join(parts)
+    tagged = _tag_singulars(tagged, values)
+    tagged = SUBSET_AFTER_RE.sub("", tagged)
+    tagged = SUBSET_RE.sub(_cut_subset, tagged)
+    return tagged, values
+
+
+def _cut_subset(m: re.Match) -> str:
+    """Drop a subset; keep a comma that closed the clause, not one of a parenthesis."""
+    cut = m.group()
+    opened = cut.lstrip()[:1] in (",", "(")
+    return "," if cut.rstrip().endswith(",") and not opened else ""
+
+
+def _countable(text: str, q: Quantity) -> bool:
+    if q.kind != "count":
+        return False
+    if q.year_like:  # "in 2014" is a year; "2000 people" is not
+        return bool(re.match(rf"\s+(?:{_NOUN})(?![\w-])", text[q.end:q.end + 40]))
+    return True
+
+
+def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
+    """Tag "an insurgent", "the commander", headline "Soldier killed" as one."""
+    def one(m: re.Match) -> str:
+        values.append(Quantity(m.start(), m.end(), 1))
+        return f"#{len(values) - 1}# "
+
+    tagged = ARTICLE_RE.sub(one, tagged)
+    tagged = OBJECT_RE.sub(lambda m: m.group("verb") + " " + one(m), tagged)
+    tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
+    return BARE_RE.sub(one, tagged)
+
+
+# --- linking figures to killing and wounding ------------------------------------
+def _mentions(tagged: str, values: list[Quantity]) -> list[_Mention]:
+    used: set[int] = set()
+    found: list[_Mention] = []
+    for pattern in (ACTIVE_RE, PASSIVE_RE, LIVES_RE, DEATH_NOUN_RE):
+        for m in pattern.finditer(tagged):
+            if pattern is ACTIVE_RE and _is_intention(m, tagged):
+                continue
+            mention = _read_list(m, tagged, values, used, active=pattern is ACTIVE_RE)
+            if mention:
+                found.append(mention)
+    for m in TOLL_RE.finditer(tagged):
+        mention = _read_list(m, tagged, values, used, active=False, toll=True)
+        if mention:
+            found.append(mention)
+    return found
+
+
+_ITEM_RE = re.compile(rf"#(\d+)#((?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]))?)", _I)
+_CLAUSE_VERB_RE = re.compile(r"\s+(?:were|was|are|is|have|has|had)\b", _I)
+
+
+def _is_intention(m: re.Match, tagged: str) -> bool:
+    """ "threatened to kill 100", "could kill 5": a base verb after a modal."""
+    verb = m.group("kill") or m.group("wound")
+    if not _BASE_VERB.match(verb):
+        return False
+    return bool(_MODAL_RE.search(tagged[max(0, m.start() - 30):m.start()]))
+
+
+def _read_list(m: re.Match, tagged: str, values: list[Quantity], used: set[int], *,
+               active: bool, toll: bool = False) -> _Mention | None:
+    """Sum the groups of a matched list, skipping tags already used or negated."""
+    kind = "wounded" if m.groupdict().get("wound") else "killed"
+    start, end = m.span("list")
+    if _NEGATION_RE.search(tagged[max(0, start - 20):start]):
+        return None
+    items = list(_ITEM_RE.finditer(tagged, start, end))
+    if active and len(items) > 1:
+        items = _own_items(items, tagged, end)
+    mention = _Mention(kind, 0, None, m.start("list"), toll=toll)
+    highs = []
+    for item in items:
+        index = int(item.group(1))
+        if index in used:
+            continue
+        used.add(index)
+        q = values[index]
+        mention.low += q.low
+        highs.append(q.high if q.high is not None else q.low)
+        if q.high is not None:
+            mention.high = 0
+        victims, side = _who(item.group(2))
+        mention.victims.add(victims)
+        mention.sides.add(side)
+    if not highs:
+        return None
+    if mention.high is not None:
+        mention.high = sum(highs)
+    return mention
+
+
+def _own_items(items: list[re.Match], tagged: str, end: int) -> list[re.Match]:
+    """In "killed two soldiers and three civilians were wounded" the last group
+    is the subject of the next clause, not an object of "killed"."""
+    if _CLAUSE_VERB_RE.match(tagged, end):
+        return items[:-1]
+    return items
+
+
+def _who(noun_phrase: str) -> tuple[str | None, str | None]:
+    """Victim group and side named by the words after a number."""
+    words = noun_phrase.lower().split()
+    if not words:
+        return None, None
+    victims = None
+    for size in (2, 1):
+        tail = " ".join(words[-size:])
+        if tail in VICTIM_GROUP:
+            victims = VICTIM_GROUP[tail]
+            break
+    side = None
+    joined = " ".join(words)
+    for name, party in SIDES.items():
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", joined):
+            side = party
+            break
+    return victims, side
+
+
+# --- events --------------------------------------------------------------------
+def _events(sentence: str, tagged: str, mentions: list[_Mention], ctx: Context) -> list[Casualty]:
+    groups: dict[tuple[str, bool], list[_Mention]] = {}
+    clauses = _clauses(tagged)
+    for mention in mentions:
+        clause, offset = _clause_at(clauses, mention.pos)
+        key = (_scope(clause), _historical(clause, mention.pos - offset, ctx))
+        groups.setdefault(key, []).append(mention)
+    events = []
+    for (scope, historical), group in groups.items():
+        killed = [m for m in group if m.kind == "killed"]
+        wounded = [m for m in group if m.kind == "wounded"]
+        k, kh = _total(killed)
+        w, wh = _total(wounded)
+        named = killed or wounded
+        events.append(Casualty(
+            conflict=ctx.conflict, evidence=sentence, killed=k, killed_high=kh, wounded=w,
+            wounded_high=wh, victims=_common(m.victims for m in named),
+            side=_common(m.sides for m in named), scope=scope, historical=historical,
+        ))
+    return events
+
+
+def _total(mentions: list[_Mention]) -> tuple[int | None, int | None]:
+    """Sum of the figures; a toll is a total, so it is not added to its parts."""
+    if not mentions:
+        return None, None
+    parts = [m for m in mentions if not m.toll]
+    tolls = [m for m in mentions if m.toll]
+    low = sum(m.low for m in parts)
+    has_high = any(m.high is not None for m in parts)
+    high = sum(m.high if m.high is not None else m.low for m in parts) if has_high else None
+    if tolls:
+        best = max(tolls, key=lambda m: m.low)
+        if best.low >= low:
+            return best.low, best.high
+    return low, high
+
+
+def _common(sets) -> str | None:
+    """The one value all groups share, else None."""
+    values: set[str | None] = set()
+    for s in sets:
+        values |= s
+    return values.pop() if len(values) == 1 else None
+
+
+def _clauses(tagged: str) -> list[tuple[int, str]]:
+    out, last = [], 0
+    for m in CLAUSE_RE.finditer(tagged):
+        out.append((last, tagged[last:m.start()]))
+        last = m.end()
+    out.append((last, tagged[last:]))
+    return out
+
+
+def _clause_at(clauses: list[tuple[int, str]], pos: int) -> tuple[str, int]:
+    for offset, clause in reversed(clauses):
+        if pos >= offset:
+            return clause, offset
+    return clauses[0][1], 0
+
+
+def _scope(clause: str) -> str:
+    return "cumulative" if CUMULATIVE_RE.search(clause) else "incident"
+
+
+def _historical(clause: str, pos: int, ctx: Context) -> bool:
+    """A past war or period in the clause, or background before the figure."""
+    if HISTORICAL_RE.search(clause):
+        cue = HISTORICAL_RE.search(clause)
+        if not re.search(r"since\s+$", clause[max(0, cue.start() - 7):cue.start()]):
+            return True
+    background = BACKGROUND_RE.search(clause)
+    if background and background.start() < pos:
+        return True
+    year_now = ctx.published.year
+    for m in YEAR_RE.finditer(clause):
+        if m.group("since"):
+            continue
+        last_year = int(m.group("year")) + (9 if m.group("decade") else 0)
+        if last_year < year_now:
+            return True
+    return False

@@ -1,0 +1,294 @@
+"""Conflict gazetteer: which conflict a sentence is about, and who and where.
+
+The names live in ``data/conflicts.toml`` (commented data, not code). All names
+are compiled into one trie-shaped regular expression, so finding every name in
+a sentence is a single C-level scan however long the gazetteer grows.
+
+A conflict is chosen by score: a place or conflict alias counts 3, a party name
+or demonym counts 2, and a name shared by several conflicts ("Israel") is split
+evenly between them. Ties go to the conflict listed first in the data file.
+Outside actors (mediators such as France or the UN) canonicalise names but
+never decide a conflict.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+from functools import lru_cache
+from importlib import resources
+
+PLACE, ALIAS, PARTY, ACTOR = "place", "alias", "party", "actor"
+_WEIGHT = {PLACE: 3.0, ALIAS: 3.0, PARTY: 2.0, ACTOR: 0.0}
+_QUOTE_CLASS = "['\u2019]"
+_HYPHEN_CLASS = "[-\u2010\u2011]"
+_NORMALISE = str.maketrans({"\u2019": "'", "\u2010": "-", "\u2011": "-"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one name means: a place, alias or party of a conflict, or an outside actor."""
+
+    conflict: str | None
+    kind: str
+    name: str  # canonical: the party or actor name, or the place as listed
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    text: str
+    entries: tuple[Entry, ...]
+
+    def entry(self, conflict: str | None = None) -> Entry:
+        """The most fitting meaning, preferring *conflict*'s own."""
+        for entry in self.entries:
+            if entry.conflict == conflict and conflict is not None:
+                return entry
+        return self.entries[0]
+
+    @property
+    def is_place(self) -> bool:
+        return self.entries[0].kind in (PLACE, ALIAS)
+
+    @property
+    def is_party(self) -> bool:
+        return any(e.kind in (PARTY, ACTOR) for e in self.entries)
+
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    name: str
+    parties: tuple[str, ...]
+    utc: timezone | None
+
+
+class Gazetteer:
+    """Names of conflicts, their parties and places, with fast lookup."""
+
+    def __init__(self, conflicts: Iterable[dict], actors: Iterable[dict] = ()) -> None:
+        self._entries: dict[str, list[Entry]] = {}
+        self.conflicts: dict[str, ConflictInfo] = {}
+        self._order: dict[str, int] = {}
+        for spec in conflicts:
+            self._add_conflict(spec)
+        for spec in actors:
+            for name in _names(spec):
+                self._add(name, Entry(None, ACTOR, spec["name"]))
+        self._share = {term: _distinct_conflicts(entries) for term, entries in self._entries.items()}
+        self._pattern = _compile(self._entries)
+
+    # -- building -------------------------------------------------------------
+
+    def _add_conflict(self, spec: dict) -> None:
+        name = str(spec["name"]).strip()
+        if not name:
+            return
+        self._order.setdefault(name, len(self._order))
+        parties = [_party_spec(p) for p in spec.get("party", spec.get("parties", []))]
+        demonyms = spec.get("demonyms") or {}
+        if isinstance(demonyms, dict):  # user config: {"Sidean": "Side A"}
+            for demonym, party in demonyms.items():
+                self._add(demonym, Entry(name, PARTY, str(party)))
+        for party in parties:
+            for term in _names(party):
+                self._add(term, Entry(name, PARTY, party["name"]))
+        for term in spec.get("aliases", []):
+            self._add(term, Entry(name, ALIAS, term))
+        self._add(name, Entry(name, ALIAS, name))
+        for term in spec.get("places", []):
+            self._add(term, Entry(name, PLACE, term))
+        known = self.conflicts.get(name)  # a user entry may extend a shipped conflict
+        party_names = tuple(_unique([*(known.parties if known else ()), *(p["name"] for p in parties)]))
+        utc = _parse_utc(spec.get("utc")) or (known.utc if known else None)
+        self.conflicts[name] = ConflictInfo(name, party_names, utc)
+
+    def _add(self, term: str, entry: Entry) -> None:
+        term = term.strip()
+        if not term:
+            return
+        variants = {term}
+        if term[0].islower():
+            variants.add(term[0].upper() + term[1:])
+        for variant in variants:
+            entries = self._entries.setdefault(variant, [])
+            if entry not in entries:
+                entries.append(entry)
+
+    # -- lookup ---------------------------------------------------------------
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every gazetteer name in *text*, left to right, longest first."""
+        found = []
+        for match in self._pattern.finditer(text):
+            # The word-start check is done here, not in the regex: a leading
+            # lookbehind would defeat the regex engine's first-character scan.
+            if match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] == "_"):
+                continue
+            term = match.group().translate(_NORMALISE)
+            entries = self._entries.get(term)
+            if entries:
+                found.append(Mention(match.start(), match.end(), match.group(), tuple(entries)))
+        return found
+
+    def scores(self, mentions: Iterable[Mention]) -> dict[str, float]:
+        """Conflict -> score for a set of mentions (each distinct name counted once)."""
+        scores: dict[str, float] = {}
+        seen: set[str] = set()
+        for mention in mentions:
+            term = mention.text.translate(_NORMALISE)
+            if term in seen:
+                continue
+            seen.add(term)
+            share = self._share.get(term) or ()
+            for entry in mention.entries:
+                if entry.conflict is None:
+                    continue
+                weight = _WEIGHT[entry.kind] / max(1, len(share))
+                scores[entry.conflict] = scores.get(entry.conflict, 0.0) + weight
+        return scores
+
+    def best(self, scores: dict[str, float]) -> str | None:
+        """The top-scoring conflict; ties go to the one listed first."""
+        if not scores:
+            return None
+        return min(scores, key=lambda c: (-scores[c], self._order.get(c, 1 << 30)))
+
+    def conflict_of(self, text: str) -> str | None:
+        return self.best(self.scores(self.mentions(text)))
+
+    def find_places(self, text: str, mentions: list[Mention] | None = None) -> list[str]:
+        """Places (and theatre names) of any conflict named in *text*, in order."""
+        mentions = self.mentions(text) if mentions is None else mentions
+        return _unique(m.text for m in mentions if m.is_place)
+
+    def parties(
+        self, text: str, conflict: str | None = None, mentions: list[Mention] | None = None,
+        actors: bool = True,
+    ) -> list[str]:
+        """Canonical parties (and, if *actors*, outside actors) named in *text*, in order."""
+        mentions = self.mentions(text) if mentions is None else mentions
+        names = []
+        for mention in mentions:
+            entry = _party_entry(mention, conflict, actors)
+            if entry is not None:
+                names.append(entry.name)
+        return _unique(names)
+
+    def canonical(self, phrase: str, conflict: str | None = None) -> str | None:
+        """The canonical party or actor a phrase names ("Russian forces" -> "Russia")."""
+        found = self.parties(phrase, conflict)
+        return found[0] if found else None
+
+    def utc_offset(self, conflict: str | None) -> timezone | None:
+        info = self.conflicts.get(conflict or "")
+        return info.utc if info else None
+
+
+def _party_entry(mention: Mention, conflict: str | None, actors: bool) -> Entry | None:
+    best = None
+    for entry in mention.entries:
+        if entry.kind == PARTY and (entry.conflict == conflict or best is None):
+            best = entry
+            if entry.conflict == conflict:
+                break
+        elif entry.kind == ACTOR and actors and best is None:
+            best = entry
+    return best
+
+
+def _party_spec(party: dict | str) -> dict:
+    if isinstance(party, str):
+        return {"name": party, "aliases": [party], "demonyms": []}
+    return party
+
+
+def _names(spec: dict) -> list[str]:
+    names = [spec["name"], *spec.get("aliases", [])]
+    demonyms = spec.get("demonyms", [])
+    if isinstance(demonyms, list):
+        names.extend(demonyms)
+    return [str(n) for n in names]
+
+
+def _distinct_conflicts(entries: list[Entry]) -> tuple[str, ...]:
+    return tuple(_unique(e.conflict for e in entries if e.conflict is not None))
+
+
+def _unique(items: Iterable) -> list:
+    return list(dict.fromkeys(items))
+
+
+def _parse_utc(text: str | None) -> timezone | None:
+    match = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})", (text or "").strip())
+    if not match:
+        return None
+    minutes = int(match.group(2)) * 60 + int(match.group(3))
+    return timezone(timedelta(minutes=minutes if match.group(1) == "+" else -minutes))
+
+
+def _compile(terms: Iterable[str]) -> re.Pattern:
+    """One regex for all names, shaped as a trie so matching stays linear."""
+    trie: dict = {}
+    for term in terms:
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    body = _trie_regex(trie) or "(?!)"
+    return re.compile(body + r"(?![\w])")
+
+
+def _trie_regex(node: dict) -> str:
+    ends_here = "" in node
+    branches = [_char(c) + _trie_regex(child) for c, child in sorted(node.items()) if c]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends_here:
+        return "(?:" + body + ")?"
+    return body
+
+
+def _char(char: str) -> str:
+    if char == "'":
+        return _QUOTE_CLASS
+    if char == "-":
+        return _HYPHEN_CLASS
+    return re.escape(char)
+
+
+def load_data(name: str) -> dict:
+    """A TOML data file shipped in ``sitmon/data``."""
+    with resources.files("sitmon.data").joinpath(name).open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@lru_cache(maxsize=8)
+def _default_data() -> dict:
+    return load_data("conflicts.toml")
+
+
+def build_gazetteer(extra_conflicts: Iterable[dict] = ()) -> Gazetteer:
+    """The shipped gazetteer plus conflicts from the user's config."""
+    data = _default_data()
+    return Gazetteer([*data.get("conflict", []), *extra_conflicts], data.get("actor", []))
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    return build_gazetteer()
+
+
+def find_places(sentence: str) -> list[str]:
+    """Places of known conflicts named in *sentence* (shipped gazetteer)."""
+    return default_gazetteer().find_places(sentence)
+
+
+def canonical_party(phrase: str, conflict: str | None = None) -> str | None:
+    """Canonical party or actor for a phrase, using the shipped gazetteer."""
+    return default_gazetteer().canonical(phrase, conflict)

@@ -1,0 +1,239 @@
+"""Reading quantities in news text.
+
+Digits with separators ("1,200", "2.5 million"), number words ("twenty-three",
+"one hundred and twelve", "a dozen"), vague quantities ("dozens of", "scores",
+"tens of thousands") valued as DESIGN.md says, bounds ("at least 12", "up to
+30"), and ranges ("10 to 15", "between 5 and 8", "two or three").
+
+Every quantity found gets a ``kind``: only ``count`` quantities can be casualty
+figures; years, dates, times, ages, percentages, money and measures are read
+so that callers can skip them.  The vague-quantity table lives in
+``data/casualty.toml`` next to the other casualty lexicons.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from importlib import resources
+
+_LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
+
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+PLURAL_SCALES = {"hundreds": 100, "thousands": 1000, "millions": 1_000_000}
+VAGUE: dict[str, int] = _LEX["vague"]
+LOWER_BOUNDS: list[str] = _LEX["bounds"]["lower"]
+UPPER_BOUNDS: list[str] = _LEX["bounds"]["upper"]
+
+MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
+          r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+
+
+def _alternation(phrases) -> str:
+    """Longest first, so "a dozen" wins over "a"; spaces match any whitespace."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+
+
+_WORD = r"(?:" + "|".join(sorted(list(UNITS) + list(SCALES) + ["dozen"], key=len, reverse=True)) + r")"
+_AFTER_SCALE = r"(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion))"
+_WORDNUM = (rf"(?:(?:a|one)\s+(?=(?:hundred|thousand|million|billion|dozen)\b))?{_WORD}"
+            rf"(?:[\s-]+{_WORD}|{_AFTER_SCALE}\s+and\s+{_WORD})*")
+_DIGITNUM = (r"(?<![\w$£€.,/#])(?<![a-z]-)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+             r"(?:\s+(?:million|billion|thousand|hundred)|(?<=\d)(?:m|bn))?(?!\w)")
+_VAGUE = (rf"(?:{_alternation(VAGUE)})(?:\s+(?:of\s+)?(?:thousands|hundreds|millions|hundred|"
+          rf"thousand|million))?(?:\s+of\b)?")
+_BOUND = rf"(?:{_alternation(LOWER_BOUNDS + UPPER_BOUNDS)})\s+"
+
+QUANTITY_RE = re.compile(
+    rf"(?<!\w)(?P<bound>{_BOUND})?(?P<num>{_DIGITNUM}|(?<![\w-])(?:{_VAGUE}|{_WORDNUM})(?![\w]))"
+    rf"(?P<more>\s+or\s+more|\s*\+|-plus)?"
+)
+_UPPER_RE = re.compile(rf"(?:{_alternation(UPPER_BOUNDS)})\s+$")
+_RANGE_GAP_RE = re.compile(r"\s*[-–—]\s*|\s+to\s+|\s+or\s+|\s+and\s+")
+_BETWEEN_RE = re.compile(r"(?:between|from)\s+$")
+
+# What surrounds a number tells what kind of number it is.
+_AGE_AFTER = re.compile(r"-?\s?(?:years?|yrs?)[-\s]old|-year-olds?\b")
+_COMPOUND_AFTER = re.compile(r"-(?:[a-z]|\d+-)")
+_PERCENT_AFTER = re.compile(r"\s*(?:%|per\s?cent\b)")
+_TIME_AFTER = re.compile(r"(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.|gmt|utc|hrs|o'clock)\b)")
+_DATE_AFTER = re.compile(rf"\s+(?:of\s+)?{MONTHS}\b")
+_DATE_BEFORE = re.compile(rf"\b{MONTHS}\.?\s+$")
+_MONEY_BEFORE = re.compile(r"(?:[$£€¥]|\b(?:us|rs|usd|eur)\.?\s*)$")
+_ID_BEFORE = re.compile(r"\b(?:no\.|number|nos\.|#|resolution|article|flight|route|magnitude|level|"
+                        r"category|page|grade|section|highway|road|unit|brigade|battalion|regiment|"
+                        r"division|hill|height|checkpoint|block|sector|zone|district)\s*$")
+_NO_BEFORE = re.compile(r"\bno\s+$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number read from text: [start, end) in the text, value ``low`` (the
+    conservative figure) and ``high`` when a ceiling or range was stated."""
+
+    start: int
+    end: int
+    low: int
+    high: int | None = None
+    vague: bool = False
+    kind: str = "count"  # count|year|date|time|age|percent|money|measure|id
+    year_like: bool = False  # four digits 1800-2099: a year unless a noun follows
+
+
+def lower(text: str) -> str:
+    """Lower-case without changing any offset (a few characters grow when lowered)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def words_value(phrase: str) -> int | None:
+    """Value of number words: "one hundred and twelve" -> 112, "two dozen" -> 24."""
+    total = current = 0
+    seen = False
+    for token in re.split(r"[\s-]+", phrase.strip()):
+        if token in ("and", ""):
+            continue
+        if token in ("a",):
+            current = max(current, 1)
+        elif token in UNITS:
+            current += UNITS[token]
+        elif token == "dozen":
+            current = max(current, 1) * 12
+        elif token == "hundred":
+            current = max(current, 1) * 100
+        elif token in SCALES:
+            total += max(current, 1) * SCALES[token]
+            current = 0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def _digits_value(phrase: str) -> tuple[int, bool] | None:
+    """Value of "1,200", "2.5 million", "3m"; flag True when a bare decimal (a measure)."""
+    m = re.match(r"([\d,]+(?:\.\d+)?)\s*(million|billion|thousand|hundred|m|bn)?$", phrase)
+    if not m:
+        return None
+    number = float(m.group(1).replace(",", ""))
+    scale = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3,
+             "hundred": 1e2}.get(m.group(2) or "", 1)
+    return int(round(number * scale)), ("." in m.group(1) and scale == 1)
+
+
+def _vague_value(phrase: str) -> int | None:
+    phrase = re.sub(r"\s+", " ", phrase.strip())
+    phrase = re.sub(r"\s+of$", "", phrase)
+    for key in sorted(VAGUE, key=len, reverse=True):
+        base = re.sub(r"\s+of$", "", key)
+        if phrase == base or phrase.startswith(base + " "):
+            rest = phrase[len(base):].strip()
+            rest = re.sub(r"^of\s+", "", rest)
+            factor = PLURAL_SCALES.get(rest) or SCALES.get(rest) or 1
+            if rest and factor == 1:
+                return None
+            return VAGUE[key] * factor
+    return None
+
+
+def _value(num: str) -> tuple[int, bool, bool] | None:
+    """(value, vague, decimal-measure) of the number part of a match."""
+    if num[0].isdigit():
+        parsed = _digits_value(num)
+        return (parsed[0], False, parsed[1]) if parsed else None
+    vague = _vague_value(num)
+    if vague is not None:
+        return vague, True, False
+    value = words_value(num)
+    return (value, False, False) if value is not None else None
+
+
+def _kind(text: str, start: int, end: int, num: str, measure: bool) -> str:
+    after, before = text[end:end + 24], text[max(0, start - 24):start]
+    if _AGE_AFTER.match(after):
+        return "age"
+    if _PERCENT_AFTER.match(after):
+        return "percent"
+    if _COMPOUND_AFTER.match(after):
+        return "measure"  # "72-hour", "three-day", "2011-01-S"
+    if measure:
+        return "measure"
+    if num[0].isdigit():
+        if _TIME_AFTER.match(after):
+            return "time"
+        if _DATE_BEFORE.search(before) or _DATE_AFTER.match(after):
+            return "date"
+        if _MONEY_BEFORE.search(before):
+            return "money"
+        if _ID_BEFORE.search(before):
+            return "id"
+    return "count"
+
+
+def _single(text: str, m: re.Match) -> Quantity | None:
+    num = m.group("num")
+    parsed = _value(num)
+    if parsed is None:
+        return None
+    value, vague, measure = parsed
+    start, end = m.start(), m.end("num")
+    if num == "one" and _NO_BEFORE.search(text[max(0, start - 4):start]):
+        return None  # "no one"
+    bound = m.group("bound") or ""
+    high = value if bound and _UPPER_RE.search(bound) else None
+    if m.group("more"):
+        end, high = m.end(), None
+    year_like = bool(re.fullmatch(r"(?:18|19|20)\d\d", num))
+    kind = _kind(text, m.start("num"), m.end("num"), num, measure)
+    return Quantity(start, end, value, high, vague, kind, year_like)
+
+
+def _merge_ranges(text: str, found: list[Quantity]) -> list[Quantity]:
+    """Join "10 to 15", "between 5 and 8", "two or three", "10-15" into one range."""
+    merged: list[Quantity] = []
+    for q in found:
+        prev = merged[-1] if merged else None
+        if prev and prev.kind == q.kind == "count" and q.low > prev.low:
+            gap = text[prev.end:q.start]
+            sep = _RANGE_GAP_RE.fullmatch(gap)
+            between = _BETWEEN_RE.search(text[max(0, prev.start - 9):prev.start])
+            hyphen = not gap.strip(" ").isalpha()
+            digits = text[prev.end - 1].isdigit() and text[q.start].isdigit()
+            if sep and ("and" not in gap or between) and (digits or not hyphen):
+                start = prev.start - len(between.group()) if between else prev.start
+                merged[-1] = replace(prev, start=start, end=q.end, high=q.high or q.low,
+                                     vague=prev.vague or q.vague)
+                continue
+        merged.append(q)
+    return merged
+
+
+def scan(text: str) -> list[Quantity]:
+    """Every quantity in ``text`` (offsets refer to ``text``), ranges merged."""
+    low = lower(text)
+    found = [q for m in QUANTITY_RE.finditer(low) if (q := _single(low, m))]
+    return _merge_ranges(low, found)
+
+
+def read_number(text: str) -> tuple[int, int | None] | None:
+    """(low, high) of a text that is one count, e.g. "at least 12" -> (12, None),
+    "up to 30" -> (30, 30), "between 5 and 8" -> (5, 8); None if it is not one."""
+    stripped = text.strip()
+    found = scan(stripped)
+    if len(found) != 1 or found[0].kind != "count":
+        return None
+    q = found[0]
+    if q.start != 0 or q.end != len(stripped):
+        return None
+    return q.low, q.high

@@ -1,0 +1,313 @@
+"""One poll of every due feed: fetch -> parse -> extract -> store.
+
+Feeds are fetched concurrently by a bounded thread pool, at most
+``cfg.per_host`` at a time from one host. Each worker also parses its feed and
+runs extraction on its stories, so the calling thread only writes: it hands
+every finished feed to ``store.ingest`` (one transaction per feed) as soon as
+it completes, which keeps SQLite single-writer and lets a crash lose at most
+the feed being written. A 304 costs one small ``record_fetch`` and no parse.
+
+A failing feed is retried with exponential backoff (see ``fetch.next_attempt``);
+feeds still backing off are skipped unless the poll is forced.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from sitmon.fetch import FetchResult, fetch_feed, make_client, next_attempt
+from sitmon.parse import ParsedFeed, Story, parse_feed
+
+log = logging.getLogger(__name__)
+
+Extractor = Callable[[str, str, datetime], list]
+
+
+@dataclass
+class PollReport:
+    feeds_ok: int = 0  # fetched and stored
+    feeds_failed: list[tuple[str, str]] = field(default_factory=list)  # (url, error in words)
+    feeds_not_modified: int = 0  # answered 304
+    feeds_skipped: int = 0  # still backing off after failures
+    new_stories: int = 0
+    new_clusters: int = 0
+    events: int = 0
+    extract_errors: int = 0  # stories whose extraction raised (stored without events)
+    seconds: float = 0.0
+
+
+@dataclass
+class _Done:
+    """What a worker hands back to the writing thread for one feed."""
+
+    feed: Any
+    fetch: FetchResult
+    parsed: ParsedFeed | None = None
+    events: dict[str, list[dict]] = field(default_factory=dict)
+    extract_errors: int = 0
+
+
+def poll_once(
+    store: Any,
+    cfg: Any,
+    *,
+    feeds: Iterable[Any] | None = None,
+    now: datetime | None = None,
+    client: Any = None,
+    force: bool = False,
+) -> PollReport:
+    """Poll the enabled feeds that are due (all of ``feeds`` if given and forced).
+
+    ``feeds`` may hold store Feed records or URLs. Never raises for a feed's
+    own trouble; store errors (disk full, corrupt file) do propagate.
+    """
+    started = time.monotonic()
+    now = now or datetime.now(timezone.utc)
+    report = PollReport()
+    candidates = _resolve(store, feeds)
+    due = [f for f in candidates if force or _is_due(f, now)]
+    report.feeds_skipped = len(candidates) - len(due)
+    if due:
+        own_client = client is None
+        client = client or make_client(cfg)
+        try:
+            for done in _fetch_all(client, cfg, due, now):
+                _record(store, cfg, done, now, report)
+        finally:
+            if own_client:
+                client.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def poll_forever(
+    store: Any,
+    cfg: Any,
+    interval: float | None = None,
+    stop_event: threading.Event | None = None,
+    on_report: Callable[[PollReport], None] | None = None,
+) -> None:
+    """Poll every ``interval`` seconds (default ``cfg.poll_interval``) until
+    ``stop_event`` is set. A poll that fails as a whole is logged and retried
+    on the next round: a monitor left alone for days must not stop."""
+    interval = interval or cfg.poll_interval
+    stop_event = stop_event or threading.Event()
+    with make_client(cfg) as client:
+        while not stop_event.is_set():
+            started = time.monotonic()
+            try:
+                report = poll_once(store, cfg, client=client)
+            except Exception:
+                log.exception("poll failed")
+            else:
+                if on_report is not None:
+                    on_report(report)
+            stop_event.wait(max(0.0, interval - (time.monotonic() - started)))
+
+
+# --- choosing feeds ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _UrlFeed:
+    """A feed given only by URL and not (yet) in the store."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    next_attempt: datetime | None = None
+
+
+def _resolve(store: Any, feeds: Iterable[Any] | None) -> list[Any]:
+    if feeds is None:
+        return list(store.feeds(include_disabled=False))
+    wanted = list(feeds)
+    if not any(isinstance(f, str) for f in wanted):
+        return wanted
+    known = {f.url: f for f in store.feeds(include_disabled=True)}
+    return [known.get(f, _UrlFeed(f)) if isinstance(f, str) else f for f in wanted]
+
+
+def _is_due(feed: Any, now: datetime) -> bool:
+    when = getattr(feed, "next_attempt", None)
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when)
+        except ValueError:
+            return True
+    if not isinstance(when, datetime):
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when <= now
+
+
+# --- the workers --------------------------------------------------------------
+
+
+def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterator[_Done]:
+    """Yield each feed's outcome as soon as its worker finishes."""
+    limiter = _HostLimiter(cfg.per_host)
+    extractor = _extractor()
+    workers = max(1, min(cfg.concurrency, len(feeds)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sitmon-fetch") as pool:
+        futures = [
+            pool.submit(_work, client, cfg, feed, now, limiter, extractor)
+            for feed in _interleave_hosts(feeds)
+        ]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:  # the writer stopped early (a store error): do not fetch the rest
+            for future in futures:
+                future.cancel()
+
+
+def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, extractor: Extractor | None) -> _Done:
+    try:
+        with limiter.slot(_host(feed.url)):
+            fetched = fetch_feed(client, feed, cfg, now)
+        if fetched.error or fetched.not_modified:
+            return _Done(feed, fetched)
+        body, fetched.body = fetched.body, None  # the parse result replaces it; free early
+        parsed = parse_feed(body or b"", fetched.headers, fetched.moved_to or feed.url, now)
+        events, errors = _extract_all(parsed.stories, extractor)
+        return _Done(feed, fetched, parsed, events, errors)
+    except Exception as exc:  # a bug met on one feed must not stop the poll
+        log.exception("polling %s failed", feed.url)
+        return _Done(feed, FetchResult(feed.url, error=f"internal error: {type(exc).__name__}: {exc}"))
+
+
+def _extractor() -> Extractor | None:
+    try:
+        from sitmon.extract import extract
+    except ImportError:  # an install without the extraction rules still stores stories
+        log.warning("sitmon.extract is unavailable: stories are stored without events")
+        return None
+    return extract
+
+
+def _extract_all(stories: list[Story], extractor: Extractor | None) -> tuple[dict[str, list[dict]], int]:
+    events: dict[str, list[dict]] = {}
+    errors = 0
+    if extractor is None:
+        return events, errors
+    for story in stories:
+        try:
+            found = extractor(story.title, story.summary, story.published)
+            events[story.id] = [e if isinstance(e, dict) else e.as_dict() for e in found]
+        except Exception:  # one odd sentence must not cost the feed its stories
+            errors += 1
+            log.exception("extraction failed on story %r of %s", story.id, story.feed_url)
+    return events, errors
+
+
+class _HostLimiter:
+    """At most ``per_host`` fetches in flight to any one host."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = max(1, per_host)
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.Semaphore] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            semaphore = self._slots.setdefault(host, threading.Semaphore(self._per_host))
+        with semaphore:
+            yield
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _interleave_hosts(feeds: list[Any]) -> list[Any]:
+    """Order feeds round-robin by host, so workers are not all queued on one host's slots."""
+    by_host: dict[str, deque] = defaultdict(deque)
+    for feed in feeds:
+        by_host[_host(feed.url)].append(feed)
+    order = []
+    queues = list(by_host.values())
+    while queues:
+        order.extend(q.popleft() for q in queues)
+        queues = [q for q in queues if q]
+    return order
+
+
+# --- writing (calling thread only) ---------------------------------------------
+
+
+def _record(store: Any, cfg: Any, done: _Done, now: datetime, report: PollReport) -> None:
+    fetched, parsed = done.fetch, done.parsed
+    url = _follow_move(store, done.feed.url, fetched.moved_to)
+    error = fetched.error or (parsed.error if parsed else None)
+    failures = getattr(done.feed, "failures", 0) or 0
+    if error:
+        failures += 1
+        fields = {
+            "last_attempt": now,
+            "status": fetched.status,
+            "error": error,
+            "failures": failures,
+            "next_attempt": next_attempt(failures, fetched.retry_after, now, cfg.poll_interval),
+        }
+        if parsed is not None:
+            fields["bozo"] = parsed.bozo
+        store.record_fetch(url, **fields)
+        report.feeds_failed.append((url, error))
+        return
+    fields = {
+        "last_attempt": now,
+        "last_success": now,
+        "status": fetched.status,
+        "error": None,
+        "failures": 0,
+        "next_attempt": next_attempt(0, fetched.retry_after, now, cfg.poll_interval),
+    }
+    # a 304 may omit the validators: keep the stored ones then
+    if fetched.etag or not fetched.not_modified:
+        fields["etag"] = fetched.etag
+    if fetched.last_modified or not fetched.not_modified:
+        fields["last_modified"] = fetched.last_modified
+    if fetched.not_modified:
+        store.record_fetch(url, **fields)
+        report.feeds_not_modified += 1
+        return
+    assert parsed is not None
+    fields.update(items=parsed.entries, bozo=parsed.bozo, title=parsed.title)
+    stories = parsed.stories
+    if stories and stories[0].feed_url != url:  # the store refused the new URL
+        stories = [replace(s, feed_url=url) for s in stories]
+    result = store.ingest(url, stories, done.events, fields)
+    report.feeds_ok += 1
+    report.new_stories += result.new_stories
+    report.new_clusters += result.new_clusters
+    report.events += result.events if isinstance(result.events, int) else len(result.events)
+    report.extract_errors += done.extract_errors
+
+
+def _follow_move(store: Any, url: str, moved_to: str | None) -> str:
+    """Store a permanent redirect's new URL; the URL to record under."""
+    if not moved_to or moved_to == url:
+        return url
+    try:
+        moved = store.rename_feed(url, moved_to)
+    except Exception:  # e.g. the new URL is already another feed: keep the old one
+        log.warning("could not move feed %s to %s", url, moved_to, exc_info=True)
+        return url
+    return url if moved is False else moved_to

@@ -1,0 +1,214 @@
+"""What the panes show, read from the store and the model (no Textual here).
+
+Runs in worker threads with the thread's own ``Store``. Rows are plain frozen
+records so the screen can compare an incoming load with what it already shows
+and skip repainting when nothing changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+TREND_DAYS = 7
+STORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    id: str
+    title: str
+    published: datetime | None
+    sources: int
+    tags: tuple[str, ...] = ()
+    link: str | None = None
+    conflict: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    url: str
+    title: str
+    status: str  # ok | failing | disabled | new
+    last_fetch: datetime | None
+    http_status: int | None
+    error: str | None
+    items: int | None
+    next_poll: datetime | None
+
+
+@dataclass(frozen=True)
+class StoriesData:
+    now: datetime
+    stories: tuple[StoryRow, ...]
+    feeds: tuple[FeedRow, ...]
+    last_poll: datetime | None
+    query: str | None = None
+    conflict: str | None = None
+
+
+@dataclass(frozen=True)
+class SituationData:
+    now: datetime
+    truces: tuple[dict, ...]
+    violations: tuple[dict, ...]
+    tally: tuple[dict, ...]
+    trends: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    conflicts: tuple[str, ...] = ()
+    conflict: str | None = None
+
+
+def _attr(obj: Any, *names: str, default: Any = None) -> Any:
+    """The first present attribute (or key) of ``names``: store records differ in naming."""
+    for name in names:
+        if isinstance(obj, dict):
+            if obj.get(name) is not None:
+                return obj[name]
+        elif getattr(obj, name, None) is not None:
+            return getattr(obj, name)
+    return default
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A UTC-aware datetime from a datetime or an ISO string; None if neither."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None
+
+
+def story_row(cluster: Any) -> StoryRow:
+    """A stories-pane row from a store ``ClusterRow``."""
+    sources = _attr(cluster, "sources", "n_sources", "source_count", default=1)
+    if not isinstance(sources, int):
+        sources = len(sources)
+    tags = _attr(cluster, "tags", "event_types", "kinds", default=())
+    return StoryRow(
+        id=str(_attr(cluster, "id", "cluster_id", default="")),
+        title=str(_attr(cluster, "title", default="")),
+        published=parse_time(_attr(cluster, "published", "updated", "first_seen")),
+        sources=sources,
+        tags=tuple(sorted(set(tags), key=_TAG_ORDER.get)) if tags else (),
+        link=_attr(cluster, "link", "url"),
+        conflict=_attr(cluster, "conflict"),
+    )
+
+
+_TAG_ORDER = {"truce": 0, "violation": 1, "casualty": 2}
+
+
+def feed_row(feed: Any, now: datetime, interval: float) -> FeedRow:
+    """A feed-health row from a store ``Feed``, with its status in one word."""
+    enabled = _attr(feed, "enabled", default=True)
+    error = _attr(feed, "error", "last_error")
+    last_fetch = parse_time(_attr(feed, "last_attempt", "last_fetch", "last_success"))
+    failures = _attr(feed, "failures", default=0)
+    if not enabled:
+        status = "disabled"
+    elif error or failures:
+        status = "failing"
+    elif last_fetch is None:
+        status = "new"
+    else:
+        status = "ok"
+    next_poll = parse_time(_attr(feed, "next_attempt", "next_poll"))
+    if next_poll is None and last_fetch is not None and enabled:
+        next_poll = last_fetch + timedelta(seconds=interval)
+    return FeedRow(
+        url=str(_attr(feed, "url", default="")),
+        title=str(_attr(feed, "title", default="") or ""),
+        status=status,
+        last_fetch=last_fetch,
+        http_status=_attr(feed, "status", "http_status"),
+        error=error,
+        items=_attr(feed, "items"),
+        next_poll=next_poll,
+    )
+
+
+def load_stories(
+    store: Any,
+    now: datetime,
+    *,
+    conflict: str | None = None,
+    query: str | None = None,
+    interval: float = 600,
+    limit: int = STORY_LIMIT,
+) -> StoriesData:
+    """Newest clusters (or FTS matches for ``query``), feed health and last poll."""
+    if query:
+        clusters = store.search(query, limit=limit)
+        if conflict:
+            clusters = [c for c in clusters if _attr(c, "conflict") in (None, conflict)]
+    else:
+        clusters = store.recent_clusters(limit=limit, conflict=conflict)
+    feeds = tuple(feed_row(f, now, interval) for f in store.feeds(include_disabled=True))
+    return StoriesData(
+        now=now,
+        stories=tuple(story_row(c) for c in clusters),
+        feeds=feeds,
+        last_poll=parse_time(store.last_poll()),
+        query=query,
+        conflict=conflict,
+    )
+
+
+def load_situation(store: Any, now: datetime, *, conflict: str | None = None) -> SituationData:
+    """The situation as of ``now`` and each conflict's killed figure per recent day."""
+    from sitmon.model import situation
+
+    events = store.stored_events(until=now, conflict=conflict)
+    current = _as_dict(situation(events, now))
+    return SituationData(
+        now=now,
+        truces=tuple(_sorted_truces(current.get("truces", []))),
+        violations=tuple(sorted(current.get("violations", []), key=_time_key, reverse=True)),
+        tally=tuple(sorted(current.get("tally", []), key=lambda t: -(t.get("killed") or 0))),
+        trends=tally_trends(events, now, situation),
+        conflicts=_conflicts(current, store, conflict),
+        conflict=conflict,
+    )
+
+
+def _as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else value.as_dict()
+
+
+def _time_key(item: dict) -> str:
+    moment = parse_time(item.get("time"))
+    return moment.isoformat() if moment else ""
+
+
+def _sorted_truces(truces: Iterable[dict]) -> list[dict]:
+    """Active truces first, then the rest; newest effective time first within each."""
+    by_time = sorted(truces, key=lambda t: _time_key({"time": t.get("effective")}), reverse=True)
+    return sorted(by_time, key=lambda t: not t.get("active"))
+
+
+def tally_trends(events: list, now: datetime, situation: Any) -> dict[str, tuple[int, ...]]:
+    """Killed per conflict at the end of each of the last TREND_DAYS days."""
+    ordered = sorted(events, key=lambda e: e.published)
+    points: dict[str, list[int]] = {}
+    for back in range(TREND_DAYS - 1, -1, -1):
+        as_of = now - timedelta(days=back)
+        upto = [e for e in ordered if e.published <= as_of]
+        tally = _as_dict(situation(upto, as_of)).get("tally", [])
+        killed = {t.get("conflict"): t.get("killed") or 0 for t in tally}
+        for conflict in set(points) | set(killed):
+            points.setdefault(conflict, [0] * (TREND_DAYS - 1 - back)).append(killed.get(conflict, 0))
+    return {c: tuple(v) for c, v in points.items() if c}
+
+
+def _conflicts(current: dict, store: Any, conflict: str | None) -> tuple[str, ...]:
+    """Conflicts the picker offers: every one the situation mentions."""
+    names = {conflict} if conflict else set()
+    for key in ("truces", "violations", "tally"):
+        names.update(item.get("conflict") for item in current.get(key, []))
+    names.discard(None)
+    return tuple(sorted(names))

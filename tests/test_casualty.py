@@ -1,0 +1,240 @@
+"""Casualty figures read from single sentences of war news.
+
+Every sentence here was written for this test.  Each case states only the fields
+it is about; ``None`` for a sentence means no casualty event at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from sitmon.extract.casualty import find_casualties
+from sitmon.extract.events import Casualty, Context
+
+NOW = Context(published=datetime(2020, 10, 18, 6, 0, tzinfo=timezone.utc), conflict="armenia-azerbaijan")
+
+
+def one(sentence: str, ctx: Context = NOW) -> Casualty:
+    events = find_casualties(sentence, ctx)
+    assert len(events) == 1, (sentence, events)
+    return events[0]
+
+
+def check(sentence: str, expected: dict | None, ctx: Context = NOW) -> None:
+    events = find_casualties(sentence, ctx)
+    if expected is None:
+        assert events == [], (sentence, [e.as_dict() for e in events])
+        return
+    assert len(events) == 1, (sentence, [e.as_dict() for e in events])
+    got = events[0].as_dict()
+    assert {k: got[k] for k in expected} == expected, sentence
+
+
+# --- killed and wounded, passive and active ------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Azerbaijan says 14 people were killed in a missile strike on Ganja.", {"killed": 14, "wounded": None}),
+        ("Three soldiers killed as shells hit a border post", {"killed": 3}),
+        ("Fourteen dead after overnight shelling of Stepanakert", {"killed": 14}),
+        ("An aid worker was shot dead at a checkpoint near Goma.", {"killed": 1, "victims": "aid workers"}),
+        ("One soldier died of his wounds in hospital on Sunday, the army said.", {"killed": 1, "victims": "soldiers"}),
+        ("The drone strike killed two fighters near the front.", {"killed": 2, "victims": "militants"}),
+        ("Rebels ambushed the convoy, killing at least 12 troops.", {"killed": 12, "victims": "soldiers"}),
+        ("The raid killed 14 and wounded 30, officials said.", {"killed": 14, "wounded": 30}),
+        ("The blast left 3 dead and 17 injured in the market.", {"killed": 3, "wounded": 17}),
+        ("14 dead and dozens injured as missiles hit Kharkiv", {"killed": 14, "wounded": 12}),
+        ("The strike on the bus station claimed the lives of nine commuters.", {"killed": 9}),
+        ("The bombardment claimed 23 lives overnight.", {"killed": 23}),
+        ("Heavy shelling wounded eleven civilians in the town.", {"wounded": 11, "killed": None, "victims": "civilians"}),
+        ("Two medics were injured when a shell hit the clinic.", {"wounded": 2, "victims": "aid workers"}),
+        ("The attack resulted in the deaths of 12 policemen.", {"killed": 12, "victims": "police"}),
+        ("Gunmen stormed the village, leaving 40 people dead.", {"killed": 40}),
+        ("Taliban attack a checkpoint, kill 9 policemen", {"killed": 9, "victims": "police"}),
+        ("Militants killed a police officer and wounded two others in Kandahar.", {"killed": 1, "wounded": 2}),
+        ("Officer killed, four troops hurt in clash with rebels", {"killed": 1, "wounded": 4}),
+        ("Soldier killed by sniper fire in Donetsk region", {"killed": 1}),
+        ("A 14-year-old boy was killed by shrapnel in Sderot.", {"killed": 1, "victims": "children"}),
+        ("Mullah Hakim was killed in a drone strike on Tuesday, officials said.", {"killed": 1}),
+        ("Troops killed Hamas commander Abu Salem in an overnight raid.", {"killed": 1, "side": "Hamas"}),
+    ],
+)
+def test_killed_and_wounded(sentence, expected):
+    check(sentence, expected)
+
+
+# --- numbers: words, vague quantities, bounds, ranges ----------------------------
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Twenty-three people were killed in the strike.", {"killed": 23}),
+        ("One hundred and twelve soldiers have died in the battle for the town.", {"killed": 112}),
+        ("More than 1,200 people were killed in the offensive.", {"killed": 1200}),
+        ("At least 2.5 million people fled and 1,500 were killed.", {"killed": 1500}),
+        ("Several civilians were killed in the crossfire.", {"killed": 3, "victims": "civilians"}),
+        ("Dozens of fighters were killed in the clashes.", {"killed": 12}),
+        ("Scores of civilians were wounded in the bombing.", {"wounded": 20}),
+        ("Shelling killed a few residents of the border village.", {"killed": 3}),
+        ("Airstrikes killed tens of people in the camp.", {"killed": 10}),
+        ("Hundreds of troops were killed in the assault.", {"killed": 100}),
+        ("Up to 30 people may have been killed in the strike.", {"killed": 30, "killed_high": 30}),
+        ("Between 5 and 8 soldiers were wounded in the attack.", {"wounded": 5, "wounded_high": 8}),
+        ("The air raid killed 10 to 15 fighters.", {"killed": 10, "killed_high": 15}),
+        ("Two or three villagers were killed, witnesses said.", {"killed": 2, "killed_high": 3}),
+        ("A dozen soldiers were wounded by a roadside bomb.", {"wounded": 12}),
+    ],
+)
+def test_numbers_in_context(sentence, expected):
+    check(sentence, expected)
+
+
+# --- sums and subsets ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("A police officer and two civilians were killed in the blast.", {"killed": 3}),
+        ("The strike killed three soldiers and four civilians.", {"killed": 7}),
+        ("Two soldiers, a medic and a journalist died in the ambush.", {"killed": 4}),
+        ("The attack killed a commander along with five fighters.", {"killed": 6, "victims": "militants"}),
+        ("Shelling killed at least 12 people, including nine children.", {"killed": 12}),
+        ("Twelve people, including five women, were killed overnight.", {"killed": 12}),
+        ("The bombing killed 30 people, nine of whom were children.", {"killed": 30}),
+        ("Among the dead were four children, and the toll rose to 18 after the strike.", {"killed": 18}),
+        ("The strike killed two soldiers and three civilians were wounded.", {"killed": 2, "wounded": 3}),
+    ],
+)
+def test_sums_and_subsets(sentence, expected):
+    check(sentence, expected)
+
+
+# --- victims and sides ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "victims", "side"),
+    [
+        ("Twelve Ukrainian soldiers were killed near Bakhmut.", "soldiers", "Ukraine"),
+        ("Azerbaijani shelling killed four Armenian troops.", "soldiers", "Armenia"),
+        ("Nine Americans were killed in the attack.", None, "United States"),
+        ("Five Israeli civilians were wounded by rocket fire.", "civilians", "Israel"),
+        ("Seven RSF fighters were killed in the battle for El Fasher.", "militants", "RSF"),
+        ("Two journalists were killed in southern Lebanon.", "journalists", None),
+        ("The army said 15 Taliban were killed in the operation.", "militants", "Taliban"),
+    ],
+)
+def test_victims_and_side(sentence, victims, side):
+    event = one(sentence)
+    assert (event.victims, event.side) == (victims, side)
+
+
+# --- scope: incident or cumulative --------------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "scope"),
+    [
+        ("The war has killed more than 600 Armenian soldiers.", "cumulative"),
+        ("The death toll since September rises to 1,200.", "cumulative"),
+        ("So far 45 civilians have been killed, the ombudsman said.", "cumulative"),
+        ("Since the war began, 3,000 people have been killed.", "cumulative"),
+        ("In total, 87 soldiers have died since the start of the offensive.", "cumulative"),
+        ("Israeli strikes have killed more than 40,000 people since October 2023.", "cumulative"),
+        ("14 people were killed in an overnight missile attack on Ganja.", "incident"),
+        ("The death toll from Tuesday's strike rose to 45.", "incident"),
+    ],
+)
+def test_scope(sentence, scope):
+    assert one(sentence).scope == scope
+
+
+# --- historical figures --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "historical"),
+    [
+        ("The previous war in the early 1990s killed some 20,000 people.", True),
+        ("In 2014, separatists killed 298 people when they downed a jet.", True),
+        ("About 30,000 people were killed in the first Karabakh war.", True),
+        ("The 1994 genocide killed some 800,000 people.", True),
+        ("The 2016 clashes killed about 200 soldiers on both sides.", True),
+        ("The commander was responsible for an ambush that killed two soldiers.", True),
+        ("Armenia says 14 soldiers were killed on Saturday.", False),
+        ("Since 2014, the conflict has killed 14,000 people.", False),
+        ("The 2020 war has killed more than 600 soldiers so far.", False),
+    ],
+)
+def test_historical(sentence, historical):
+    assert one(sentence).historical is historical
+
+
+def test_history_is_judged_against_the_story_date():
+    sentence = "The 2020 war killed about 6,500 people."
+    assert one(sentence).historical is False
+    later = Context(published=datetime(2023, 9, 20, tzinfo=timezone.utc))
+    assert one(sentence, later).historical is True
+
+
+def test_one_sentence_can_hold_a_current_and_a_historical_figure():
+    events = find_casualties(
+        "Fourteen civilians died in Ganja on Sunday; the war of the early 1990s killed some 20,000.", NOW)
+    current = [e for e in events if not e.historical]
+    past = [e for e in events if e.historical]
+    assert [e.killed for e in current] == [14]
+    assert [e.killed for e in past] == [20_000]
+
+
+# --- things that are not casualties ----------------------------------------------------
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A 7.8 magnitude earthquake killed 2,000 people in the region.",
+        "Floods have killed at least 40 people this week.",
+        "Twelve people died when a bus crashed on the mountain road.",
+        "A fire broke out in the market, killing five traders.",
+        "A gunman killed three people at a bar in the city centre.",
+        "Police said the suspect stabbed two men to death after a dispute.",
+        "Russia launched 40 drones and 6 missiles overnight.",
+        "More than 2 million people have been displaced by the fighting.",
+        "The town was shelled dozens of times overnight.",
+        "The ceasefire took effect at midnight after 44 days of fighting.",
+        "The army said there were casualties but gave no figures.",
+        "The attack caused 30 casualties.",
+        "No civilians were injured or killed during the operation.",
+        "None of the 30 passengers were hurt in the attack.",
+        "The militants threatened to kill 10 hostages.",
+        "A 72-hour truce was agreed on Monday.",
+        "He was born in 1975 and killed the deal in 2019.",
+        "Scores of insurgents killed, wounded in operations",
+    ],
+)
+def test_not_a_casualty(sentence):
+    check(sentence, None)
+
+
+def test_a_terror_attack_is_not_ordinary_crime():
+    assert one("A gunman killed three people at a bar in a terrorist attack.").killed == 3
+
+
+def test_an_aircraft_shot_down_is_not_an_accident():
+    assert one("The helicopter crashed after it was hit by a missile, killing four crew.").killed == 4
+
+
+# --- event fields -------------------------------------------------------------------------
+def test_event_carries_conflict_and_evidence():
+    sentence = "Two civilians were killed in Stepanakert."
+    event = one(sentence)
+    assert event.conflict == "armenia-azerbaijan"
+    assert event.evidence == sentence
+    assert event.as_dict()["type"] == "casualty"
+
+
+def test_sentence_without_cue_is_skipped():
+    assert find_casualties("Talks resumed in Geneva with 14 delegations.", NOW) == []
+
+
+def test_reference_story_figures():
+    """The DESIGN reference story: 14 in Ganja, 600+ soldiers to date, 20,000 historical."""
+    ganja = one("Azerbaijan said 14 people were killed in an overnight missile attack on Ganja.")
+    war = one("The war has killed more than 600 Armenian soldiers, scores of civilians and an "
+              "unknown number of Azerbaijanis.")
+    past = one("The previous war in the early 1990s killed some 20,000 people.")
+    assert (ganja.killed, ganja.scope, ganja.historical) == (14, "incident", False)
+    assert war.killed >= 600 and war.scope == "cumulative" and not war.historical
+    assert past.historical and past.killed == 20_000

@@ -1,0 +1,528 @@
+"""The `sitmon` command line, run for real: in-process via main() and as a
+subprocess (`python -m sitmon`), against loopback feeds and SQLite in tmp_path."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from sitmon.cli import main
+from sitmon.config import default_feeds
+from sitmon.opml import read_opml, write_opml
+
+# --- fixtures ----------------------------------------------------------------
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+TRUCE_TIME = NOW - timedelta(hours=6)
+STRIKE_TIME = NOW - timedelta(hours=3)
+SHELLING_TIME = NOW - timedelta(hours=2)
+
+
+def _rss(outlet: str, items: list[tuple[str, str, str, datetime]]) -> bytes:
+    entries = "".join(
+        f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
+        f"<description>{summary}</description><pubDate>{format_datetime(when)}</pubDate></item>"
+        for title, summary, link, when in items
+    )
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>{outlet}</title><link>https://{outlet.lower()}.example/</link>"
+            f"<description>{outlet} world news</description>{entries}</channel></rss>").encode()
+
+
+def _atom(outlet: str, items: list[tuple[str, str, str, datetime]]) -> bytes:
+    entries = "".join(
+        f'<entry><title>{title}</title><link href="{link}"/><id>{link}</id>'
+        f"<summary>{summary}</summary><updated>{when.isoformat()}</updated></entry>"
+        for title, summary, link, when in items
+    )
+    return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>{outlet}</title><id>https://{outlet.lower()}.example/</id>"
+            f"<updated>{NOW.isoformat()}</updated>{entries}</feed>").encode()
+
+
+# Two outlets carry the truce story (the second with live-blog decoration);
+# each also has one story of its own.
+TRUCE_SUMMARY = ("Armenia and Azerbaijan agreed a humanitarian ceasefire that takes effect at "
+                 "midnight, with France, Russia and the United States mediating.")
+OUTLET_A = _rss("Eastwire", [
+    ("Armenia and Azerbaijan agree humanitarian ceasefire from midnight", TRUCE_SUMMARY,
+     "https://eastwire.example/caucasus/truce?utm_source=rss", TRUCE_TIME),
+    ("Missile strike on Ganja kills 14, Azerbaijan says",
+     "Azerbaijan said an overnight Armenian missile strike on the city of Ganja killed 14 people.",
+     "https://eastwire.example/caucasus/ganja", STRIKE_TIME),
+])
+OUTLET_B = _atom("Northdesk", [
+    ("LIVE: Armenia and Azerbaijan agree humanitarian ceasefire from midnight", TRUCE_SUMMARY,
+     "https://northdesk.example/live/caucasus-truce", TRUCE_TIME + timedelta(minutes=20)),
+    ("Shelling hits Stepanakert overnight",
+     "Authorities in Nagorno-Karabakh said Azerbaijani forces shelled Stepanakert overnight.",
+     "https://northdesk.example/stepanakert-shelling", SHELLING_TIME),
+])
+
+
+class _FeedHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        body = self.server.bodies.get(self.path)  # type: ignore[attr-defined]
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def feed_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FeedHandler)
+    server.daemon_threads = True
+    server.bodies = {"/eastwire.xml": OUTLET_A, "/northdesk.xml": OUTLET_B}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """Isolated config and database; the config polls only what a test adds."""
+    config = tmp_path / "config.toml"
+    config.write_text("default_feeds = false\ntimeout = 5\nconnect_timeout = 2\n")
+    monkeypatch.setenv("SITMON_CONFIG", str(config))
+    monkeypatch.setenv("SITMON_DB", str(tmp_path / "sitmon.db"))
+    return tmp_path
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def sitmon(*argv: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sitmon", *argv], input=stdin, text=True,
+                          capture_output=True, timeout=timeout, env=os.environ.copy())
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("sitmon: error: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# --- the basics --------------------------------------------------------------
+
+
+def test_version(capsys):
+    from sitmon import __version__
+
+    code, out, _ = cli(capsys, "--version")
+    assert code == 0 and out.strip() == f"sitmon {__version__}"
+
+
+def test_help_lists_every_command(capsys):
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0
+    for command in ("poll", "feeds", "extract", "export", "reextract", "--demo", "--interval"):
+        assert command in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["bogus"],
+    ["--interval", "0", "poll"],
+    ["--interval", "soon"],
+    ["poll", "--interval", "-5"],
+    ["feeds"],
+    ["feeds", "add"],
+    ["export", "--format", "xml"],
+])
+def test_usage_errors_are_one_line_and_exit_2(home, capsys, argv):
+    code, _, err = cli(capsys, *argv)
+    assert code == 2
+    one_error_line(err)
+
+
+def test_demo_with_a_command_is_refused(home, capsys):
+    code, _, err = cli(capsys, "--demo", "export")
+    assert code == 2
+    assert "--demo" in one_error_line(err)
+
+
+def test_malformed_config_names_file_and_line_without_traceback(home):
+    config = home / "config.toml"
+    config.write_text("poll_interval = 300\ntimeout = -1\n")
+    result = sitmon("feeds", "list")
+    assert result.returncode == 2
+    line = one_error_line(result.stderr)
+    assert str(config) in line and "line 2" in line and "timeout" in line
+
+
+def test_config_flag_beats_the_environment(home, capsys):
+    broken = home / "broken.toml"
+    broken.write_text("concurrency = [\n")
+    code, _, err = cli(capsys, "--config", str(broken), "feeds", "list")
+    assert code == 2 and str(broken) in one_error_line(err)
+    code, _, err = cli(capsys, "feeds", "list", "--config", str(broken))
+    assert code == 2 and str(broken) in one_error_line(err)
+
+
+def test_first_run_writes_the_config_and_lists_the_default_feeds(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SITMON_CONFIG", str(tmp_path / "cfg" / "config.toml"))
+    monkeypatch.setenv("SITMON_DB", str(tmp_path / "data" / "sitmon.db"))
+    code, out, _ = cli(capsys, "feeds", "list")
+    assert code == 0
+    assert (tmp_path / "cfg" / "config.toml").exists()
+    assert (tmp_path / "data" / "sitmon.db").exists()
+    for url, _ in default_feeds():
+        assert url in out
+
+
+def test_db_flag_overrides_the_environment(home, capsys):
+    other = home / "elsewhere" / "other.db"
+    assert cli(capsys, "--db", str(other), "feeds", "add", "https://a.example/rss")[0] == 0
+    assert other.exists()
+    code, out, _ = cli(capsys, "feeds", "list", "--db", str(other))
+    assert "https://a.example/rss" in out
+    assert "https://a.example/rss" not in cli(capsys, "feeds", "list")[1]
+
+
+def test_a_file_that_is_not_a_database_is_one_line_exit_2(home):
+    (home / "sitmon.db").write_bytes(b"this is a text file, not SQLite\n" * 100)
+    result = sitmon("feeds", "list")
+    assert result.returncode == 2
+    one_error_line(result.stderr)
+
+
+# --- feeds -------------------------------------------------------------------
+
+
+def test_feeds_add_list_remove(home, capsys):
+    code, out, _ = cli(capsys, "feeds", "add", "https://a.example/rss", "--title", "Alpha News")
+    assert code == 0 and "added" in out
+    code, out, _ = cli(capsys, "feeds", "add", "https://a.example/rss")
+    assert code == 0 and "already" in out
+    code, out, _ = cli(capsys, "feeds", "list")
+    (row,) = [line for line in out.splitlines() if "a.example" in line]
+    assert "Alpha News" in row and "yes" in row and "never" in row
+    code, out, _ = cli(capsys, "feeds", "remove", "https://a.example/rss")
+    assert code == 0
+    assert "a.example" not in cli(capsys, "feeds", "list")[1]
+
+
+@pytest.mark.parametrize("url", ["ftp://a.example/rss", "file:///etc/passwd", "a.example/rss",
+                                 "javascript:alert(1)", "https://"])
+def test_feeds_add_refuses_non_http_urls(home, capsys, url):
+    code, _, err = cli(capsys, "feeds", "add", url)
+    assert code == 2
+    assert "http" in one_error_line(err)
+    assert url not in cli(capsys, "feeds", "list")[1]
+
+
+def test_removing_an_unknown_feed_is_an_error(home, capsys):
+    code, _, err = cli(capsys, "feeds", "remove", "https://never.example/rss")
+    assert code == 2 and "not in the feed list" in one_error_line(err)
+
+
+def test_removed_default_feed_stays_removed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SITMON_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("SITMON_DB", str(tmp_path / "sitmon.db"))
+    first = default_feeds()[0][0]
+    assert cli(capsys, "feeds", "remove", first)[0] == 0
+    assert first not in cli(capsys, "feeds", "list")[1]
+
+
+def test_feed_titles_cannot_send_terminal_escapes(home, capsys):
+    cli(capsys, "feeds", "add", "https://a.example/rss", "--title", "Evil\x1b[2J\x1b]0;pwned\x07")
+    out = cli(capsys, "feeds", "list")[1]
+    assert "\x1b" not in out and "\x07" not in out and "Evil" in out
+
+
+def test_opml_import_export_round_trip(home, capsys):
+    feeds = [("https://a.example/rss", "Alpha & Co"), ("https://b.example/atom", None),
+             ("http://127.0.0.1:9/c.xml", "Київ")]
+    source = home / "in.opml"
+    source.write_bytes(write_opml(feeds))
+    code, out, _ = cli(capsys, "feeds", "import", str(source))
+    assert code == 0 and "imported 3 feeds" in out
+    code, out, _ = cli(capsys, "feeds", "export")
+    assert code == 0
+    assert read_opml(out.encode()) == feeds
+    assert cli(capsys, "feeds", "export", "-o", str(home / "out.opml"))[0] == 0
+    assert read_opml((home / "out.opml").read_bytes()) == feeds
+
+
+def test_opml_import_is_idempotent_and_skips_non_http(home, capsys):
+    source = home / "in.opml"
+    source.write_bytes(write_opml([("https://a.example/rss", "A"), ("ftp://b.example/x", "B")]))
+    code, out, err = cli(capsys, "feeds", "import", str(source))
+    assert code == 0 and "imported 1 feeds" in out and "1 skipped" in out
+    assert "ftp://b.example/x" in err
+    code, out, _ = cli(capsys, "feeds", "import", str(source))
+    assert "imported 0 feeds" in out and "1 already" in out
+
+
+@pytest.mark.parametrize("content", [b"<opml><body><outline", b"<?xml version='1.0'?><html/>",
+                                     b"<!DOCTYPE x [<!ENTITY a 'b'>]><opml/>"])
+def test_opml_import_of_a_bad_file_is_one_line(home, capsys, content):
+    source = home / "bad.opml"
+    source.write_bytes(content)
+    code, _, err = cli(capsys, "feeds", "import", str(source))
+    assert code == 2 and "bad.opml" in one_error_line(err)
+
+
+def test_opml_import_of_a_missing_file_is_one_line(home, capsys):
+    code, _, err = cli(capsys, "feeds", "import", str(home / "missing.opml"))
+    assert code == 2 and "missing.opml" in one_error_line(err)
+
+
+# --- extract -----------------------------------------------------------------
+
+GANJA = ("Azerbaijan said 14 people were killed in an overnight missile attack on Ganja, "
+         "hours after the humanitarian ceasefire took effect.")
+
+
+def test_extract_reads_json_lines_and_plain_text(home):
+    lines = [
+        json.dumps({"id": "story-1", "title": "Missile attack on Ganja", "summary": GANJA,
+                    "published": "2020-10-17T08:00:00Z"}),
+        "Armenia and Azerbaijan agree a new humanitarian ceasefire from midnight",
+        json.dumps({"id": 7, "title": "Bake sale raises money for library", "summary": ""}),
+    ]
+    result = sitmon("extract", "-", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["story-1", 2, 7]
+    kinds = [{e["type"] for e in r["events"]} for r in records]
+    assert "casualty" in kinds[0] and "truce" in kinds[1] and kinds[2] == set()
+    for event in records[0]["events"] + records[1]["events"]:
+        assert {"type", "conflict", "evidence"} <= set(event)
+    (casualty,) = [e for e in records[0]["events"] if e["type"] == "casualty"]
+    assert casualty["killed"] == 14
+
+
+def test_extract_reports_bad_lines_and_keeps_going(home, tmp_path):
+    source = tmp_path / "stories.jsonl"
+    source.write_text("\n".join([
+        json.dumps({"id": "a", "title": "Ceasefire announced", "summary": ""}),
+        '{"id": "b", "title": broken',
+        json.dumps({"id": "c", "title": "Shelling resumes", "published": "not a date"}),
+        '{"id": "d", "title": 42}',
+    ]) + "\n")
+    result = sitmon("extract", str(source))
+    assert result.returncode == 0
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "c"]
+    assert "line 2" in result.stderr and "not valid JSON" in result.stderr
+    assert "line 3" in result.stderr and "line 4" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_extract_without_any_readable_input_fails(home, tmp_path):
+    result = sitmon("extract", str(tmp_path / "missing.jsonl"))
+    assert result.returncode == 2 and "missing.jsonl" in one_error_line(result.stderr)
+    result = sitmon("extract", "-", stdin='{"broken\n{also broken\n')
+    assert result.returncode == 2 and result.stdout == ""
+
+
+def test_extract_on_empty_input_is_fine(home):
+    result = sitmon("extract", stdin="")
+    assert result.returncode == 0 and result.stdout == ""
+
+
+def test_extract_does_not_touch_the_database(home):
+    result = sitmon("extract", "-", stdin="Ceasefire collapses as shelling resumes\n")
+    assert result.returncode == 0
+    assert not (home / "sitmon.db").exists()
+
+
+def test_extract_streams_one_line_per_story(home):
+    process = subprocess.Popen([sys.executable, "-m", "sitmon", "extract", "-"], text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=os.environ.copy())
+    try:
+        process.stdin.write(json.dumps({"id": "first", "title": GANJA}) + "\n")
+        process.stdin.flush()
+        # the answer arrives while stdin is still open: nothing waits for EOF
+        assert json.loads(process.stdout.readline())["id"] == "first"
+        process.stdin.write("Drone attack hits Kharkiv\n")
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["id"] == 2
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
+    assert process.returncode == 0
+
+
+# --- poll and export, end to end --------------------------------------------
+
+
+def _subscribe(capsys, base: str) -> None:
+    for name in ("eastwire", "northdesk"):
+        assert cli(capsys, "feeds", "add", f"{base}/{name}.xml", "--title", name)[0] == 0
+
+
+def test_poll_once_reports_failures_and_totals_and_exits_0(home, feed_server, capsys):
+    _subscribe(capsys, feed_server)
+    cli(capsys, "feeds", "add", f"{feed_server}/gone.xml")
+    code, out, _ = cli(capsys, "poll", "--once")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert [line for line in lines if line.startswith("FAIL ")] == [
+        line for line in lines if f"{feed_server}/gone.xml" in line]
+    totals = lines[-1]
+    assert totals.startswith("polled 3 feeds: 2 ok, 0 not modified, 1 failed; 4 new stories in ")
+    code, out, _ = cli(capsys, "feeds", "list")
+    (gone,) = [line for line in out.splitlines() if "gone.xml" in line]
+    assert "fail" in gone.lower()
+
+
+def test_poll_once_with_the_default_feeds_and_no_network_still_exits_0(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    # the default feed list, with short limits so an offline machine fails fast
+    config.write_text("timeout = 3\nconnect_timeout = 1\n")
+    monkeypatch.setenv("SITMON_CONFIG", str(config))
+    monkeypatch.setenv("SITMON_DB", str(tmp_path / "sitmon.db"))
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # never reach the real feeds
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    result = sitmon("poll", "--once", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"polled {len(default_feeds())} feeds:" in result.stdout
+
+
+def test_import_poll_export_folds_the_same_story_from_two_outlets(home, feed_server):
+    opml = home / "feeds.opml"
+    opml.write_bytes(write_opml([(f"{feed_server}/eastwire.xml", "Eastwire"),
+                                 (f"{feed_server}/northdesk.xml", "Northdesk")]))
+    assert sitmon("feeds", "import", str(opml)).returncode == 0
+    polled = sitmon("poll", "--once")
+    assert polled.returncode == 0, polled.stderr
+    exported = sitmon("export")
+    assert exported.returncode == 0, exported.stderr
+    report = json.loads(exported.stdout)
+    assert list(report)[:5] == ["as_of", "truces", "violations", "tally", "stories"]
+    stories = report["stories"]
+    assert len(stories) == 3, [s["title"] for s in stories]
+    (truce,) = [s for s in stories if "ceasefire" in s["title"].lower()]
+    assert sorted(source["feed"] for source in truce["sources"]) == [
+        f"{feed_server}/eastwire.xml", f"{feed_server}/northdesk.xml"]
+    assert {source["title"] for source in truce["sources"]} == {
+        "Armenia and Azerbaijan agree humanitarian ceasefire from midnight",
+        "LIVE: Armenia and Azerbaijan agree humanitarian ceasefire from midnight"}
+    # tracking parameters never reach the export
+    assert all("utm_" not in (source["url"] or "") for s in stories for source in s["sources"])
+    # a second poll of unchanged feeds adds nothing
+    assert json.loads(sitmon("export").stdout)["stories"] == stories
+
+
+def test_export_reads_the_situation_from_the_stories(home, feed_server, capsys):
+    _subscribe(capsys, feed_server)
+    cli(capsys, "poll", "--once")
+    code, out, _ = cli(capsys, "export")
+    report = json.loads(out)
+    (truce,) = report["truces"]
+    assert {"Armenia", "Azerbaijan"} <= set(truce["parties"])
+    assert truce["active"] is True
+    assert any("Ganja" in (v.get("location") or "") for v in report["violations"])
+
+
+def test_export_as_of_uses_only_stories_published_by_then(home, feed_server, capsys):
+    _subscribe(capsys, feed_server)
+    cli(capsys, "poll", "--once")
+
+    def titles(as_of: datetime) -> set[str]:
+        code, out, _ = cli(capsys, "export", "--as-of", as_of.isoformat())
+        assert code == 0
+        return {s["title"] for s in json.loads(out)["stories"]}
+
+    assert titles(TRUCE_TIME - timedelta(hours=1)) == set()
+    assert len(titles(STRIKE_TIME - timedelta(minutes=1))) == 1
+    assert len(titles(STRIKE_TIME + timedelta(minutes=1))) == 2
+    assert len(titles(NOW)) == 3
+    # a naive time is UTC
+    naive = (STRIKE_TIME + timedelta(minutes=1)).replace(tzinfo=None).isoformat()
+    code, out, _ = cli(capsys, "export", "--as-of", naive)
+    assert len(json.loads(out)["stories"]) == 2
+
+
+def test_export_before_any_story_is_an_empty_situation(home, capsys):
+    code, out, _ = cli(capsys, "export", "--as-of", "2001-01-01T00:00:00Z")
+    assert code == 0
+    report = json.loads(out)
+    assert report["as_of"].startswith("2001-01-01T00:00:00")
+    assert [report[k] for k in ("truces", "violations", "tally", "stories")] == [[], [], [], []]
+
+
+@pytest.mark.parametrize("as_of", ["yesterday", "2020-13-45", "", "17/10/2020"])
+def test_export_with_a_bad_instant_is_one_line_exit_2(home, capsys, as_of):
+    code, out, err = cli(capsys, "export", "--as-of", as_of)
+    assert code == 2 and out == ""
+    assert "ISO-8601" in one_error_line(err)
+
+
+def test_export_csv_has_one_section_per_table(home, feed_server, capsys):
+    _subscribe(capsys, feed_server)
+    cli(capsys, "poll", "--once")
+    code, out, _ = cli(capsys, "export", "--format", "csv")
+    assert code == 0
+    sections: dict[str, list[list[str]]] = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith("# ") and not line.startswith("# as_of"):
+            current = line[2:]
+            sections[current] = []
+        elif line and current:
+            sections[current].append(next(csv.reader(io.StringIO(line))))
+    assert list(sections) == ["truces", "violations", "tally", "stories"]
+    header, *rows = sections["stories"]
+    assert header[:3] == ["id", "title", "published"] and header[-2:] == ["sources", "source_urls"]
+    assert sorted(int(row[-2]) for row in rows) == [1, 1, 2]
+    truce_row = next(row for row in rows if row[-2] == "2")
+    assert "; " in truce_row[-1] and "https://eastwire.example/" in truce_row[-1]
+    assert sections["truces"][0][:5] == ["conflict", "parties", "mediators", "kind", "status"]
+
+
+def test_poll_loop_stops_cleanly_on_ctrl_c(home, feed_server, capsys):
+    _subscribe(capsys, feed_server)
+    process = subprocess.Popen([sys.executable, "-m", "sitmon", "poll", "--interval", "600"],
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=os.environ.copy())
+    try:
+        totals = process.stdout.readline()
+        assert "polled 2 feeds: 2 ok" in totals
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_reextract_rereads_stored_stories(home, feed_server, capsys):
+    _subscribe(capsys, feed_server)
+    cli(capsys, "poll", "--once")
+    before = json.loads(cli(capsys, "export")[1])
+    code, out, _ = cli(capsys, "reextract")
+    assert code == 0 and "re-read 4 stories" in out
+    after = json.loads(cli(capsys, "export")[1])
+    before.pop("as_of"), after.pop("as_of")
+    assert after == before

@@ -1,0 +1,436 @@
+"""The Textual app driven by a Pilot, on real databases filled through the real poll path.
+
+Data comes from the demo feeds (served on loopback, polled with ``poll_once``)
+or from a ``FeedServer`` in the test; the clock is fixed so what is on screen
+does not depend on when the test runs.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest import rss_document
+from feedserver import FeedServer
+from rich.console import Console
+
+from sitmon.config import load_config
+from sitmon.demo import DemoSession, start_demo
+from sitmon.poll import poll_once
+from sitmon.store import Store
+from sitmon.ui.app import SitmonApp, create_app, link_refusal
+from sitmon.ui.sanitize import clean
+from sitmon.ui.screens import ConflictPicker, DetailScreen, FeedHealthScreen, HelpScreen, MainScreen
+from sitmon.ui.widgets import BREACH, StoriesPane, TallyPane, TrucesPane, ViolationsPane
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)  # the demo's "now" when it starts
+POLLED = START + timedelta(minutes=5)
+NOW = START + timedelta(minutes=10)  # the app's fixed clock
+
+
+class ManualClock:
+    """A monotonic clock the test moves by hand (drives the demo's reveals)."""
+
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def poll(db_path: Path, config, now: datetime = POLLED, **kw) -> None:
+    store = Store(db_path)
+    try:
+        poll_once(store, config, now=now, **kw)
+    finally:
+        store.close()
+
+
+def start_polled_demo(directory: Path, clock: ManualClock) -> DemoSession:
+    session = start_demo(interval=3600, start=START, clock=clock, directory=directory)
+    poll(session.db_path, session.config)
+    return session
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSession]:
+    """The demo after a few minutes (every item revealed), polled once; read-only for tests."""
+    session = start_polled_demo(tmp_path_factory.mktemp("demo"), ManualClock(10_000))
+    yield session
+    session.stop()
+
+
+def make_app(session_or_config, db_path: Path | None = None, **kw) -> SitmonApp:
+    if isinstance(session_or_config, DemoSession):
+        config, db_path = session_or_config.config, session_or_config.db_path
+    else:
+        config = session_or_config
+    kw.setdefault("clock", lambda: NOW)
+    kw.setdefault("autopoll", False)
+    return create_app(config, db_path, **kw)
+
+
+async def wait_for(pilot, ready: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+async def loaded(pilot) -> MainScreen:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.main.situation_data is not None and app.main.stories_data is not None)
+    return app.main
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+def pane_texts(pane) -> list[str]:
+    return [" ".join(cell.plain for cell in pane.get_row_at(i)) for i in range(pane.row_count)]
+
+
+# --- what the panes show ----------------------------------------------------------
+
+
+async def test_demo_fills_every_pane(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        main = await loaded(pilot)
+        truces = main.query_one(TrucesPane)
+        violations = main.query_one(ViolationsPane)
+        tally = main.query_one(TallyPane)
+        stories = main.query_one(StoriesPane)
+        assert truces.row_count and violations.row_count and tally.row_count and stories.row_count
+        assert any("Armenia-Azerbaijan" in row for row in pane_texts(truces))
+        assert any(BREACH in row for row in pane_texts(violations)), pane_texts(violations)
+        # The Ganja strike is one story with several outlets, not one row per outlet.
+        ganja = [s for s in stories.items.values() if "Ganja" in s.title]
+        assert len(ganja) == 1 and ganja[0].sources >= 3
+        text = screen_text(app)
+        assert "feeds 5/6 ok" in text  # the demo's offline feed is counted as failing
+        assert "09:10:00 UTC" in text  # the fixed clock
+
+
+async def test_narrow_terminal_still_shows_all_four_panes(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        text = screen_text(app)
+        for title in ("1 Active truces", "2 Recent violations", "3 Casualty tally", "4 Stories"):
+            assert title in text
+        focused_height = app.main.query_one(StoriesPane).size.height
+        assert focused_height > app.main.query_one(TrucesPane).size.height
+
+
+# --- keys ---------------------------------------------------------------------------
+
+
+async def test_number_keys_and_tab_move_between_panes(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        for key, pane in (("1", TrucesPane), ("2", ViolationsPane), ("3", TallyPane), ("4", StoriesPane)):
+            await pilot.press(key)
+            assert isinstance(app.focused, pane)
+        await pilot.press("1", "tab")
+        assert isinstance(app.focused, ViolationsPane)
+        await pilot.press("shift+tab", "shift+tab")
+        assert isinstance(app.focused, StoriesPane)
+
+
+async def test_j_k_and_arrows_move_the_cursor(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("4")
+        stories = app.main.query_one(StoriesPane)
+        assert stories.cursor_row == 0
+        await pilot.press("j", "j", "down")
+        assert stories.cursor_row == 3
+        await pilot.press("k", "up")
+        assert stories.cursor_row == 1
+
+
+async def test_refresh_keeps_the_cursor_on_the_same_story(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        main = await loaded(pilot)
+        await pilot.press("4", "j", "j", "j")
+        stories = main.query_one(StoriesPane)
+        before = stories.current
+        main.stories_data = None
+        main.reload("poll")
+        await wait_for(pilot, lambda: main.stories_data is not None)
+        assert stories.current == before and stories.cursor_row == 3
+
+
+async def test_enter_opens_story_detail_with_sources_and_evidence(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        main = await loaded(pilot)
+        stories = main.query_one(StoriesPane)
+        await pilot.press("4")
+        ganja = next(i for i in range(stories.row_count) if "Ganja" in pane_texts(stories)[i])
+        stories.move_cursor(row=ganja)
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen)
+        await wait_for(pilot, lambda: len(app.screen.links) >= 3)
+        text = screen_text(app)
+        assert "evidence" in text and "Ganja" in text
+        assert all(link.startswith("https://") for link in app.screen.links.values())
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_enter_on_a_violation_shows_its_sources(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("2", "enter")
+        assert isinstance(app.screen, DetailScreen) and app.screen.kind == "violation"
+        await wait_for(pilot, lambda: bool(app.screen.links))
+        assert "Sources" in screen_text(app)
+
+
+async def test_f_shows_feed_health_with_errors_in_words(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("f")
+        assert isinstance(app.screen, FeedHealthScreen)
+        text = screen_text(app)
+        assert "503" in text and "failing" in text
+        assert "Meridian Wire" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_question_mark_shows_help_listing_every_key(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for key in ("Tab", "1 2 3 4", "Enter", "/", "Ctrl+P", "q"):
+            assert key in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_c_filters_every_pane_to_one_conflict(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        main = await loaded(pilot)
+        assert len(app.known_conflicts) >= 2
+        await pilot.press("c")
+        assert isinstance(app.screen, ConflictPicker)
+        target = "Armenia-Azerbaijan"
+        index = app.screen.conflicts.index(target) + 1
+        for _ in range(index):
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert app.conflict == target
+        await wait_for(pilot, lambda: main.situation_data.conflict == target)
+        for pane in (main.query_one(TrucesPane), main.query_one(ViolationsPane), main.query_one(TallyPane)):
+            assert all(item.get("conflict") == target for item in pane.items.values())
+        assert "conflict: Armenia-Azerbaijan" in screen_text(app)
+        await pilot.press("escape")  # clears the filter
+        await wait_for(pilot, lambda: main.situation_data.conflict is None)
+
+
+async def test_slash_searches_stored_stories(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        main = await loaded(pilot)
+        total = main.query_one(StoriesPane).row_count
+        await pilot.press("slash")
+        await pilot.press(*"Odesa", "enter")
+        await wait_for(pilot, lambda: main.stories_data.query == "Odesa")
+        titles = [s.title for s in main.query_one(StoriesPane).items.values()]
+        assert titles and all("Odesa" in t for t in titles) and len(titles) < total
+        assert isinstance(app.focused, StoriesPane)
+
+
+async def test_q_quits(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_command_palette_offers_the_app_commands(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Poll now", "Feed health", "Pick conflict", "Search stories", "Keys"):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Feed health")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedHealthScreen))
+
+
+# --- polling --------------------------------------------------------------------------
+
+
+async def test_r_polls_now_and_new_stories_appear(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        url = server.add("/world", rss_document([{
+            "title": "Shelling reported near Kharkiv overnight", "link": "https://news.example/kharkiv",
+            "guid": "k1", "published": NOW - timedelta(hours=1)}]))
+        config, db_path = _config_with(tmp_path, [url])
+        app = make_app(config, db_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            main = await loaded(pilot)
+            assert main.query_one(StoriesPane).row_count == 0
+            await pilot.press("r")
+            await wait_for(pilot, lambda: main.query_one(StoriesPane).row_count == 1)
+            assert server.hits("/world") == 1
+            assert "Kharkiv" in screen_text(app)
+
+
+async def test_a_hanging_feed_never_blocks_input(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        dead = server.add("/dead", hang=True)
+        config, db_path = _config_with(tmp_path, [dead])
+        app = make_app(config, db_path, autopoll=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await loaded(pilot)
+            await wait_for(pilot, lambda: server.hits("/dead") == 1)
+            assert app.polling
+            started = time.monotonic()
+            await pilot.press("1")
+            assert isinstance(app.focused, TrucesPane)
+            await pilot.press("f")
+            assert isinstance(app.screen, FeedHealthScreen)
+            await pilot.press("escape", "r")  # a second poll is refused while one runs
+            assert time.monotonic() - started < 2
+            assert app.polling and server.hits("/dead") == 1
+            await pilot.press("q")
+            await pilot.pause()
+            assert not app.is_running
+
+
+async def test_a_new_violation_of_an_active_truce_is_announced(tmp_path: Path) -> None:
+    clock = ManualClock(0)  # nothing revealed yet
+    session = start_polled_demo(tmp_path / "demo", clock)
+    try:
+        app = make_app(session)
+        async with app.run_test(size=(120, 36)) as pilot:
+            main = await loaded(pilot)
+            assert not _breach_notes(app)
+            clock.t = 50  # the Hadrut breach accusation is published
+            await pilot.press("r")
+            await wait_for(pilot, lambda: bool(_breach_notes(app)), timeout=15)
+    finally:
+        session.stop()
+
+
+def _breach_notes(app: SitmonApp) -> list:
+    return [n for n in app._notifications if "truce violation" in (n.title or "")]
+
+
+def _config_with(tmp_path: Path, urls: list[str]):
+    path = tmp_path / "config.toml"
+    feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
+    path.write_text(f"default_feeds = false\ntimeout = 30\nconnect_timeout = 2\n{feeds}", "utf-8")
+    config = load_config(path)
+    db_path = tmp_path / "sitmon.db"
+    store = Store(db_path)
+    store.seed_feeds(config.feeds)
+    store.close()
+    return config, db_path
+
+
+# --- hostile text and links ---------------------------------------------------------
+
+HOSTILE = [
+    "[bold red]x[/] Markup in a title",
+    "A lone [/ closing tag",
+    "OSC \x1b]0;pwned\x07 title change and \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\",
+    "CSI \x1b[2J\x1b[31mred\x1b[0m clear screen",
+    "Bidi \u202egnp.exe\u202c override and \u2066isolate\u2069",
+    "NUL \x00 byte and \x07 bell",
+    "Huge " + "x" * 100_000,
+]
+
+
+def test_clean_removes_controls_escapes_and_bidi() -> None:
+    for title in HOSTILE:
+        cleaned = clean(title)
+        assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in cleaned), repr(cleaned)
+        assert not any(c in cleaned for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+        assert len(cleaned) <= 400
+    assert clean("[bold red]x[/]") == "[bold red]x[/]"
+    assert clean("CSI \x1b[2J\x1b[31mred\x1b[0m") == "CSI red"
+    assert clean("OSC \x1b]0;pwned\x07 after") == "OSC after"
+
+
+async def test_hostile_feed_text_renders_literally(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        items = [{"title": t, "summary": t, "link": f"https://news.example/{i}", "guid": f"h{i}",
+                  "published": NOW - timedelta(minutes=i + 1)} for i, t in enumerate(HOSTILE)]
+        # XML 1.0 cannot carry every control character; send what a broken feed would send.
+        body = rss_document(items).replace(b"&#0;", b"")
+        url = server.add("/hostile", body)
+        config, db_path = _config_with(tmp_path, [url])
+        poll(db_path, config, now=NOW)
+        app = make_app(config, db_path)
+        async with app.run_test(size=(160, 40)) as pilot:
+            main = await loaded(pilot)
+            stories = main.query_one(StoriesPane)
+            assert stories.row_count >= 5
+            text = screen_text(app)
+            assert "[bold red]x[/] Markup in a title" in text
+            assert "A lone [/ closing tag" in text
+            assert "\x1b" not in text and "\x00" not in text and "\u202e" not in text
+            for row in range(stories.row_count):  # every detail screen renders too
+                stories.move_cursor(row=row)
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen) and bool(app.screen.links))
+                shown = screen_text(app)
+                assert "\x1b" not in shown and "\u202e" not in shown
+                await pilot.press("escape")
+            assert app.is_running
+
+
+async def test_o_opens_only_http_links(demo: DemoSession) -> None:
+    opened: list[str] = []
+    app = make_app(demo, opener=opened.append)
+    async with app.run_test(size=(120, 36)) as pilot:
+        main = await loaded(pilot)
+        await pilot.press("4", "o")
+        assert opened == [main.query_one(StoriesPane).current.link]
+        assert opened[0].startswith("https://")
+        for bad in ("javascript:alert(1)", "file:///etc/passwd", "ftp://example.org/x", "", None,
+                    "https://example.org/\x1b]0;x\x07"):
+            app.open_link(bad)
+        assert len(opened) == 1
+        await pilot.pause()
+        refusals = [n for n in app._notifications if n.message.startswith("Not opening")]
+        assert len(refusals) == 6
+        assert "javascript" in refusals[0].message
+
+
+def test_link_refusal_explains_why() -> None:
+    assert link_refusal("https://example.org/a") is None
+    assert link_refusal("http://example.org/a") is None
+    assert "only http and https" in link_refusal("javascript:alert(1)")
+    assert "no link" in link_refusal(None)
