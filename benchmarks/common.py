@@ -6,20 +6,22 @@ The rules here are the measuring instrument, so they are written down once:
 
 * **Headline restatement.** A headline usually restates a fact of its summary
   ("Fourteen killed in Ganja" / "... killed 14 people ..."). Gold labels are per
-  story (one fact, one gold event). For predictions, the summary supersedes the
-  headline: a casualty event read from the title is dropped when the summary gives
-  a figure of the same kind (killed, else wounded) with the same scope and
-  historical flag; a violation read from the title is dropped when the summary
-  reports any violation. Truces are compared as the set of distinct statuses.
+  story (one fact, one gold event). A predicted event read from the title (its
+  evidence is in the title, not the summary) is dropped when a summary event
+  restates it: a casualty with the same `killed` figure (or the same `wounded`
+  when the title gives no deaths) and the same historical flag; a violation whose
+  actor and location do not contradict it; a truce with the same status. Only
+  identical figures are restatements: a headline's "Scores killed" beside the
+  summary's "32 were killed" is counted twice, as the model would count it.
+  Truces are compared as the set of distinct statuses of the story.
 * **Story figures.** killed = sum of `killed` over non-historical incident
   casualties that are not nationality subsets; wounded likewise; cumulative = the
   largest non-historical cumulative `killed`. Missing figures count as 0, so a
-  story with no gold deaths is right only if nothing is predicted either. The
-  headline/summary rule is applied per figure: when the summary states a figure
-  of that kind, the headline's is ignored.
+  story with no gold deaths is right only if nothing is predicted either.
 * **Nationality subsets.** Gold marks them `"subset": true`. A predicted casualty
-  is a subset when its `side` names someone who is not a party to the story's
-  conflict (per the gazetteer): "nine Americans killed in Israel" is not added.
+  is a subset when its `side` names a nation that is not a party to the story's
+  (gold) conflict per the gazetteer: "nine Americans killed in Israel" is not
+  added. Subsets count in neither the incident nor the cumulative figure.
 """
 
 from __future__ import annotations
@@ -42,6 +44,18 @@ ISAF = EVAL / "isaf" / "isaf_press_releases_test.csv"
 UCDP = EVAL / "ucdp" / "ucdpged_sample_1000.csv"
 
 csv.field_size_limit(10_000_000)
+
+# Nationalities that appear as victims' `side` in news but not in the gazetteer
+# (which lists parties and mediators only). Used to tell a nationality subset
+# ("ten Nepali students among the dead") from an affiliation ("al-Qaeda leader").
+OTHER_NATIONS = {
+    "nepal", "nepali", "nepalese", "south africa", "south african", "spain", "spanish",
+    "australia", "australian", "canada", "canadian", "poland", "polish", "philippines",
+    "filipino", "italy", "italian", "japan", "japanese", "india", "indian", "brazil",
+    "brazilian", "argentina", "argentine", "mexico", "mexican", "malawi", "malawian",
+    "uruguay", "uruguayan", "netherlands", "dutch", "belgium", "belgian", "sri lanka",
+    "sri lankan", "bangladesh", "bangladeshi", "georgia", "georgian", "moldova", "moldovan",
+}
 REFNUM = re.compile(r"\d{4}-\d{2}-[A-Z]+-\d+")
 
 
@@ -77,17 +91,20 @@ class Names:
     def __init__(self, path: Path = GAZETTEER) -> None:
         self.alias: dict[str, str] = {}
         self.parties: dict[str, set[str]] = {}
+        self.nations: set[str] = set(OTHER_NATIONS)
         if not path.exists():
             return
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         for conflict in data.get("conflict", []):
-            names = set()
+            words = set()
             for party in conflict.get("party", []):
                 self._learn(party)
-                names.add(party["name"].lower())
-            self.parties[conflict["name"].lower()] = names
+                words |= {w.lower() for w in [party["name"], *party.get("aliases", []), *party.get("demonyms", [])]}
+            self.parties[conflict["name"].lower()] = words
+            self.nations |= words
         for actor in data.get("actor", []):
             self._learn(actor)
+            self.nations.add(actor["name"].lower())
 
     def _learn(self, entry: dict) -> None:
         canonical = entry["name"].lower()
@@ -103,8 +120,15 @@ class Names:
     def canon_set(self, names: Iterable[str] | None) -> frozenset[str]:
         return frozenset(self.canon(n) for n in names or [] if n)
 
+    def is_nation(self, side: str) -> bool:
+        return bool({side.strip().lower(), self.canon(side)} & self.nations)
+
     def is_party(self, conflict: str | None, side: str) -> bool:
-        return self.canon(side) in self.parties.get((conflict or "").lower(), set())
+        """`side` names a party of `conflict` (its name, an alias or a demonym); a
+        shared six-letter stem is enough, so "Palestine" finds "Palestinian"."""
+        words = self.parties.get((conflict or "").lower(), set())
+        sides = {side.strip().lower(), self.canon(side) or ""}
+        return any(s in words or any(w[:6] == s[:6] for w in words if len(s) >= 6) for s in sides)
 
 
 def same_conflict(a: str | None, b: str | None) -> bool:
@@ -127,40 +151,42 @@ def from_title(event: dict, title: str, summary: str) -> bool:
     return bool(evidence) and evidence in title and evidence not in summary
 
 
-def figure_kind(event: dict) -> str | None:
-    if event.get("killed") is not None:
-        return "killed"
-    if event.get("wounded") is not None:
-        return "wounded"
-    return None
+def restates(head: dict, body: dict, names: Names) -> bool:
+    """Whether a headline event states the same fact as a summary event."""
+    if head["type"] != body["type"]:
+        return False
+    if head["type"] == "casualty":
+        if bool(head.get("historical")) != bool(body.get("historical")):
+            return False
+        if head.get("killed") is not None:
+            return head["killed"] == body.get("killed")
+        return head.get("wounded") is not None and head["wounded"] == body.get("wounded")
+    if head["type"] == "violation":
+        return all(
+            not head.get(key) or not body.get(key) or loose_match(head[key], body[key], names)
+            for key in ("actor", "location")
+        )
+    return head.get("status") == body.get("status")
 
 
-def collapse(events: list[dict], title: str, summary: str) -> list[dict]:
-    """Drop headline events that the summary restates (see the module docstring)."""
+def collapse(events: list[dict], title: str, summary: str, names: Names) -> list[dict]:
+    """Drop headline events that a summary event restates (see the module docstring)."""
     body = [e for e in events if not from_title(e, title, summary)]
-    body_violation = any(e["type"] == "violation" for e in body)
-    body_figures = {
-        (figure_kind(e), e.get("scope"), bool(e.get("historical")))
-        for e in body
-        if e["type"] == "casualty"
-    }
-    kept = []
-    for event in events:
-        if from_title(event, title, summary):
-            if event["type"] == "violation" and body_violation:
-                continue
-            key = (figure_kind(event), event.get("scope"), bool(event.get("historical")))
-            if event["type"] == "casualty" and key in body_figures:
-                continue
-        kept.append(event)
-    return kept
+    return [
+        e for e in events
+        if not from_title(e, title, summary) or not any(restates(e, b, names) for b in body)
+    ]
 
 
 def predicted_subset(event: dict, conflicts: set[str | None], names: Names) -> bool:
+    """A predicted casualty whose `side` is a nation (gazetteer or OTHER_NATIONS)
+    that is not a party to any known conflict of the story. Stories whose
+    conflicts the gazetteer does not know have no subsets."""
     side = event.get("side")
-    if not side:
+    known = [c for c in conflicts if (c or "").lower() in names.parties]
+    if not side or not known or not names.is_nation(side):
         return False
-    return not any(names.is_party(c, side) for c in conflicts | {event.get("conflict")})
+    return not any(names.is_party(c, side) for c in known)
 
 
 @dataclass(frozen=True)
@@ -171,8 +197,10 @@ class Figures:
 
 
 def _sum_figures(events: list[dict], subset: Callable[[dict], bool]) -> Figures:
-    current = [e for e in events if e["type"] == "casualty" and not e.get("historical")]
-    incident = [e for e in current if e.get("scope", "incident") != "cumulative" and not subset(e)]
+    current = [
+        e for e in events if e["type"] == "casualty" and not e.get("historical") and not subset(e)
+    ]
+    incident = [e for e in current if e.get("scope", "incident") != "cumulative"]
     cumulative = [e.get("killed") or 0 for e in current if e.get("scope") == "cumulative"]
     return Figures(
         killed=sum(e.get("killed") or 0 for e in incident),
@@ -188,15 +216,9 @@ def gold_figures(gold: list[dict]) -> Figures:
 def predicted_figures(
     events: list[dict], title: str, summary: str, conflicts: set[str | None], names: Names
 ) -> Figures:
-    """Story figures, each taken from the summary when it states one, else the title."""
-    subset = lambda e: predicted_subset(e, conflicts, names)  # noqa: E731
-    head = _sum_figures([e for e in events if from_title(e, title, summary)], subset)
-    body = _sum_figures([e for e in events if not from_title(e, title, summary)], subset)
-    return Figures(
-        killed=body.killed or head.killed,
-        wounded=body.wounded or head.wounded,
-        cumulative=body.cumulative or head.cumulative,
-    )
+    """Story figures of the predicted events, headline restatements dropped."""
+    kept = collapse(events, title, summary, names)
+    return _sum_figures(kept, lambda e: predicted_subset(e, conflicts, names))
 
 
 # --- real evaluation texts ------------------------------------------------------------

@@ -11,6 +11,7 @@ the target is 10,000/s (the issue's floor is 5,000/s).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     rate = len(batch) / seconds
     print(f"extract(): {len(batch):,} items in {seconds:.2f} s = {rate:,.0f} items/s "
-          f"({events:,} events; target {TARGET:,}/s {'PASS' if rate >= TARGET else 'FAIL'})")
+          f"({events:,} events; target {TARGET:,}/s {'PASS' if rate >= TARGET else 'FAIL'}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     return 0
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sitmon.extract.casualty import find_casualties
+from sitmon.extract.casualty import find_casualties, merge_story
 from sitmon.extract.events import Casualty, Context
 
 NOW = Context(published=datetime(2020, 10, 18, 6, 0, tzinfo=timezone.utc), conflict="armenia-azerbaijan")
@@ -238,3 +238,123 @@ def test_reference_story_figures():
     assert (ganja.killed, ganja.scope, ganja.historical) == (14, "incident", False)
     assert war.killed >= 600 and war.scope == "cumulative" and not war.historical
     assert past.historical and past.killed == 20_000
+
+
+# --- one victim without a number ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "killed", "wounded"),
+    [
+        ("An insurgent was killed in the exchange of fire.", 1, None),
+        ("The force killed the Taliban leader, Alaudin, in a raid.", 1, None),
+        ("Troops killed rebel commander Joseph Kony in the forest.", 1, None),
+        ("The army confirmed the death of Mullah Nafi in the strike.", 1, None),
+        ("Sangari, an insurgent leader, was killed in an airstrike.", 1, None),
+        ("One person was killed and another wounded in the shelling.", 1, 1),
+        ("Both pilots were killed when the jet was shot down.", 2, None),
+        ("The blast killed the group's deputy commander and four of his bodyguards.", 5, None),
+        ("A woman and her two children were killed when a shell hit their home.", 3, None),
+    ],
+)
+def test_one_victim_without_a_number(sentence, killed, wounded):
+    event = one(sentence)
+    assert (event.killed, event.wounded) == (killed, wounded)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Troops killed Afghan civilians in the raid, villagers said.",  # a people, not a name
+        "Nobody was killed in the attack on the convoy.",
+        "The strike killed the talks, a diplomat said.",
+    ],
+)
+def test_capitals_and_articles_are_not_always_victims(sentence):
+    check(sentence, None)
+
+
+def test_both_after_a_figure_points_back():
+    # "both" repeats the two already counted, it does not add two more
+    assert one("Two insurgents were killed after they fired, the force returning fire and killing both.").killed == 2
+
+
+# --- phrases that carry the victims -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Hezbollah says eight of its fighters were killed in the strikes.", {"killed": 8}),
+        ("Five members of one family were killed when a shell hit their house.", {"killed": 5}),
+        ("The overnight barrage killed a family of five.", {"killed": 5}),
+        ("Russian strikes killed two people in Kharkiv and three in Zaporizhzhia.", {"killed": 5}),
+        ("The strike on the bus station killed nine commuters.", {"killed": 9}),
+        ("Dozens of Rohingya were killed in a drone attack near the river.", {"killed": 12}),
+        ("Eleven soldiers, including a lieutenant colonel, were killed in a gunfight.", {"killed": 11}),
+        ("A boy aged 14 was killed in the strike.", {"killed": 1, "victims": "children"}),
+        ("Five people were hospitalised after a drone struck a residential building.", {"wounded": 5}),
+        ("Nine Americans were among those killed, the State Department said.",
+         {"killed": 9, "side": "United States"}),
+        ("5 policemen among 7 killed in Balochistan attack", {"killed": 7}),
+    ],
+)
+def test_victim_phrases(sentence, expected):
+    check(sentence, expected)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "He planned and executed numerous small-arms attacks against the army.",
+        "Three children were among the dead.",  # a subset of a toll given elsewhere, no side
+        "The blast was the deadliest since 2017, when a truck bomb killed more than 500 people.",
+    ],
+)
+def test_figures_that_are_not_new_deaths(sentence):
+    assert [e for e in find_casualties(sentence, NOW) if not e.historical] == []
+
+
+# --- tolls --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sentence", "killed", "scope"),
+    [
+        ("Gaza death toll passes 40,000, health ministry says", 40_000, "cumulative"),
+        ("The death toll from last week's attack on a market in the city has risen to 17.", 17, "incident"),
+        ("The death toll rose to 45.", 45, "incident"),
+    ],
+)
+def test_toll_scope(sentence, killed, scope):
+    event = one(sentence)
+    assert (event.killed, event.scope) == (killed, scope)
+
+
+def test_an_incident_and_the_new_total_are_two_events():
+    events = find_casualties("The ministry reported 45 more servicemen killed, bringing the total to 673.", NOW)
+    assert sorted((e.scope, e.killed) for e in events) == [("cumulative", 673), ("incident", 45)]
+
+
+def test_the_wounded_toll():
+    assert one("The number of injured rose to 80, the ministry said.").wounded == 80
+
+
+# --- one story -------------------------------------------------------------------------------------
+def _events(*sentences: str) -> list[Casualty]:
+    return [e for s in sentences for e in find_casualties(s, NOW)]
+
+
+def test_merge_story_counts_a_repeated_figure_once():
+    title = _events("14 killed in missile strike on Ganja")
+    body = _events("Azerbaijan said 14 people were killed in an overnight missile attack on Ganja.",
+                   "Rescuers said 14 people were killed and dozens hurt.")
+    merged = merge_story(title, body)
+    assert sum(e.killed or 0 for e in merged) == 14
+
+
+def test_merge_story_prefers_the_body_over_a_vaguer_headline():
+    title = _events("Dozens killed in shelling of Stepanakert")
+    body = _events("At least 40 people were killed in the shelling, officials said.")
+    assert [e.killed for e in merge_story(title, body)] == [40]
+
+
+def test_merge_story_keeps_additional_deaths_and_other_incidents():
+    title = _events("Two soldiers killed on the border")
+    body = _events("Two soldiers were killed in a border clash on Monday.",
+                   "Two more soldiers were killed in a separate attack on Tuesday.")
+    assert sum(e.killed for e in merge_story(title, body)) == 4

@@ -25,7 +25,7 @@ from sitmon.opml import read_opml, write_opml
 # --- fixtures ----------------------------------------------------------------
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-TRUCE_TIME = NOW - timedelta(hours=6)
+TRUCE_TIME = NOW - timedelta(hours=30)  # its "midnight" has passed by now
 STRIKE_TIME = NOW - timedelta(hours=3)
 SHELLING_TIME = NOW - timedelta(hours=2)
 
@@ -138,6 +138,7 @@ def test_version(capsys):
 
     code, out, _ = cli(capsys, "--version")
     assert code == 0 and out.strip() == f"sitmon {__version__}"
+    assert sitmon("--version").stdout.strip() == f"sitmon {__version__}"
 
 
 def test_help_lists_every_command(capsys):
@@ -498,23 +499,66 @@ def test_export_csv_has_one_section_per_table(home, feed_server, capsys):
     assert sorted(int(row[-2]) for row in rows) == [1, 1, 2]
     truce_row = next(row for row in rows if row[-2] == "2")
     assert "; " in truce_row[-1] and "https://eastwire.example/" in truce_row[-1]
-    assert sections["truces"][0][:5] == ["conflict", "parties", "mediators", "kind", "status"]
+    truces_header, truce = sections["truces"]
+    assert truces_header[:5] == ["conflict", "parties", "mediators", "kind", "status"]
+    assert truce[truces_header.index("parties")] == "Armenia; Azerbaijan"
+    assert truce[truces_header.index("sources")] == "2"
 
 
-def test_poll_loop_stops_cleanly_on_ctrl_c(home, feed_server, capsys):
+def test_poll_loop_repeats_on_the_interval_and_stops_cleanly_on_ctrl_c(home, feed_server, capsys):
     _subscribe(capsys, feed_server)
-    process = subprocess.Popen([sys.executable, "-m", "sitmon", "poll", "--interval", "600"],
+    process = subprocess.Popen([sys.executable, "-m", "sitmon", "poll", "--interval", "0.2"],
                                text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=os.environ.copy())
     try:
-        totals = process.stdout.readline()
-        assert "polled 2 feeds: 2 ok" in totals
+        first, second = process.stdout.readline(), process.stdout.readline()
+        assert "polled 2 feeds: 2 ok" in first and "4 new stories" in first
+        assert "polled 2 feeds:" in second and "0 new stories" in second
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        _, err = process.communicate(timeout=30)
     finally:
         process.kill()
     assert process.returncode == 0
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_ctrl_c_elsewhere_exits_130_quietly(home):
+    process = subprocess.Popen([sys.executable, "-m", "sitmon", "extract", "-"], text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=os.environ.copy())
+    try:
+        process.stdin.write("Ceasefire holds in the south\n")
+        process.stdin.flush()
+        assert process.stdout.readline()  # it is running and waiting for more input
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "Traceback" not in err
+
+
+def test_a_closed_pipe_ends_extract_quietly(home):
+    stories = "".join(f"Drone strike number {i} hits a depot near Kharkiv\n" for i in range(5000))
+    process = subprocess.Popen([sys.executable, "-m", "sitmon", "extract", "-"], text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=os.environ.copy())
+    feeder = threading.Thread(target=lambda: _write_quietly(process.stdin, stories), daemon=True)
+    feeder.start()
+    assert process.stdout.readline()  # like `sitmon extract - | head -1`
+    process.stdout.close()
+    err = process.stderr.read()
+    process.wait(timeout=30)
+    assert "Traceback" not in err and "BrokenPipe" not in err
+    assert process.returncode != 0
+
+
+def _write_quietly(stream, text: str) -> None:
+    try:
+        stream.write(text)
+        stream.close()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the process stopped reading: that is the point of the test
 
 
 def test_reextract_rereads_stored_stories(home, feed_server, capsys):
@@ -526,3 +570,23 @@ def test_reextract_rereads_stored_stories(home, feed_server, capsys):
     after = json.loads(cli(capsys, "export")[1])
     before.pop("as_of"), after.pop("as_of")
     assert after == before
+
+
+def test_a_rules_version_change_rereads_stored_stories(home, feed_server, capsys):
+    import sqlite3
+
+    from sitmon.store import Store
+
+    _subscribe(capsys, feed_server)
+    cli(capsys, "poll", "--once")
+    # as if the stories had been read by older rules that found nothing
+    with sqlite3.connect(home / "sitmon.db") as db:
+        db.execute("DELETE FROM events")
+    store = Store(home / "sitmon.db")
+    store.set_rules_version(0)
+    store.close()
+    code, out, err = cli(capsys, "export")
+    assert code == 0 and "re-reading stored stories" in err
+    assert len(json.loads(out)["truces"]) == 1
+    code, out, err = cli(capsys, "export")
+    assert "re-reading" not in err, "the new rules version is remembered"

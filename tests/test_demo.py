@@ -34,7 +34,8 @@ def test_every_demo_feed_parses_cleanly_with_times_relative_to_the_start() -> No
         assert not parsed.bozo, (name, parsed.get("bozo_exception"))
         assert len(parsed.entries) >= 5
         for entry in parsed.entries:
-            when = datetime(*entry.updated_parsed[:6], tzinfo=timezone.utc)
+            stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+            when = datetime(*stamp[:6], tzinfo=timezone.utc)
             assert START - timedelta(days=9) <= when <= START + timedelta(hours=1), (name, entry.title)
 
 
@@ -61,7 +62,7 @@ def test_demo_serves_on_loopback_into_a_throwaway_database(tmp_path: Path) -> No
             first = poll_once(store, session.config, now=START)
             assert first.feeds_ok == 5 and len(first.feeds_failed) == 1
             assert "503" in first.feeds_failed[0][1]
-            assert first.new_stories >= 40 and first.new_clusters < first.new_stories
+            assert first.new_stories >= 35 and first.new_clusters < first.new_stories
             clock.t = 200  # every hidden item is now published
             second = poll_once(store, session.config, now=START + timedelta(minutes=4), force=True)
             assert second.new_stories >= 5

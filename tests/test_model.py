@@ -244,8 +244,8 @@ def test_a_lone_contrary_body_report_does_not_flip_the_truce() -> None:
 
 def test_a_headline_collapse_ends_the_truce_and_stays_final() -> None:
     events = story("a", at(0, 8), truce("agreed", "Ceasefire agreed between the sides"))
-    events += story("c", at(2, 9), truce("collapsed", "Ceasefire collapses as fighting resumes"),
-                    feeds=("http://a.test/rss", "http://b.test/rss"))
+    events += story("c", at(2, 9), truce("collapsed", "Ceasefire collapses as fighting resumes"))
+    events += story("c2", at(2, 9, 30), truce("collapsed", "Karabakh truce in tatters as shelling resumes"))
     # Days later, retrospective mentions that read like live reports.
     for day in (4, 5, 6):
         events += story(f"r{day}", at(day, 9), truce("in_effect", f"The truce took effect last week ({day})"),
@@ -457,3 +457,75 @@ def test_sources_are_deduplicated_by_link() -> None:
     (t,) = export(events, at(2))["tally"]
     assert sorted(s["feed"] for s in t["sources"]) == ["http://a.test/rss", "http://b.test/rss"]
     assert {s["story"] for s in t["sources"]} == {"g"}
+
+
+# --------------------------------------------------------------------------- noisy extraction
+
+
+def test_a_single_headline_collapse_needs_hours_or_a_second_report() -> None:
+    events = story("a", at(0, 8), truce("agreed", "Ceasefire agreed between the sides"))
+    events += story("c", at(2, 9), truce("collapsed", "Is the Karabakh truce collapsing?"))
+    assert export(events, at(2, 10))["truces"][0]["active"]
+    assert not export(events, at(2, 16))["truces"][0]["active"]  # nobody contradicted it
+    contradicted = events + story("h", at(2, 11), truce("in_effect", "Karabakh truce holds despite fears"))
+    contradicted += story("h2", at(2, 12), truce("violated", "Shots reported, but truce holds"))
+    assert export(contradicted, at(3))["truces"][0]["active"]
+
+
+def test_will_take_effect_read_as_took_effect_is_an_announcement() -> None:
+    events = story("a", at(0, 8), truce("agreed", "Israel and Hamas agree four-day truce", conflict="Israel-Hamas"))
+    events += story("b", at(1, 13), truce("in_effect", "The truce will begin at 7am on Friday",
+                                          conflict="Israel-Hamas", effective=iso(at(2, 5))))
+    (t,) = export(events, at(1, 20))["truces"]
+    assert not t["active"] and t["effective"] == iso(at(2, 5))
+    assert export(events, at(2, 6))["truces"][0]["active"]
+
+
+def test_a_later_mention_of_the_duration_does_not_move_the_end() -> None:
+    events = story("a", at(0, 6), truce("agreed", "A four-day truce begins at 7am",
+                                        effective=iso(at(0, 7)), ends=iso(at(4, 7))))
+    # Two days in, a story mentions "the four-day truce", read from its own date.
+    events += story("b", at(2, 12), truce("in_effect", "The four-day truce is holding",
+                                          ends=iso(at(6, 12))))
+    (t,) = export(events, at(5))["truces"]
+    assert not t["active"] and t["status"] == "ended" and t["ends"] == iso(at(4, 7))
+
+
+def test_a_syndicated_background_sentence_counts_once() -> None:
+    sentence = "The sides signed a ceasefire agreement in 1994."
+    events = story("x", at(0, 8), truce("agreed", sentence), title="Clashes on the border")
+    events += story("y", at(0, 9), truce("agreed", sentence), title="Families flee border villages")
+    assert not any(t["active"] for t in export(events, at(1))["truces"])
+
+
+def test_a_war_toll_misread_as_one_attack_is_not_added() -> None:
+    events = story("a", at(0), toll("The war has killed 14,000 people.", 14000, scope="cumulative",
+                                    conflict="Israel-Hamas"))
+    events += story("b", at(1), toll("Ministry says 14,800 killed", 14800, conflict="Israel-Hamas"))
+    events += story("c", at(1, 1), toll("More than 14,800 people have been killed since October.",
+                                        14800, scope="cumulative", conflict="Israel-Hamas"))
+    (t,) = export(events, at(2))["tally"]
+    assert t["killed"] == 14800
+
+
+def test_party_victims_add_but_foreign_nationals_do_not() -> None:
+    events = story("a", at(0), toll("The war has killed 14,000 people.", 14000, scope="cumulative",
+                                    conflict="Israel-Hamas"))
+    events += story("b", at(1), toll("Two Palestinians were killed near Maghazi.", 2, side="Palestine",
+                                     conflict="Israel-Hamas"))
+    events += story("c", at(1, 2), toll("Nine Americans were among the dead in Kfar Aza.", 9,
+                                        side="United States", conflict="Israel-Hamas"))
+    (t,) = export(events, at(2))["tally"]
+    assert t["killed"] == 14002
+    assert t["by_side"]["United States"]["killed"] == 9
+
+
+def test_a_whole_theatre_is_not_a_place() -> None:
+    events = story("m", at(1, 10),
+                   attack("Two killed near Maghazi in first breach of Gaza truce", "Gaza",
+                          conflict="Israel-Hamas"),
+                   attack("Israeli troops opened fire near Maghazi", "Maghazi", conflict="Israel-Hamas"))
+    events += story("r", at(1, 12), attack("Israeli fire kills two near Maghazi", "Maghazi",
+                                           conflict="Israel-Hamas"))
+    (v,) = export(events, at(2))["violations"]
+    assert v["location"] == "Maghazi" and len(v["sources"]) == 2

@@ -215,7 +215,8 @@ def _store(args: argparse.Namespace, config: Config | None = None) -> Iterator[A
 
     path = _db_path(args)
     path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(path)
+    store = Store(path) if config is None else Store(
+        path, dedup_window_hours=config.dedup_window_hours)
     try:
         if config is not None:
             store.seed_feeds(config.feeds)
@@ -224,15 +225,24 @@ def _store(args: argparse.Namespace, config: Config | None = None) -> Iterator[A
         store.close()
 
 
-def _refresh_rules(store: Any) -> None:
-    """Re-read stored stories when the extraction rules changed since they were read."""
-    from sitmon.extract import RULES_VERSION, extract
+def _extractor(config: Config) -> Any:
+    """extract(title, summary, published) with the user's extra conflicts."""
+    from sitmon.extract import load_extractor
 
-    if store.rules_version != RULES_VERSION:
+    return load_extractor(config.conflicts).extract
+
+
+def _refresh_rules(store: Any, config: Config) -> None:
+    """Re-read stored stories when the extraction rules changed since they were read."""
+    from sitmon.extract import RULES_VERSION
+
+    if store.rules_version == RULES_VERSION:
+        return
+    if store.counts()["stories"]:  # a new database has nothing to re-read
         print(f"sitmon: re-reading stored stories with extraction rules v{RULES_VERSION}",
               file=sys.stderr)
-        store.reextract(extract)
-        store.set_rules_version(RULES_VERSION)
+        store.reextract(_extractor(config))
+    store.set_rules_version(RULES_VERSION)
 
 
 def _plain(text: Any) -> str:
@@ -263,11 +273,12 @@ def _now() -> datetime:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    config = _config(args)
+    # the demo brings its own config and database: the user's are not touched
+    config = Config() if args.demo else _config(args)
     if not args.demo:
         # seed feeds and refresh rules here, so the UI starts on a ready store
         with _store(args, config) as store:
-            _refresh_rules(store)
+            _refresh_rules(store, config)
     from sitmon.ui.app import run_app
 
     code = run_app(config=config, db_path=_db_path(args), demo=args.demo, interval=args.interval)
@@ -283,7 +294,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     from sitmon.poll import poll_forever, poll_once
 
     with _store(args, config) as store:
-        _refresh_rules(store)
+        _refresh_rules(store, config)
         if args.once:
             # an explicit one-off poll includes feeds still backing off
             _print_report(poll_once(store, config, force=True), already_failing=set())
@@ -341,18 +352,18 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    if not feeds:
+        print("sitmon: no feeds; add one with `sitmon feeds add URL`", file=sys.stderr)
     return EXIT_OK
 
 
 def _status(feed: Any) -> str:
     """A feed's last fetch in a few words: never / ok 200 / failed: reason."""
-    if getattr(feed, "last_attempt", None) is None:
+    if feed.last_attempt is None:
         return "never polled"
-    error = getattr(feed, "last_error", None)
-    status = getattr(feed, "http_status", None)
-    if error:
-        return _plain(f"failed: {error}")
-    return f"ok {status}" if status else "ok"
+    if feed.error:
+        return _plain(f"failed: {feed.error}")
+    return f"ok ({feed.status})" if feed.status else "ok"
 
 
 def _checked_url(url: str) -> str:
@@ -420,8 +431,7 @@ class _InputStory:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from sitmon.extract import extract
-
+    extract = _extractor(_config(args))
     read = failed = 0
     with _input(args.file) as lines:
         for number, line in lines:
@@ -438,7 +448,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 failed += 1
                 continue
             record = {"id": story.id, "events": [event.as_dict() for event in events]}
-            sys.stdout.write(json.dumps(record) + "\n")
+            sys.stdout.write(json.dumps(record, default=str) + "\n")
             sys.stdout.flush()  # stream: a reader sees each story as it is read
             read += 1
     return EXIT_USAGE if failed and not read else EXIT_OK
@@ -522,11 +532,12 @@ _SECTIONS = {
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    as_of = parse_instant(args.as_of) if args.as_of else _now()
+    as_of = _now() if args.as_of is None else parse_instant(args.as_of)
+    config = _config(args)
     from sitmon.model import situation
 
     with _store(args) as store:
-        _refresh_rules(store)
+        _refresh_rules(store, config)
         state = situation(store.stored_events(until=as_of), as_of).as_dict()
         stories = store.export_stories(until=as_of)
     report = {"as_of": state.get("as_of", as_of.isoformat())}
@@ -560,30 +571,39 @@ def _csv(report: dict) -> str:
 
 
 def _cell(value: Any) -> str:
-    """One CSV cell: lists joined with "; ", mappings as "key: value"."""
+    """One CSV cell: lists joined with "; ", mappings as "key: value; ..."."""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_part(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_part(v)}" for k, v in value.items())
+    return _scalar(value)
+
+
+def _part(value: Any) -> str:
+    # one element of a list or mapping: a status change in a truce's history,
+    # one side's figures in by_side
+    if isinstance(value, dict):
+        return " ".join(f"{k}={_scalar(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_scalar(v) for v in value)
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return "; ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_inner(v)}" for k, v in value.items())
     return str(value)
 
 
-def _inner(value: Any) -> str:
-    # a mapping inside a mapping (by_side: {side: {killed, wounded}})
-    if isinstance(value, dict):
-        return " ".join(f"{k}={_cell(v)}" for k, v in value.items() if v not in (None, [], {}))
-    return _cell(value)
-
-
 def cmd_reextract(args: argparse.Namespace) -> int:
-    from sitmon.extract import RULES_VERSION, extract
+    from sitmon.extract import RULES_VERSION
 
+    extract = _extractor(_config(args))
     with _store(args) as store:
-        count = store.reextract(extract)
+        events = store.reextract(extract)
         store.set_rules_version(RULES_VERSION)
-    print(f"re-read {count} stories with extraction rules v{RULES_VERSION}")
+        stories = store.counts().get("stories", 0)
+    print(f"re-read {stories} stories with extraction rules v{RULES_VERSION}: {events} events")
     return EXIT_OK

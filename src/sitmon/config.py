@@ -213,7 +213,9 @@ class _Locator:
         self.path = path
         self.lines = text.splitlines()
 
-    def error(self, problem: str, key: str, table: str | None = None, index: int = 0) -> ConfigError:
+    def error(
+        self, problem: str, key: str, table: str | None = None, index: int = 0
+    ) -> ConfigError:
         line = self._find(key, table, index)
         where = f"{self.path}, line {line}" if line else str(self.path)
         return ConfigError(f"{where}: {problem}")
@@ -280,7 +282,8 @@ def _feeds(value: Any, where: _Locator) -> list[FeedSpec]:
         if not is_http_url(url.strip()):
             raise where.error(f"feed URL must be http or https: {url!r}", "url", "feeds", i)
         if title is not None and not isinstance(title, str):
-            raise where.error(f"feed title must be a string, not {_show(title)}", "title", "feeds", i)
+            problem = f"feed title must be a string, not {_show(title)}"
+            raise where.error(problem, "title", "feeds", i)
         feeds.append((url.strip(), title))
     return feeds
 
@@ -300,7 +303,8 @@ def _conflicts(value: Any, where: _Locator) -> list[dict]:
         utc = table.get("utc")
         if utc is not None:
             if not isinstance(utc, str) or not _UTC_OFFSET.fullmatch(utc.strip()):
-                raise where.error('conflict utc must be an offset like "+04:00"', "utc", "conflicts", i)
+                problem = 'conflict utc must be an offset like "+04:00"'
+                raise where.error(problem, "utc", "conflicts", i)
             entry["utc"] = utc.strip()
         conflicts.append(entry)
     return conflicts

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -118,7 +119,7 @@ def clean_title(title: str) -> str:
         if text == before:
             break
     text = text.strip(" -–—|:")
-    return text or " ".join(title.split())
+    return text or " ".join(title.split())  # all decoration: keep it as it was
 
 
 # --- numbers -----------------------------------------------------------------------
@@ -394,7 +395,8 @@ class TitleKey:
     compound: frozenset[str]  # names written next to another name ("South Sudan")
     tokens: frozenset[str]  # content stems (no stopwords, no numbers)
     stems: frozenset[str]  # every stem, for "is this name mentioned at all?"
-    classes: frozenset[tuple[str, str]]  # (family, class) event words
+    by_prefix: dict[str, tuple[str, ...]]  # stems by their first two letters
+    families: dict[str, frozenset[str]]  # event words by family: {"harm": {"killed"}}
     relations: tuple[tuple[str, str, str], ...]  # (verb group, agent, patient)
 
 
@@ -488,6 +490,23 @@ def _compound_names(words: list[_Word]) -> set[str]:
     return compound
 
 
+def _by_prefix(stems: list[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, set[str]] = {}
+    for stem in stems:
+        if len(stem) >= _PREFIX_LEN:
+            found.setdefault(stem[:2], set()).add(stem)
+    return {prefix: tuple(group) for prefix, group in found.items()}
+
+
+def _families(stems: list[str]) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for stem in stems:
+        if stem in _EVENT_CLASSES:
+            family, cls = _EVENT_CLASSES[stem]
+            found.setdefault(family, set()).add(cls)
+    return {family: frozenset(classes) for family, classes in found.items()}
+
+
 def title_key(title: str) -> TitleKey:
     words = _words(title)
     numeric = _number_positions(words)
@@ -503,7 +522,8 @@ def title_key(title: str) -> TitleKey:
             if w.low not in _STOPWORDS and i not in numeric and len(w.stem) > 1
         ),
         stems=frozenset(stems),
-        classes=frozenset(_EVENT_CLASSES[s] for s in stems if s in _EVENT_CLASSES),
+        by_prefix=_by_prefix(stems),
+        families=_families(stems),
         relations=_relations(words),
     )
 
@@ -514,11 +534,12 @@ _FUZZY_TOKEN = 85.0  # rapidfuzz ratio above which two words are spellings of on
 _PREFIX_LEN = 5  # "Azerbaijan"/"Azerbaijani", "Ukraine"/"Ukrainian"
 
 
+@lru_cache(maxsize=1 << 16)
 def _alike(a: str, b: str) -> bool:
-    """Same word in another inflection or spelling."""
+    """Same word in another inflection or spelling ("Azerbaijan"/"Azerbaijani")."""
     if a == b:
         return True
-    if len(a) < _PREFIX_LEN or len(b) < _PREFIX_LEN:
+    if len(a) < _PREFIX_LEN or len(b) < _PREFIX_LEN or a[:2] != b[:2]:
         return False
     shorter, longer = sorted((a, b), key=len)
     if longer.startswith(shorter[:-1]) and len(longer) - len(shorter) <= 3:
@@ -526,13 +547,15 @@ def _alike(a: str, b: str) -> bool:
     return fuzz.ratio(a, b) >= _FUZZY_TOKEN
 
 
-def _mentioned(word: str, stems: frozenset[str]) -> bool:
-    return word in stems or any(_alike(word, s) for s in stems)
+def _mentioned(word: str, key: TitleKey) -> bool:
+    if word in key.stems:
+        return True
+    return any(_alike(word, s) for s in key.by_prefix.get(word[:2], ()))
 
 
 def _names_compatible(a: TitleKey, b: TitleKey) -> bool:
-    only_a = [n for n in a.names if not _mentioned(n, b.stems)]
-    only_b = [n for n in b.names if not _mentioned(n, a.stems)]
+    only_a = [n for n in a.names if not _mentioned(n, b)]
+    only_b = [n for n in b.names if not _mentioned(n, a)]
     if only_a and only_b:
         return False
     # "Russia ... Ukrainian soldiers" vs "Ukraine ... Russian soldiers": both sides
@@ -543,8 +566,11 @@ def _names_compatible(a: TitleKey, b: TitleKey) -> bool:
     return not any(n in a.compound for n in only_a) and not any(n in b.compound for n in only_b)
 
 
-def _family(key: TitleKey, family: str) -> set[str]:
-    return {c for f, c in key.classes if f == family}
+_NONE: frozenset[str] = frozenset()
+
+
+def _family(key: TitleKey, family: str) -> frozenset[str]:
+    return key.families.get(family, _NONE)
 
 
 def _classes_compatible(a: TitleKey, b: TitleKey) -> bool:
@@ -625,14 +651,29 @@ def _wording_close(a: TitleKey, b: TitleKey) -> bool:
     return ratio >= MIN_SET_RATIO
 
 
+def _may_overlap(a: TitleKey, b: TitleKey) -> bool:
+    """A cheap upper bound on the wording overlap, to skip hopeless pairs fast."""
+    total = len(a.tokens) + len(b.tokens)
+    if not total:
+        return False
+    exact = len(a.tokens & b.tokens)
+    # only long words sharing their first two letters can still match as "alike"
+    fuzzy_a = sum(1 for t in a.tokens - b.tokens if len(t) >= _PREFIX_LEN and t[:2] in b.by_prefix)
+    fuzzy_b = sum(1 for t in b.tokens - a.tokens if len(t) >= _PREFIX_LEN and t[:2] in a.by_prefix)
+    return 2 * (exact + min(fuzzy_a, fuzzy_b)) / total >= MIN_DICE_ANCHORED
+
+
 def same_story(a: TitleKey | str, b: TitleKey | str) -> bool:
     """True when two headlines report the same story (see module docstring)."""
     ka = a if isinstance(a, TitleKey) else title_key(a)
     kb = b if isinstance(b, TitleKey) else title_key(b)
+    if not ka.text or not kb.text:
+        return False  # nothing to compare: an empty headline matches nothing
     if ka.text == kb.text:
         return True
     return (
         ka.numbers == kb.numbers
+        and _may_overlap(ka, kb)
         and _classes_compatible(ka, kb)
         and _names_compatible(ka, kb)
         and _relations_compatible(ka, kb)

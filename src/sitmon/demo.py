@@ -191,6 +191,7 @@ def start_demo(
     threading.Thread(target=server.serve_forever, name="sitmon-demo-feeds", daemon=True).start()
     base_url = f"http://127.0.0.1:{server.server_address[1]}"
     folder = Path(directory or tempfile.mkdtemp(prefix="sitmon-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
     names = sorted(server.templates) + [OFFLINE_FEED]
     config_path = folder / "config.toml"
     config_path.write_text(demo_config_text(base_url, names, interval), "utf-8")

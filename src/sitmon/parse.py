@@ -192,7 +192,7 @@ def canonical_link(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     try:
-        if base:
+        if base and not url.lower().startswith(("http://", "https://")):
             url = urljoin(base, url)
         parts = urlsplit(url)
         port = parts.port

@@ -107,8 +107,9 @@ def poll_forever(
             started = time.monotonic()
             try:
                 report = poll_once(store, cfg, client=client)
-            except Exception:
-                log.exception("poll failed")
+            except Exception as exc:
+                log.warning("poll failed: %s", _words(exc))
+                log.debug("poll failure", exc_info=exc)
             else:
                 if on_report is not None:
                     on_report(report)
@@ -159,7 +160,7 @@ def _is_due(feed: Any, now: datetime) -> bool:
 def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterator[_Done]:
     """Yield each feed's outcome as soon as its worker finishes."""
     limiter = _HostLimiter(cfg.per_host)
-    extractor = _extractor()
+    extractor = _LazyExtractor(cfg)
     workers = max(1, min(cfg.concurrency, len(feeds)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sitmon-fetch") as pool:
         futures = [
@@ -174,7 +175,7 @@ def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterat
                 future.cancel()
 
 
-def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, extractor: Extractor | None) -> _Done:
+def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, extractor: _LazyExtractor) -> _Done:
     try:
         with limiter.slot(_host(feed.url)):
             fetched = fetch_feed(client, feed, cfg, now)
@@ -182,35 +183,63 @@ def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter
             return _Done(feed, fetched)
         body, fetched.body = fetched.body, None  # the parse result replaces it; free early
         parsed = parse_feed(body or b"", fetched.headers, fetched.moved_to or feed.url, now)
-        events, errors = _extract_all(parsed.stories, extractor)
+        events, errors = _extract_all(parsed.stories, extractor.get() if parsed.stories else None)
         return _Done(feed, fetched, parsed, events, errors)
     except Exception as exc:  # a bug met on one feed must not stop the poll
-        log.exception("polling %s failed", feed.url)
-        return _Done(feed, FetchResult(feed.url, error=f"internal error: {type(exc).__name__}: {exc}"))
+        log.warning("polling %s failed: %s", feed.url, _words(exc))
+        log.debug("poll failure", exc_info=exc)
+        return _Done(feed, FetchResult(feed.url, error=f"internal error: {_words(exc)}"))
 
 
-def _extractor() -> Extractor | None:
-    try:
-        from sitmon.extract import extract
-    except ImportError:  # an install without the extraction rules still stores stories
-        log.warning("sitmon.extract is unavailable: stories are stored without events")
-        return None
-    return extract
+class _LazyExtractor:
+    """Loads the extraction rules on first use: a poll where every feed answers
+    304 never pays for compiling them."""
+
+    def __init__(self, cfg: Any) -> None:
+        self._conflicts = getattr(cfg, "conflicts", None) or []
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._extract: Extractor | None = None
+
+    def get(self) -> Extractor | None:
+        with self._lock:
+            if not self._loaded:
+                self._extract = self._load()
+                self._loaded = True
+            return self._extract
+
+    def _load(self) -> Extractor | None:
+        try:
+            from sitmon.extract import load_extractor
+
+            return load_extractor(self._conflicts).extract
+        except Exception as exc:  # broken rules must not cost the stories themselves
+            log.warning("extraction rules unavailable, stories stored without events: %s", _words(exc))
+            return None
 
 
 def _extract_all(stories: list[Story], extractor: Extractor | None) -> tuple[dict[str, list[dict]], int]:
     events: dict[str, list[dict]] = {}
-    errors = 0
+    failed: list[tuple[Story, Exception]] = []
     if extractor is None:
-        return events, errors
+        return events, 0
     for story in stories:
         try:
             found = extractor(story.title, story.summary, story.published)
             events[story.id] = [e if isinstance(e, dict) else e.as_dict() for e in found]
-        except Exception:  # one odd sentence must not cost the feed its stories
-            errors += 1
-            log.exception("extraction failed on story %r of %s", story.id, story.feed_url)
-    return events, errors
+        except Exception as exc:  # one odd sentence must not cost the feed its stories
+            failed.append((story, exc))
+    if failed:
+        # one line per feed, not a traceback per story; details at debug level
+        story, exc = failed[0]
+        log.warning("extraction failed on %d of %d stories of %s (first: %r: %s)",
+                    len(failed), len(stories), story.feed_url, story.id, _words(exc))
+        log.debug("extraction failure", exc_info=exc)
+    return events, len(failed)
+
+
+def _words(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
 
 
 class _HostLimiter:

@@ -13,6 +13,7 @@ re-reads old stories.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -21,13 +22,22 @@ from sitmon.extract.casualty import find_casualties
 from sitmon.extract.events import Casualty, Context, Event, Truce, Violation
 from sitmon.extract.gazetteer import Gazetteer, Mention, build_gazetteer, default_gazetteer
 from sitmon.extract.sentences import split_sentences
-from sitmon.extract.truce import find_truce
+from sitmon.extract.truce import (
+    complete_sides, find_truce, mediators_in, named_sides, outside_actors, story_parties, unilateral_side,
+)
 from sitmon.extract.violation import find_violation
 
 RULES_VERSION = 1
 
 # How much the story's conflict counts against the sentence's own names.
-_STORY_WEIGHT = 0.5
+_STORY_WEIGHT = 1.0
+# Names in a mediator's or venue's role say nothing about which war it is:
+# "a Moscow-brokered truce", "talks in Doha", "mediated by Qatar".
+_ROLE_AFTER = re.compile(r"[-\s]*(?:brokered|mediated|hosted|backed|sponsored|facilitated|led talks)\b", re.IGNORECASE)
+_ROLE_BEFORE = re.compile(
+    r"\b(?:brokered|mediated|hosted|facilitated|sponsored)(?: by| in)?\s+(?:the\s+)?$|\b(?:talks|meeting|summit|negotiations) (?:in|at)\s+$",
+    re.IGNORECASE,
+)
 
 __all__ = [
     "RULES_VERSION", "Casualty", "Context", "Event", "Extractor", "Truce", "Violation",
@@ -49,36 +59,114 @@ class Extractor:
             return []
         gaz = self.gazetteer
         found = [gaz.mentions(s) for s in sentences]
-        story_scores = gaz.scores(m for ms in found for m in ms)
+        voting = [[m for m in ms if _votes(s, m)] for s, ms in zip(sentences, found)]
+        story_scores = _story_scores(gaz, voting, has_title=bool(title.strip()))
         story_conflict = gaz.best(story_scores)
         story = " ".join(sentences)
-        events: list[Event] = []
-        for sentence, mentions in zip(sentences, found):
-            conflict = self._conflict(mentions, story_scores) or story_conflict
+        per_sentence: list[list[Event]] = []
+        for sentence, mentions, votes in zip(sentences, found, voting):
+            conflict = self._conflict(votes, story_scores) or story_conflict
             ctx = Context(published=published, conflict=conflict)
-            events.extend(self._sentence_events(sentence, ctx, mentions, story))
-        return events
+            per_sentence.append(self._sentence_events(sentence, ctx, mentions, story))
+        self._fold_truces(sentences, found, per_sentence)
+        _fold_violations(per_sentence, has_title=bool(title.strip()))
+        return [event for events in per_sentence for event in events]
 
     def _conflict(self, mentions: list[Mention], story_scores: dict[str, float]) -> str | None:
-        """The sentence's own conflict, with the story's as a tie-breaking prior."""
+        """The sentence's own conflict, with the story's as a prior."""
         own = self.gazetteer.scores(mentions)
         if not own:
             return None
-        blended = {c: own.get(c, 0.0) + _STORY_WEIGHT * story_scores.get(c, 0.0) for c in story_scores}
+        blended = {
+            c: own.get(c, 0.0) + _STORY_WEIGHT * story_scores.get(c, 0.0) for c in {*own, *story_scores}
+        }
         return self.gazetteer.best(blended)
 
     def _sentence_events(
         self, sentence: str, ctx: Context, mentions: list[Mention], story: str
     ) -> list[Event]:
         events: list[Event] = []
-        truce = find_truce(sentence, ctx, self.gazetteer, mentions, story)
+        violation = find_violation(sentence, ctx, self.gazetteer, mentions, story)
+        truce = find_truce(sentence, ctx, self.gazetteer, mentions, story, hostile=violation is not None)
         if truce is not None:
             events.append(truce)
-        violation = find_violation(sentence, ctx, self.gazetteer, mentions, story)
         if violation is not None:
             events.append(violation)
         events.extend(find_casualties(sentence, ctx))
         return events
+
+    def _fold_truces(
+        self, sentences: list[str], found: list[list[Mention]], per_sentence: list[list[Event]]
+    ) -> None:
+        """Give every truce of a story the story's mediators, and both sides when its sentence names fewer."""
+        gaz = self.gazetteer
+        conflicts = {e.conflict for events in per_sentence for e in events if isinstance(e, Truce)}
+        for conflict in conflicts:
+            mediators: list[str] = []
+            for sentence, mentions, events in zip(sentences, found, per_sentence):
+                mediators.extend(mediators_in(sentence, gaz, conflict))
+                if any(isinstance(e, Truce) and e.conflict == conflict for e in events):
+                    mediators.extend(outside_actors(sentence, mentions, conflict))
+            mediators = list(dict.fromkeys(mediators))
+            sides = story_parties(sentences, found, gaz, conflict, mediators)
+            declarer = self._declarer(sentences, found, per_sentence, conflict, sides)
+            for sentence, mentions, events in zip(sentences, found, per_sentence):
+                for truce in (e for e in events if isinstance(e, Truce) and e.conflict == conflict):
+                    truce.mediators = [m for m in mediators if m not in truce.parties] or []
+                    if declarer:
+                        truce.parties = [declarer]
+                    elif len(named_sides(sentence, gaz, conflict, mentions, mediators)) < 2:
+                        truce.parties = sides or complete_sides(truce.parties, gaz, conflict)
+
+    def _declarer(
+        self, sentences: list[str], found: list[list[Mention]], per_sentence: list[list[Event]],
+        conflict: str | None, sides: list[str],
+    ) -> str | None:
+        """Who declared the story's truce alone, if it is a one-sided truce."""
+        unnamed = False
+        for sentence, mentions, events in zip(sentences, found, per_sentence):
+            if any(isinstance(e, Truce) and e.conflict == conflict for e in events):
+                side = unilateral_side(sentence, self.gazetteer, conflict, mentions)
+                if side:
+                    return side
+                unnamed = unnamed or side == ""
+        if unnamed:
+            named = [p for s, ms in zip(sentences, found) for p in self.gazetteer.parties(s, conflict, ms, actors=False)]
+            return named[0] if named else None
+        return None
+
+
+def _votes(sentence: str, mention: Mention) -> bool:
+    """Whether a name counts towards the conflict (not a mediator's or a venue's)."""
+    if _ROLE_AFTER.match(sentence, mention.end):
+        return False
+    return _ROLE_BEFORE.search(sentence, max(0, mention.start - 30), mention.start) is None
+
+
+def _story_scores(gaz: Gazetteer, voting: list[list[Mention]], has_title: bool) -> dict[str, float]:
+    """Conflict scores of the whole story; the headline counts twice."""
+    scores = gaz.scores(m for ms in voting for m in ms)
+    if has_title and voting:
+        for conflict, score in gaz.scores(voting[0]).items():
+            scores[conflict] = scores.get(conflict, 0.0) + score
+    return scores
+
+
+def _fold_violations(per_sentence: list[list[Event]], has_title: bool) -> None:
+    """A summary's "the attack" is the headline's attack: fill what the sentence leaves open."""
+    if not has_title or not per_sentence:
+        return
+    headline = next((e for e in per_sentence[0] if isinstance(e, Violation)), None)
+    if headline is None:
+        return
+    for events in per_sentence[1:]:
+        for violation in events:
+            if not isinstance(violation, Violation) or violation.conflict != headline.conflict:
+                continue
+            if violation.actor is None or (violation.actor.islower() and headline.actor and not headline.actor.islower()):
+                violation.actor = headline.actor
+            violation.claimed_by = violation.claimed_by or headline.claimed_by
+            violation.location = violation.location or headline.location
 
 
 def _story_sentences(title: str, summary: str) -> list[str]:

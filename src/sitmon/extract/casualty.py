@@ -33,20 +33,24 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from sitmon.extract.events import Casualty, Context
-from sitmon.extract.numbers import Quantity, lower, scan
+from sitmon.extract.numbers import Quantity, alternation, lower, scan
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
 _VERBS, _NOUNS, _CTX = _LEX["verbs"], _LEX["nouns"], _LEX["context"]
 
 
-def _alt(phrases) -> str:
-    """Regex alternation of phrases, longest first; a space matches any whitespace."""
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+_alt = alternation
 
 
 def _cue_re(phrases) -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{_alt(phrases)})(?![\w-])")
+
+
+# --- verbs of killing and wounding ---------------------------------------------
+_KILLED_AFTER = _alt(_VERBS["killed_after"])
+_WOUNDED_AFTER = _alt(_VERBS["wounded_after"])
+_KILLED_BEFORE = _alt(_VERBS["killed_before"])
+_WOUNDED_BEFORE = _alt(_VERBS["wounded_before"])
 
 
 # --- victims and sides -------------------------------------------------------
@@ -57,41 +61,66 @@ for _group, _nouns in _LEX["victims"].items():
 SIDES: dict[str, str] = _LEX["sides"]
 # Demonyms used as nouns ("nine Americans") are victims too.
 _DEMONYM_NOUNS = [k for k in SIDES if k.endswith("s") and not k.endswith("ss") and len(k) > 4]
-_PLURAL_DEMONYMS = {"lebanese", "sudanese", "congolese", "burmese", "burkinabe"}
+# Singular demonyms ("a 16-year-old Palestinian", "three Lebanese") are victims only
+# at the end of their phrase: in "an Afghan and coalition force" they are adjectives.
+_DEMONYM_SINGULAR = [k for k in SIDES if k not in _DEMONYM_NOUNS and k.isalpha() and k != "us"
+                     and SIDES[k].lower() not in (k, k + "s") and k != "isis"]
 _SINGULAR = {n for n in VICTIM_GROUP if not re.search(r"(?:s|men|people|children|police|"
                                                        r"personnel|crew|taliban|staff|more|"
                                                        r"women|youth|troops)$", n)}
 _SINGULAR -= {"enemy", "mujahideen", "paramilitary"}
 _SINGULAR |= {"year-old"}
 
-_NOUN = rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)})"
-_SING_NOUN = rf"(?:{_alt(_SINGULAR)})"
+_NOUN = rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?=DEMONYM_END))"
+_SING_NOUN = rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?=DEMONYM_END))"
 # A modifier between a number and its noun: "Afghan", "suspected", "14-year-old".
 _STOP = (r"(?:and|or|of|in|on|at|by|with|from|to|the|a|an|was|were|is|are|has|have|had|"
          r"been|who|that|which|as|after|when|while|said|says|killed|killing|dead|died|wounded|"
          r"injured|including|but|for|during|since|than|not|no|said|its|their|his|her)")
 _MOD = rf"(?!{_STOP}\b)[a-z0-9][a-z0-9'.-]*"
 _TAG = r"#\d+#"
+_TAG_RE = re.compile(r"#(\d+)#")
 # A personal name after a title: "Taliban leader Saifullah", "commander, Asad,".
 # Names are told by their capital letters, so this part is case-sensitive.
 _NOT_NAMES = ("The|A|An|He|She|They|It|This|That|In|On|At|During|After|And|No|Nobody|None|Noone|"
               "Everyone|Everybody|Anyone|Anybody|Someone|Somebody|Nothing|Who|Which|What|One|"
-              "Each|All|Both|Neither|Either|Several|Many|Few")
-_NAME_WORD = rf"(?-i:(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'\u2019-]+)"
+              "Each|All|Both|Neither|Either|Several|Many|Few|Monday|Tuesday|Wednesday|Thursday|"
+              "Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|"
+              "September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
+_NAME_WORD = rf"(?!(?:{_STOP}|{_alt(_VERBS['aux'])})\b)(?-i:(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'\u2019-]+)"
 _NAME = rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}},?)"
-_NP = rf"{_TAG}(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_NAME}?)?"
+# "two people in Kharkiv and three in Odesa": a place after each group.
+_PLACE = (r"(?:\s+(?:in|near|at|from)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)(?:\s+(?-i:[A-Z][\w'\u2019-]+)){0,2}"
+          r"(?:\s+(?:region|province|district|city|village|oblast|governorate|state))?(?=\s*,?\s+and\s+#))")
+# A number without its noun must end its phrase ("killing three, and", "14 were
+# killed"), else it counts something else ("executed numerous small-arms attacks").
+_BARE_END = (rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_STOP}|{_alt(_VERBS['aux'])}|"
+             rf"{_KILLED_AFTER}|{_WOUNDED_AFTER}|overnight|yesterday|today|tonight|last|this|more|others)\b)")
+_NOUN = _NOUN.replace("DEMONYM_END", _BARE_END)
+_SING_NOUN = _SING_NOUN.replace("DEMONYM_END", _BARE_END)
+# "eight of its fighters", "one of the soldiers"
+_OF = rf"(?:\s+of\s+(?:the|its|their|his|her|our|those|these)(?:\s+{_MOD}){{0,3}}?\s+{_NOUN}(?![\w-]))"
+# "members of one family", "officers of the border police"
+_PP = rf"(?:\s+of\s+(?:(?:the|a|an|his|her|their|its|one|{_TAG})\s+)?(?:{_MOD}\s+){{0,2}}?{_MOD})"
+
+# A plural noun missing from the lexicon still names victims when it ends the
+# phrase ("nine commuters."), unless it is something counted that is never a victim.
+_OTHER_PLURAL = rf"(?:\s+{_MOD})?\s+(?!(?:{_alt(_NOUNS['not_victims'])})\b)[a-z][a-z'-]*[a-z]s(?={_BARE_END})"
+# Any words before "were killed" name victims ("dozens of Rohingya were killed").
+_OTHER_SUBJECT = (rf"(?:\s+(?!(?:{_alt(_NOUNS['not_victims'])})\b){_MOD}){{1,3}}(?=(?:\s+(?:were|was|have\s+been|"
+                  rf"has\s+been|had\s+been|are|is))+(?:\s+\w+ly)?\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})\b)")
+_NP = (rf"{_TAG}(?:{_OF}|(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_NAME}?{_PP}?|(?={_BARE_END})|{_OTHER_PLURAL}"
+       rf"|{_OTHER_SUBJECT}){_PLACE}?")
 _JOIN = (r"(?:\s*,\s*(?:and\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and|as\s+well\s+as|along\s+with|"
-         r"plus|together\s+with)\s+)")
+         r"plus|together\s+with)\s+)(?:(?:his|her|their|its)\s+)?")
 _LIST = rf"{_NP}(?:{_JOIN}{_NP})*"
 _I = re.IGNORECASE
+SIDE_RE = re.compile(rf"(?<![\w-])(?:{_alt(SIDES)})(?![\w-])")
+_NOUN_NEXT_RE = re.compile(rf"\s+(?:{_NOUN})(?![\w-])")
 
 # --- verbs and nouns of killing and wounding ----------------------------------
-_KILLED_AFTER = _alt(_VERBS["killed_after"])
-_WOUNDED_AFTER = _alt(_VERBS["wounded_after"])
-_KILLED_BEFORE = _alt(_VERBS["killed_before"])
-_WOUNDED_BEFORE = _alt(_VERBS["wounded_before"])
-_AUX = rf"(?:\s+(?:{_alt(_VERBS['aux'])}))*"
-_GAP = rf"(?:\s*,?\s+(?!{_STOP}\b|{_KILLED_AFTER}\b|{_WOUNDED_AFTER}\b)[a-z][a-z'-]*){{0,6}}?"
+_AUX = rf"(?:,?\s+(?:{_alt(_VERBS['aux'])}))*"
+_GAP = rf"(?:\s*,?\s+(?!{_STOP}\b|{_KILLED_AFTER}\b|{_WOUNDED_AFTER}\b)[a-z0-9][a-z0-9'-]*){{0,6}}?"
 _NOT_ACTIVE = rf"(?!\s+{_TAG})"
 _NOT_MIXED = r"(?!\s*(?:,|/|or|and|or\s+even)?\s*(?:wounded|injured|hurt|killed|dead)\b)"
 _BEFORE_NP = r"(?:^|(?<=[\s(\"'\u201c]))"
@@ -108,7 +137,7 @@ ACTIVE_RE = re.compile(
 )
 # "the death toll rose to 45", "bringing the toll to 30"
 TOLL_RE = re.compile(
-    rf"(?<![\w-])(?:{_alt(_NOUNS['toll'])})(?![\w-])(?:\s+(?!{_TAG})[\w'(),-]+){{0,8}}?\s+"
+    rf"(?<![\w-])(?:(?P<wound>{_alt(_NOUNS['wound_toll'])})|{_alt(_NOUNS['toll'])})(?![\w-])(?:\s+(?!{_TAG})[\w'(),-]+){{0,12}}?\s+"
     rf"(?:{_alt(_NOUNS['toll_link'])})\s+(?:to\s+|at\s+)?(?P<list>{_TAG})", _I
 )
 # "12 deaths", "9 injuries" (participles such as "9 wounded" are PASSIVE's).
@@ -121,6 +150,11 @@ LIVES_RE = re.compile(
     rf"(?:claimed|claiming|claims|cost|costing|costs|took|taking|takes)\s+(?:the\s+)?"
     rf"(?P<list>{_TAG})\s+(?:{_MOD}\s+)?lives\b(?P<kill>)", _I
 )
+# "Nine Americans were among those killed": a nationality's share of a larger
+# toll.  Kept only when it names a side, so the model can tell it is a subset.
+AMONG_RE = re.compile(
+    rf"{_BEFORE_NP}(?P<list>{_LIST})\s+(?:were|was|are|is)\s+(?:also\s+)?among\s+(?:the|those)\s+"
+    rf"(?:(?P<wound>wounded|injured|hurt)|dead|killed|victims|people\s+killed|slain)\b", _I)
 _BASE_VERB = re.compile(r"(?:kill|wound|injure|hurt|execute|massacre|murder|maim|slay)$", _I)
 _MODAL_RE = re.compile(rf"(?:^|\s)(?:{_alt(_VERBS['modal'])})\s+(?:\w+\s+)?$", _I)
 _NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$", _I)
@@ -128,18 +162,32 @@ _NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$
 # --- one victim without a number -------------------------------------------------
 # "an insurgent", "one soldier" (read by numbers), "a 14-year-old boy".
 ARTICLE_RE = re.compile(rf"(?<![\w-])(?:a|an)\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))", _I)
+# "another wounded", "killing one and wounding another": one more victim.
+ANOTHER_RE = re.compile(
+    rf"(?<![\w-])another(?=\s+(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])|\s+(?:was\s+|were\s+)?"
+    rf"(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})\b|\s*[.,;]|\s*$)", _I)
+# "both pilots": two victims.
+BOTH_RE = re.compile(rf"(?<![\w-])both\s+(?:the\s+|of\s+the\s+)?(?=(?:{_MOD}\s+){{0,2}}?{_NOUN}(?![\w-]))", _I)
+# "a family of five" is five people.
+FAMILY_RE = re.compile(rf"\b(?:a|an|one|the)\s+family\s+of\s+({_TAG})", _I)
 # "killed the Taliban leader", "killed Taliban leader Saifullah": the object of a
 # killing.  As a subject ("the commander was killed") "the" mostly points back to
 # someone already counted, so it is not tagged there.
 OBJECT_RE = re.compile(
-    rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE}|{_WOUNDED_BEFORE})\s+(?:the\s+)?"
+    rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE}|{_WOUNDED_BEFORE})\s+(?:(?P<det>the|its|his|her|their|(?:the\s+)?[a-z-]+(?:'s|\u2019s))\s+)?"
     rf"(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])(?:{_NAME}|\s+(?:and|along|as|during|in|on|at|"
     rf"with|who|when|after|while|by|near)\b|\s*[,.;]|$))", _I
 )
-# A named person or "he"/"she" as the subject: "Mullah Omar was killed".
+# "killed Rostum", "confirmed the death of Mullah Nafi": a named person killed.
+NAMED_OBJECT_RE = re.compile(
+    rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE})\s+(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
+    rf"(?=\s*[,.;)]|\s+(?:and|along|as|during|in|on|at|with|who|when|after|while|by|near|a|an|the)\b|$)", _I
+)
+# A named person or "he"/"she" as the subject: "Mullah Omar was killed",
+# "Sangari, an insurgent leader, was killed".
 PERSON_RE = re.compile(
     rf"(?:(?<=^)|(?<=[\s(\"'\u201c]))(?P<who>(?-i:He|She)|{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
-    rf"\s+(?:was|has\s+been|had\s+been)(?:\s+(?:also|reportedly|later|subsequently|confirmed|"
+    rf"(?:,\s+(?:a|an|the)\s+[^,]{{1,60}},)?\s+(?:was|has\s+been|had\s+been)(?:\s+(?:also|reportedly|later|subsequently|confirmed|"
     rf"engaged\s+and|believed\s+to\s+have\s+been))*\s+(?P<verb>killed|slain|shot\s+dead)\b", _I
 )
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
@@ -149,18 +197,24 @@ BARE_RE = re.compile(
 )
 _SUBSET = _alt(_CTX["subset"])
 SUBSET_RE = re.compile(
-    rf"(?:\s*,\s*|\s+|\s*\(\s*)(?:{_SUBSET})\s+(?=[^;:()]*?{_TAG})[^;:()]*?"
+    # a parenthesis: ", including a lieutenant colonel,"
+    rf"\s*,\s*(?:{_SUBSET})\s+[^,;:()]*?,"
+    # or a subset with a figure, up to where the sentence goes on
+    rf"|(?:\s*,\s*|\s+|\s*\(\s*)(?:{_SUBSET})\s+(?=[^;:()]*?{_TAG})[^;:()]*?"
     rf"(?:\s*,|\s*\)|(?=\s+(?:were|was|have|has|had|are|is|and\s+(?:wounded|injured|wounding|"
     rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
 )
-SUBSET_AFTER_RE = re.compile(rf"\s*,?\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*", _I)
+# "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
+SUBSET_AFTER_RE = re.compile(rf"\s*,?\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
+                             rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*", _I)
 
 # --- context: violence, scope, history -----------------------------------------
 CUE_RE = re.compile("|".join(re.escape(c) for c in _CTX["cue_stems"]))
 DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
 CRIME_RE = _cue_re(_CTX["crime"])
 VIOLENCE_RE = _cue_re(_CTX["violence"])
-WAR_RE = _cue_re([w for w in _CTX["violence"] if w not in set(_CTX["weak_violence"])])
+WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
+                  if w not in set(_CTX["weak_violence"])])
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 CUMULATIVE_RE = re.compile(
@@ -168,15 +222,29 @@ CUMULATIVE_RE = re.compile(
     rf"|\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
     r"the\s+(?:start|beginning|outbreak)\b)"
     # a roll-up of many operations, not one attack ("over the past 24 hours")
-    r"|(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:hours?|weeks?|months?|years?)\b"
-    r"|\b(?:war|conflict|fighting|violence|offensive|invasion|insurgency|campaign|bombardment|"
-    r"attacks|strikes|shelling|raids)\s+(?:\S+\s+){0,3}?(?:has|have)\s+(?:now\s+)?(?:killed|claimed)\b",
+    r"|(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:hours?|weeks?|months?|years?)\b",
     _I,
 )
+# "the war has killed", "Israeli strikes have killed": a toll to date.
+WAR_HAS_RE = re.compile(
+    r"\b(?:war|conflict|fighting|violence|offensive|invasion|insurgency|campaign|bombardment|"
+    r"attacks|strikes|shelling|raids)\s+(?:\S+\s+){0,3}?(?:has|have)\s+(?:now\s+)?(?:killed|claimed)\b", _I)
+TOLL_WIDE_RE = re.compile(
+    r"\b(?:war|offensive|conflict|invasion|campaign|fighting|hostilities|insurgency|total|overall)\b"
+    r"|(?-i:\b(?!The\b|This\b|That\b|Its\b|Their\b|Our\b)[A-Z][a-z]+)(?:'s|\u2019s)?\s+"
+    r"(?:overall\s+|total\s+)?(?:death\s+)?toll", _I)
+TOLL_INCIDENT_RE = re.compile(
+    r"\b(?:attack|strike|airstrike|air\s+strike|bombing|blast|explosion|raid|ambush|massacre|"
+    r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)", _I)
 HISTORICAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['historical'])})(?![\w-])", _I)
-BACKGROUND_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])", _I)
+BACKGROUND_RE = re.compile(
+    rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])"
+    r"|\bbehind\s+(?:the|a|an|several|multiple|numerous|recent)\s+(?:[\w.-]+\s+){0,4}?"
+    r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b", _I)
 YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)", _I)
+WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b", _I)
+_START_RE = re.compile(r"\b(?:since|began|begun|started|erupted|broke\s+out)\b", _I)
 CLAUSE_RE = re.compile(r"\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|compared)\b|"
                        r"\s(?:while|whereas)\s)\s*", _I)
 
@@ -228,10 +296,17 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity]]:
         last = q.end
     parts.append(sentence[last:])
     tagged = "".join(parts)
+    if _is_title_case(sentence):
+        tagged = tagged.lower()  # capitals in a headline do not mark names
     tagged = _tag_singulars(tagged, values)
     tagged = SUBSET_AFTER_RE.sub("", tagged)
     tagged = SUBSET_RE.sub(_cut_subset, tagged)
     return tagged, values
+
+
+def _is_title_case(sentence: str) -> bool:
+    words = [w for w in sentence.split() if w[:1].isalpha() and len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) > 0.7 * len(words)
 
 
 def _cut_subset(m: re.Match) -> str:
@@ -245,41 +320,80 @@ def _countable(text: str, q: Quantity) -> bool:
     if q.kind != "count":
         return False
     if q.year_like:  # "in 2014" is a year; "2000 people" is not
-        return bool(re.match(rf"\s+(?:{_NOUN})(?![\w-])", text[q.end:q.end + 40]))
+        return bool(_NOUN_NEXT_RE.match(text, q.end))
     return True
 
 
 def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
     """Tag "an insurgent", "the commander", headline "Soldier killed" as one."""
-    def one(m: re.Match) -> str:
-        values.append(Quantity(m.start(), m.end(), 1))
+    def one(m: re.Match, count: int = 1) -> str:
+        values.append(Quantity(m.start(), m.end(), count))
         return f"#{len(values) - 1}# "
 
-    tagged = ARTICLE_RE.sub(one, tagged)
-    tagged = OBJECT_RE.sub(lambda m: m.group("verb") + " " + one(m), tagged)
-    tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
+    low = tagged.lower()
+    numbers = len(values)  # tags below this index are numbers read from the text
+    if "family" in low:
+        tagged = FAMILY_RE.sub(r"\1 family members", tagged)
+    if " a" in low or low.startswith("a"):
+        tagged = ARTICLE_RE.sub(one, tagged)
+    if "another" in low:
+        tagged = ANOTHER_RE.sub(lambda m: one(m).rstrip(), tagged)
+    if "both" in low:
+        tagged = BOTH_RE.sub(lambda m: m.group() if _after_figure(m, numbers) else one(m, 2), tagged)
+    # "the commander", "both pilots" point back; with a figure in the same
+    # sentence they are mostly that figure told again.
+    tagged = OBJECT_RE.sub(lambda m: m.group() if m.group("det") and _after_figure(m, numbers) else
+                           m.group("verb") + " " + one(m), tagged)
+    tagged = NAMED_OBJECT_RE.sub(lambda m: _named(m, one), tagged)
+    if "been" in low or "was" in low:
+        tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
     return BARE_RE.sub(one, tagged)
+
+
+def _after_figure(m: re.Match, numbers: int) -> bool:
+    """A number earlier in the sentence: "two were killed ... killing both"."""
+    return any(int(t.group(1)) < numbers for t in _TAG_RE.finditer(m.string, 0, m.start()))
+
+
+def _named(m: re.Match, one) -> str:
+    """Tag a named victim, unless the capitals are a people ("killed Afghan civilians")."""
+    first = m.group("name").split()[0].lower()
+    if first in SIDES or first in VICTIM_GROUP or first.rstrip("s") in SIDES:
+        return m.group()
+    return f"{m.group('verb')} {one(m)}person"
 
 
 # --- linking figures to killing and wounding ------------------------------------
 def _mentions(tagged: str, values: list[Quantity]) -> list[_Mention]:
     used: set[int] = set()
     found: list[_Mention] = []
-    for pattern in (ACTIVE_RE, PASSIVE_RE, LIVES_RE, DEATH_NOUN_RE):
+    low = tagged.lower()
+    patterns = [ACTIVE_RE, PASSIVE_RE]
+    if "lives" in low:
+        patterns.append(LIVES_RE)
+    if _DEATH_NOUN_HINT.search(low):
+        patterns.append(DEATH_NOUN_RE)
+    for pattern in patterns:
         for m in pattern.finditer(tagged):
             if pattern is ACTIVE_RE and _is_intention(m, tagged):
                 continue
             mention = _read_list(m, tagged, values, used, active=pattern is ACTIVE_RE)
             if mention:
                 found.append(mention)
-    for m in TOLL_RE.finditer(tagged):
+    for m in TOLL_RE.finditer(tagged) if _TOLL_HINT.search(low) else ():
         mention = _read_list(m, tagged, values, used, active=False, toll=True)
         if mention:
+            found.append(mention)
+    for m in AMONG_RE.finditer(tagged) if "among" in low else ():
+        mention = _read_list(m, tagged, values, used, active=False)
+        if mention and mention.sides - {None}:
             found.append(mention)
     return found
 
 
-_ITEM_RE = re.compile(rf"#(\d+)#((?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]))?)", _I)
+_DEATH_NOUN_HINT = re.compile(r"deaths|fatalit|killings|martyrs|bodies|lives|injuries")
+_TOLL_HINT = re.compile(r"toll|total|tally|number|count")  # cheap test before TOLL_RE
+_ITEM_RE = re.compile(rf"#(\d+)#({_OF}|(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_PP}?)?)", _I)
 _CLAUSE_VERB_RE = re.compile(r"\s+(?:were|was|are|is|have|has|had)\b", _I)
 
 
@@ -342,13 +456,8 @@ def _who(noun_phrase: str) -> tuple[str | None, str | None]:
         if tail in VICTIM_GROUP:
             victims = VICTIM_GROUP[tail]
             break
-    side = None
-    joined = " ".join(words)
-    for name, party in SIDES.items():
-        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", joined):
-            side = party
-            break
-    return victims, side
+    side = SIDE_RE.search(" ".join(words))
+    return victims, SIDES[side.group()] if side else None
 
 
 # --- events --------------------------------------------------------------------
@@ -357,7 +466,8 @@ def _events(sentence: str, tagged: str, mentions: list[_Mention], ctx: Context) 
     clauses = _clauses(tagged)
     for mention in mentions:
         clause, offset = _clause_at(clauses, mention.pos)
-        key = (_scope(clause), _historical(clause, mention.pos - offset, ctx))
+        scope = _toll_scope(clause) if mention.toll else _scope(clause)
+        key = (scope, _historical(clause, mention.pos - offset, ctx))
         groups.setdefault(key, []).append(mention)
     events = []
     for (scope, historical), group in groups.items():
@@ -415,7 +525,21 @@ def _clause_at(clauses: list[tuple[int, str]], pos: int) -> tuple[str, int]:
 
 
 def _scope(clause: str) -> str:
-    return "cumulative" if CUMULATIVE_RE.search(clause) else "incident"
+    if CUMULATIVE_RE.search(clause):
+        return "cumulative"
+    if (" has " in clause or " have " in clause) and WAR_HAS_RE.search(clause):
+        return "cumulative"
+    return "incident"
+
+
+def _toll_scope(clause: str) -> str:
+    """A toll is war-to-date when the clause names a war or a whole place
+    ("Gaza death toll passes 40,000"), unless it names one attack."""
+    if _scope(clause) == "cumulative":
+        return "cumulative"
+    if TOLL_INCIDENT_RE.search(clause):
+        return "incident"
+    return "cumulative" if TOLL_WIDE_RE.search(clause) else "incident"
 
 
 def _historical(clause: str, pos: int, ctx: Context) -> bool:
@@ -427,6 +551,11 @@ def _historical(clause: str, pos: int, ctx: Context) -> bool:
     background = BACKGROUND_RE.search(clause)
     if background and background.start() < pos:
         return True
+    when = WHEN_YEAR_RE.search(clause)
+    if when and int(when.group("year")) < ctx.published.year:
+        return True  # "the deadliest since 2017, when a truck bomb killed 500"
+    if _START_RE.search(clause):
+        return False  # "since 2014", "the war that began in 2022": a start, not the past
     year_now = ctx.published.year
     for m in YEAR_RE.finditer(clause):
         if m.group("since"):
@@ -435,3 +564,51 @@ def _historical(clause: str, pos: int, ctx: Context) -> bool:
         if last_year < year_now:
             return True
     return False
+
+
+# --- one story ------------------------------------------------------------------------
+_ADDITIONAL_RE = re.compile(r"\b(?:more|another|additional|further|other|separate(?:ly)?)\b", _I)
+
+
+def merge_story(title: list[Casualty], body: list[Casualty]) -> list[Casualty]:
+    """The casualty events of one story, each death counted once.
+
+    A story repeats itself: the headline states what the text then tells, and a
+    summary sentence is followed by the details.  So a headline figure gives way
+    to a body figure at least as large (same scope and history), and a body
+    figure equal to one already kept (same number, same or unnamed victims) is
+    the same deaths told again unless its sentence says "more", "another"...
+    """
+    kept: list[Casualty] = []
+    for event in body:
+        if _repeats(event, kept) and not _ADDITIONAL_RE.search(event.evidence):
+            continue
+        kept.append(event)
+    headline = [e for e in title if not any(_covers(b, e) for b in kept)]
+    return headline + kept
+
+
+def _same_kind(a: Casualty, b: Casualty) -> bool:
+    return a.scope == b.scope and a.historical == b.historical
+
+
+def _repeats(event: Casualty, kept: list[Casualty]) -> bool:
+    for other in kept:
+        if not _same_kind(event, other):
+            continue
+        if None not in (event.victims, other.victims) and event.victims != other.victims:
+            continue
+        if event.killed is not None and event.killed == other.killed:
+            return True
+        if event.killed is None and event.wounded is not None and event.wounded == other.wounded:
+            return True
+    return False
+
+
+def _covers(body: Casualty, headline: Casualty) -> bool:
+    """A body figure that tells the headline's deaths (or wounded) in detail."""
+    if not _same_kind(body, headline):
+        return False
+    if headline.killed is not None:
+        return body.killed is not None and body.killed >= headline.killed
+    return body.wounded is not None and headline.wounded is not None and body.wounded >= headline.wounded

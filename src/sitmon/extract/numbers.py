@@ -37,33 +37,52 @@ MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
           r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 
 
-def _alternation(phrases) -> str:
-    """Longest first, so "a dozen" wins over "a"; spaces match any whitespace."""
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+def alternation(phrases) -> str:
+    """Regex alternation of phrases; a space matches any whitespace.
+
+    Built as a trie ("kill(?:ed|ing|s)?") because Python's regex engine tries a
+    flat alternation of hundreds of words one by one at every position; longer
+    phrases are still tried first ("a dozen" before "a")."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_regex(trie)
 
 
-_WORD = r"(?:" + "|".join(sorted(list(UNITS) + list(SCALES) + ["dozen"], key=len, reverse=True)) + r")"
+def _trie_regex(node: dict) -> str:
+    branches = [(r"\s+" if char == " " else re.escape(char)) + _trie_regex(child)
+                for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+_WORD = rf"(?:{alternation(list(UNITS) + list(SCALES) + ['dozen'])})"
 _AFTER_SCALE = r"(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion))"
 _WORDNUM = (rf"(?:(?:a|one)\s+(?=(?:hundred|thousand|million|billion|dozen)\b))?{_WORD}"
             rf"(?:[\s-]+{_WORD}|{_AFTER_SCALE}\s+and\s+{_WORD})*")
 _DIGITNUM = (r"(?<![\w$£€.,/#])(?<![a-z]-)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
              r"(?:\s+(?:million|billion|thousand|hundred)|(?<=\d)(?:m|bn))?(?!\w)")
-_VAGUE = (rf"(?:{_alternation(VAGUE)})(?:\s+(?:of\s+)?(?:thousands|hundreds|millions|hundred|"
+_VAGUE = (rf"(?:{alternation(VAGUE)})(?:\s+(?:of\s+)?(?:thousands|hundreds|millions|hundred|"
           rf"thousand|million))?(?:\s+of\b)?")
-_BOUND = rf"(?:{_alternation(LOWER_BOUNDS + UPPER_BOUNDS)})\s+"
+_BOUND = rf"(?:{alternation(LOWER_BOUNDS + UPPER_BOUNDS)})\s+"
 
 QUANTITY_RE = re.compile(
     rf"(?<!\w)(?P<bound>{_BOUND})?(?P<num>{_DIGITNUM}|(?<![\w-])(?:{_VAGUE}|{_WORDNUM})(?![\w]))"
     rf"(?P<more>\s+or\s+more|\s*\+|-plus)?"
 )
-_UPPER_RE = re.compile(rf"(?:{_alternation(UPPER_BOUNDS)})\s+$")
+_UPPER_RE = re.compile(rf"(?:{alternation(UPPER_BOUNDS)})\s+$")
 _RANGE_GAP_RE = re.compile(r"\s*[-–—]\s*|\s+to\s+|\s+or\s+|\s+and\s+")
 _BETWEEN_RE = re.compile(r"(?:between|from)\s+$")
 
 # What surrounds a number tells what kind of number it is.
 _AGE_AFTER = re.compile(r"-?\s?(?:years?|yrs?)[-\s]old|-year-olds?\b")
 _COMPOUND_AFTER = re.compile(r"-(?:[a-z]|\d+-)")
+_AGE_BEFORE = re.compile(r"\b(?:aged|age|ages|ages of|aged between|aged from)\s+$")
 _PERCENT_AFTER = re.compile(r"\s*(?:%|per\s?cent\b)")
 _TIME_AFTER = re.compile(r"(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.|gmt|utc|hrs|o'clock)\b)")
 _DATE_AFTER = re.compile(rf"\s+(?:of\s+)?{MONTHS}\b")
@@ -161,7 +180,7 @@ def _value(num: str) -> tuple[int, bool, bool] | None:
 
 def _kind(text: str, start: int, end: int, num: str, measure: bool) -> str:
     after, before = text[end:end + 24], text[max(0, start - 24):start]
-    if _AGE_AFTER.match(after):
+    if _AGE_AFTER.match(after) or _AGE_BEFORE.search(before):
         return "age"
     if _PERCENT_AFTER.match(after):
         return "percent"

@@ -33,7 +33,8 @@ _MONTH = r"(?:january|february|march|april|may|june|july|august|september|octobe
 _CLOCK = re.compile(
     r"\b(?P<word>midnight|noon|midday)\b"
     r"|\b(?P<h12>\d{1,2})(?:[:.](?P<m12>\d{2}))?\s*(?P<ampm>[ap])\.?m\b\.?"
-    r"|\b(?P<h24>[01]?\d|2[0-3])(?::(?P<m24>[0-5]\d)|(?P<m24b>[0-5]\d)(?=\s*(?:hours|hrs|gmt|utc|local|z\b)))\b"
+    r"|\b(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)\b"
+    r"|\b(?P<h4>[01]\d|2[0-3])(?P<m4>[0-5]\d)(?=\s*(?:hours|hrs|gmt|utc|local|z\b))\b"
     r"(?:\s*(?:hours|hrs)\b)?",
     re.IGNORECASE,
 )
@@ -149,7 +150,9 @@ def _clock_time(clock: re.Match) -> time:
     if clock.group("h12"):
         hour = int(clock.group("h12")) % 12 + (12 if clock.group("ampm").lower() == "p" else 0)
         return time(min(hour, 23), int(clock.group("m12") or 0))
-    return time(int(clock.group("h24")), int(clock.group("m24") or clock.group("m24b")))
+    if clock.group("h24"):
+        return time(int(clock.group("h24")), int(clock.group("m24")))
+    return time(int(clock.group("h4")), int(clock.group("m4")))
 
 
 def _day(match: re.Match, local_now: datetime, past: bool):

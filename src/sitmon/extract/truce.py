@@ -15,14 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sitmon.extract.events import Context, Truce
-from sitmon.extract.gazetteer import Gazetteer, Mention, load_data
+from sitmon.extract.gazetteer import Gazetteer, Mention, lexicon, load_data, lower
 from sitmon.extract.timeparse import iso, resolve_end, resolve_start
 
 DEFAULT_STATUS = "in_effect"
-
-
-def _any(patterns: list[str]) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,17 +30,27 @@ class TruceRules:
     civil_cue: re.Pattern
     war_cue: re.Pattern
     priority: tuple[str, ...]
-    status: dict[str, re.Pattern]
-    no_violation: re.Pattern
+    cues: re.Pattern  # one named group per status cue list, see _CUE_ORDER
     in_effect_weak: frozenset[str]
-    talks: re.Pattern
-    future_start: re.Pattern
-    future_end: re.Pattern
     hypothetical: re.Pattern
-    extend_proposed: re.Pattern
+    not_yet: re.Pattern
     background: re.Pattern
-    kinds: tuple[tuple[str, re.Pattern], ...]
-    mediator_spans: tuple[re.Pattern, ...]
+    unilateral: re.Pattern
+    army_words: re.Pattern
+    rebel_words: re.Pattern
+    kinds: re.Pattern  # one named group per kind
+    kind_order: tuple[str, ...]
+    mediator_after: re.Pattern
+    mediator_before: re.Pattern
+
+
+# Cue lists, in the order they are tried at one position: the more specific
+# phrase first ("no violations" before "violations", "will take effect"
+# before "take effect", "push to extend" before "push").
+_CUE_ORDER = (
+    "no_violation", "extend_proposed", "future_start", "future_end", "rejected", "collapsed", "ended",
+    "extended", "violated", "in_effect", "in_context", "agreed", "talks", "proposed",
+)
 
 
 @lru_cache(maxsize=1)
@@ -52,29 +58,24 @@ def rules() -> TruceRules:
     data = load_data("truce.toml")
     status = data["status"]
     return TruceRules(
-        trigger=_any(data["triggers"]),
-        civil_modifier=_any(data["civil_modifiers"]),
-        civil_cue=_any(data["civil_cues"]),
-        war_cue=_any(data["war_cues"]),
+        trigger=lexicon(data["triggers"]),
+        civil_modifier=lexicon(data["civil_modifiers"]),
+        civil_cue=lexicon(data["civil_cues"]),
+        war_cue=lexicon(data["war_cues"]),
         priority=tuple(data["priority"]),
-        status={name: _any(status[name]) for name in data["priority"]},
-        no_violation=_any(status["no_violation"]),
+        cues=re.compile("|".join(f"(?P<{name}>{lexicon(status[name]).pattern})" for name in _CUE_ORDER)),
         in_effect_weak=frozenset(status["in_effect_weak"]),
-        talks=_any(status["talks"]),
-        future_start=_any(status["future_start"]),
-        future_end=_any(status["future_end"]),
-        hypothetical=re.compile(
-            r"\b(?:" + "|".join(status["hypothetical"]) + r")\b[^.;]{0,25}$", re.IGNORECASE
-        ),
-        extend_proposed=_any(status["extend_proposed"]),
-        background=re.compile("|".join(f"(?:{p})" for p in status["background"]), re.IGNORECASE),
-        kinds=tuple((name, _any(p)) for name, p in data["kind"].items()),
-        mediator_spans=tuple(re.compile(p) for p in data["mediators"]["spans"]),
+        hypothetical=lexicon(status["hypothetical"], r"\b[^.;]{0,25}$"),
+        not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$"),
+        background=re.compile("|".join(f"(?:{p})" for p in status["background"])),
+        unilateral=lexicon(data["sides"]["unilateral"]),
+        army_words=lexicon(data["sides"]["army_words"]),
+        rebel_words=lexicon(data["sides"]["rebel_words"]),
+        kinds=re.compile("|".join(f"(?P<{name}>{lexicon(p).pattern})" for name, p in data["kind"].items())),
+        kind_order=tuple(data["kind"]),
+        mediator_after=lexicon(data["mediators"]["after"], ""),
+        mediator_before=lexicon(data["mediators"]["before"], r"\b"),
     )
-
-
-def has_trigger(sentence: str) -> bool:
-    return rules().trigger.search(sentence) is not None
 
 
 def find_truce(
@@ -83,19 +84,27 @@ def find_truce(
     gazetteer: Gazetteer,
     mentions: list[Mention] | None = None,
     story: str = "",
+    hostile: bool = False,
 ) -> Truce | None:
-    """The truce *sentence* reports, if any (*story* is the whole text, for context)."""
+    """The truce *sentence* reports, if any.
+
+    *story* is the whole text (context for non-military cues); *hostile* says the
+    sentence also reports a hostile act, which makes a running truce violated.
+    """
     r = rules()
-    if r.trigger.search(sentence) is None or r.civil_modifier.search(sentence):
+    low = lower(sentence)
+    if r.trigger.search(low) is None or r.civil_modifier.search(low):
         return None
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
-    if not _military(sentence, story, ctx, mentions):
+    if not _military(low, lower(story), mentions):
         return None
-    status = truce_status(sentence)
-    mediators = _mediators(sentence, gazetteer, ctx.conflict)
-    parties = _parties(sentence, gazetteer, ctx.conflict, mentions, mediators)
+    status = truce_status(low, hostile)
+    mediators = mediators_in(sentence, gazetteer, ctx.conflict)
+    parties = named_sides(sentence, gazetteer, ctx.conflict, mentions, mediators)
+    if len(parties) < 2:
+        parties = complete_sides(parties, gazetteer, ctx.conflict)
     tz = gazetteer.utc_offset(ctx.conflict)
-    effective = _effective(sentence, ctx, tz, status)
+    effective = _effective(low, ctx, tz, status)
     ends = resolve_end(sentence, effective, ctx.published, tz) if status != "ended" else None
     return Truce(
         conflict=ctx.conflict,
@@ -103,114 +112,241 @@ def find_truce(
         status=status,
         parties=parties,
         mediators=mediators,
-        kind=truce_kind(sentence),
+        kind=truce_kind(low),
         effective=iso(effective),
         ends=iso(ends),
     )
 
 
-def _military(sentence: str, story: str, ctx: Context, mentions: list[Mention]) -> bool:
-    """False for a trade/sports/political "truce": civil cues and no sign of war."""
+def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
+    """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased text)."""
     r = rules()
-    civil = r.civil_cue.search(sentence) or (story and r.civil_cue.search(story))
-    if not civil:
+    story_civil, story_war = _story_cues(story)
+    if not (story_civil or r.civil_cue.search(sentence)):
         return True
-    named = any(e.conflict for m in mentions for e in m.entries)
-    return bool(named or r.war_cue.search(sentence) or (story and r.war_cue.search(story)))
+    return story_war or any(m.votes() for m in mentions) or r.war_cue.search(sentence) is not None
 
 
-def truce_status(sentence: str) -> str:
-    """proposed | agreed | in_effect | violated | extended | collapsed | ended."""
-    main, background = _clauses(sentence)
-    return _status_of(main) or (background and _status_of(background)) or DEFAULT_STATUS
+@lru_cache(maxsize=256)
+def _story_cues(story: str) -> tuple[bool, bool]:
+    """(non-military cue, war cue) anywhere in the (lower-cased) story."""
+    r = rules()
+    return r.civil_cue.search(story) is not None, r.war_cue.search(story) is not None
 
 
-def _clauses(sentence: str) -> tuple[str, str]:
-    """Split off a background clause that only follows a truce mention."""
+def truce_status(sentence: str, hostile: bool = False) -> str:
+    """proposed | agreed | in_effect | violated | extended | collapsed | ended (of lower-cased text).
+
+    A hostile act reported alongside a truce that is merely running ("during
+    the truce") or only recalled in the background ("a week after the truce
+    was announced") is a violation of it.
+    """
+    main, background, recalled = _clauses(sentence)
+    status = _status_of(main) or (background and _status_of(background)) or None
+    if hostile and (status in (None, "in_context") or (recalled and status in ("in_effect", "agreed"))):
+        return "violated"
+    if status in (None, "in_context"):
+        return DEFAULT_STATUS
+    return status
+
+
+def _clauses(sentence: str) -> tuple[str, str, bool]:
+    """(truce clause, background clause, whether the truce is only recalled in the background)."""
     r = rules()
     for match in r.background.finditer(sentence):
         main, rest = sentence[: match.start()], sentence[match.start():]
         if r.trigger.search(main):
-            return main, rest
+            return main, rest, False
         if not r.trigger.search(rest):
             continue
-        # The truce is only in the background clause: that clause is the main one.
-        return rest, main
-    return sentence, ""
+        return rest, main, True
+    return sentence, "", False
 
 
 def _status_of(text: str) -> str | None:
-    r = rules()
-    found = {name for name, pattern in r.status.items() if _cue(pattern, text, name)}
-    if r.no_violation.search(text):
+    found: set[str] = set()
+    starts: list[str] = []
+    for match in rules().cues.finditer(text):
+        name = match.lastgroup
+        if _counts(name, text, match):
+            found.add(name)
+            if name == "in_effect":
+                starts.append(match.group())
+    return _resolve(found, starts)
+
+
+def _resolve(found: set[str], starts: list[str]) -> str | None:
+    """The status from the set of cue lists that matched."""
+    if "no_violation" in found:
         found.discard("violated")
         found.add("in_effect")
-    if "extended" in found and r.extend_proposed.search(text):
+    if "extend_proposed" in found:
         found.discard("extended")
         found.add("proposed")
-    if "in_effect" in found and _only_weak_start(text):
-        found.discard("in_effect")  # "talks began": the talks cue says proposed
-    if "in_effect" in found and r.future_start.search(text):
+    if "talks" in found:
+        found.add("proposed")
+        if starts and all(s in rules().in_effect_weak for s in starts):
+            found.discard("in_effect")  # "talks began" is no truce beginning
+    if "future_start" in found:
         found.discard("in_effect")
         found.add("agreed")
-    if "ended" in found and r.future_end.search(text):
+    if "future_end" in found:
         found.discard("ended")
         found.add("in_effect")
     if "rejected" in found:
         return "proposed"
-    for name in r.priority:
-        if name in found:
-            return name
-    return None
+    return next((name for name in rules().priority if name in found), None)
 
 
-def _cue(pattern: re.Pattern, text: str, name: str) -> bool:
-    """Is there a cue of status *name* not made hypothetical by what precedes it?"""
+def _counts(name: str, text: str, match: re.Match) -> bool:
+    """A collapse that may happen or an agreement that is still to come does not count."""
     r = rules()
-    for match in pattern.finditer(text):
-        if name in ("collapsed", "ended") and r.hypothetical.search(text, 0, match.start()):
-            continue
-        return True
-    return False
-
-
-def _only_weak_start(text: str) -> bool:
-    """"Talks began" is no truce beginning: every start cue is a weak verb and talks are named."""
-    r = rules()
-    if not r.talks.search(text):
-        return False
-    cues = [m.group().lower() for m in r.status["in_effect"].finditer(text)]
-    return bool(cues) and all(c in r.in_effect_weak for c in cues)
+    if name in ("collapsed", "ended"):
+        return r.hypothetical.search(text, 0, match.start()) is None
+    if name == "agreed":
+        return r.not_yet.search(text, 0, match.start()) is None
+    return True
 
 
 def truce_kind(sentence: str) -> str | None:
-    for name, pattern in rules().kinds:
-        if pattern.search(sentence):
-            return name
+    """humanitarian | energy | maritime | holiday | unilateral | partial | local | general (lower-cased text)."""
+    r = rules()
+    found = {m.lastgroup for m in r.kinds.finditer(sentence)}
+    return next((name for name in r.kind_order if name in found), None)
+
+
+def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> list[str]:
+    """Names next to a mediator's role words that are not parties of the conflict itself."""
+    r = rules()
+    low = lower(sentence)
+    spans = [_clause_after(sentence[m.end(): m.end() + 70]) for m in r.mediator_after.finditer(low)]
+    spans += [_clause_before(sentence[max(0, m.start() - 60): m.start()]) for m in r.mediator_before.finditer(low)]
+    if not spans:
+        return []
+    info = gazetteer.conflicts.get(conflict or "")
+    own = set(info.parties) if info else set()
+    names: list[str] = []
+    for span in spans:
+        for name in gazetteer.parties(span, conflict):
+            if name not in own and name not in names:
+                names.append(name)
+    return names
+
+
+_CLAUSE_END = re.compile(r"[.;:]|\b(?:said|says|after|when|while|between|and agreed)\b")
+
+
+def _clause_after(span: str) -> str:
+    """The start of *span* up to the end of the mediator's clause."""
+    cut = _CLAUSE_END.search(span, 1)
+    return span[: cut.start()] if cut else span
+
+
+def _clause_before(span: str) -> str:
+    """The end of *span* back to the start of the mediator's clause."""
+    start = 0
+    for cut in _CLAUSE_END.finditer(span):
+        start = cut.end()
+    return span[start:]
+
+
+_SPONSOR = re.compile(r"[-\s]*(?:backed|supported|allied|aligned|armed|funded)\b", re.IGNORECASE)
+_URGER = re.compile(
+    r"[^.;:]{0,40}?\b(?:urg(?:e|es|ed|ing)|call(?:s|ed|ing)? for|appeal(?:s|ed)?|demand(?:s|ed)?|plead(?:s|ed)?)\b",
+    re.IGNORECASE,
+)
+
+
+def sponsored(sentence: str, mention: Mention) -> bool:
+    """"Iran-backed Houthis": the name is a sponsor, neither side nor mediator."""
+    return bool(_SPONSOR.match(sentence, mention.end))
+
+
+def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None) -> list[str]:
+    """Outsiders named with a truce (mediators, hosts, monitors), except those merely urging one."""
+    names = []
+    for mention in mentions:
+        if any(e.conflict == conflict and conflict for e in mention.entries):
+            continue
+        entry = next((e for e in mention.entries if e.kind in ("party", "actor")), None)
+        if entry is None or sponsored(sentence, mention) or _URGER.match(sentence, mention.end):
+            continue
+        names.append(entry.name)
+    return list(dict.fromkeys(names))
+
+
+def story_parties(
+    sentences: list[str], found: list[list[Mention]], gazetteer: Gazetteer, conflict: str | None,
+    mediators: list[str],
+) -> list[str]:
+    """Both sides of a story's truce from every sentence: for truce sentences that name fewer."""
+    named = []
+    for sentence, mentions in zip(sentences, found):
+        kept = [m for m in mentions if not sponsored(sentence, m)]
+        named.extend(gazetteer.parties(sentence, conflict, kept, actors=False))
+    named = [p for p in dict.fromkeys(named) if p not in mediators]
+    return complete_sides(named, gazetteer, conflict)
+
+
+_POSSESSIVE_TRUCE = re.compile(
+    r"['\u2019]s\s+(?:[\w-]+\s+){0,4}?(?:truce|cease-?fire|pause|halt)", re.IGNORECASE
+)
+_DECLARES = re.compile(
+    r"^\W*(?P<who>[^,;:]{1,50}?)\s+(?:declar|announc|order|offer|proclaim)(?:e|es|ed|s|ing)?\b[^,;:]{0,40}?\b(?:truce|cease-?fire|pause|halt)",
+    re.IGNORECASE,
+)
+
+
+def unilateral_side(
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention]
+) -> str | None:
+    """The declarer of a one-sided truce ("Russia's Easter truce", "ELN declares a ceasefire").
+
+    Returns "" when the truce is one-sided but its declarer is not named here.
+    """
+    r = rules()
+    info = gazetteer.conflicts.get(conflict or "")
+    own = [m for m in mentions if info and any(e.conflict == conflict and e.kind == "party" for e in m.entries)]
+    for mention in own:
+        if _POSSESSIVE_TRUCE.match(sentence, mention.end):
+            return mention.entry(conflict).name
+    generic = _generic_party(sentence, info)
+    named = list(dict.fromkeys(m.entry(conflict).name for m in own))
+    declares = _DECLARES.search(sentence)
+    if declares and " and " not in declares.group("who") and len(named) <= 1:
+        who = gazetteer.parties(declares.group("who"), conflict, actors=False)
+        if who and who[0] in named:
+            return who[0]
+        side = _generic_party(declares.group("who"), info)
+        if side:
+            return side
+    if r.unilateral.search(sentence):
+        if len(named) == 1:
+            return named[0]
+        return generic or ""
     return None
 
 
-def _mediators(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> list[str]:
-    """Names inside mediator spans that are not parties of the conflict itself."""
-    names: list[str] = []
-    own = set(gazetteer.conflicts[conflict].parties) if conflict in gazetteer.conflicts else set()
-    for pattern in rules().mediator_spans:
-        for match in pattern.finditer(sentence):
-            for name in gazetteer.parties(match.group("who")):
-                if name not in own and name not in names:
-                    names.append(name)
-    return names
+def _generic_party(text: str, info) -> str | None:
+    """The party a bare "the army" or "the rebels" means in this conflict."""
+    if info is None:
+        return None
+    if info.army and rules().army_words.search(text):
+        return info.army
+    if info.rebels and rules().rebel_words.search(text):
+        return info.rebels
+    return None
 
 
 _BETWEEN = re.compile(r"\bbetween\s+(?P<a>[^,;:.]{1,60}?)\s+and\s+(?P<b>[^,;:.]{1,60}?)(?=[,;:.]|\s+(?:that|which|to|on|in|after|from|at|was|is|were|will|has|have|had)\b|$)")
 _SUBJECT_PAIR = re.compile(r"^(?P<a>[^,;:]{1,60}?)\s+and\s+(?P<b>[^,;:]{1,60}?)\s+(?:have |had |on \w+ )?(?:agree|sign|reach|announce|accept|declare|strike|seal|clinch|commit|accuse|trade)", re.IGNORECASE)
 
 
-def _parties(
+def named_sides(
     sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention],
     mediators: list[str],
 ) -> list[str]:
-    """Both sides named in the sentence, canonical; else the conflict's own parties."""
+    """The sides the sentence itself names: "between X and Y", "X and Y agree", else its parties."""
     for pattern in (_BETWEEN, _SUBJECT_PAIR):
         match = pattern.search(sentence)
         if match:
@@ -218,24 +354,34 @@ def _parties(
             pair = [p for p in dict.fromkeys(pair) if p not in mediators]
             if len(pair) >= 2:
                 return pair
-    named = [p for p in gazetteer.parties(sentence, conflict, mentions, actors=False) if p not in mediators]
-    if conflict in gazetteer.conflicts:
-        own = gazetteer.conflicts[conflict].parties
-        named = [p for p in named if p in own] or named
-        if not named:
-            return list(own[:2])
-    return named
+    kept = [m for m in mentions if not sponsored(sentence, m)]
+    named = [p for p in gazetteer.parties(sentence, conflict, kept, actors=False) if p not in mediators]
+    info = gazetteer.conflicts.get(conflict or "")
+    return [p for p in named if p in info.parties] if info else named
+
+
+def complete_sides(named: list[str], gazetteer: Gazetteer, conflict: str | None) -> list[str]:
+    """A truce has two sides: keep the conflict's named parties, add the main opponent."""
+    info = gazetteer.conflicts.get(conflict or "")
+    if info is None:
+        return named
+    own = [p for p in named if p in info.parties]
+    if len(own) >= 2 or len(named) >= 2:
+        return own if len(own) >= 2 else named
+    principal = list(info.parties[:2])
+    if not own:
+        return principal
+    other = next((p for p in principal + list(info.parties) if p != own[0]), None)
+    return [own[0], other] if other else own
 
 
 _EFFECT_ANCHOR = re.compile(
     r"\b(?:tak(?:e|es|en|ing)|took)\s+effect|\b(?:come|comes|came|coming|go|goes|went|enter|enters|entered|going)\s+into\s+(?:force|effect)"
     r"|\bin (?:force|effect)|\bfrom\b|\bstarting\b|\bbeginning\b|\bbegins?\b|\bbegan\b|\bstarts?\b|\bstarted\b"
     r"|\bas of\b|\beffective\b|\bkick(?:s|ed)? in\b|\bsince\b",
-    re.IGNORECASE,
 )
 _PAST_START = re.compile(
     r"\b(?:took effect|came into|went into|entered into|began|started|has (?:been|held)|kicked in|since|has begun|had begun)\b",
-    re.IGNORECASE,
 )
 _CLOCK_HINT = re.compile(r"\b(?:midnight|noon|midday|\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}|\d{4}\s*(?:gmt|utc|hours|local))", re.IGNORECASE)
 

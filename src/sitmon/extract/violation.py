@@ -1,11 +1,14 @@
 """Violations: hostile acts and accusations of breaking a truce.
 
 The lexicon lives in ``data/violation.toml``. Peaceful look-alikes ("heart
-attack", "strike a deal", "hunger strike") are masked out first; a word that
-is only sometimes violent ("attack", "strike", "raid") then needs a war context
-(a conflict named in the sentence or the story, or a war word). A sentence
-reports at most one violation, with who did it (actor), who says so
-(claimed_by), where (location) and with what (weapon).
+attack", "strike a deal", "hunger strike", "halt all attacks") are masked out
+first; a word that is only sometimes violent ("attack", "strike", "raid") then
+needs a war context (a conflict named in the sentence or the story, or a war
+word). A sentence reports at most one violation, with who did it (actor), who
+says so (claimed_by), where (location) and with what (weapon).
+
+All lexicon patterns run on the lower-cased sentence (same offsets as the
+original), which keeps the regular expressions several times faster.
 """
 
 from __future__ import annotations
@@ -15,48 +18,48 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sitmon.extract.events import Context, Violation
-from sitmon.extract.gazetteer import Gazetteer, Mention, load_data
+from sitmon.extract.gazetteer import ConflictInfo, Gazetteer, Mention, lexicon, load_data, lower
 
-_MONTHS_AND_DAYS = frozenset(
+_NOT_PLACES = frozenset(
     "January February March April May June July August September October November December "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An This That Its Their His Her".split()
 )
-
-
-def _any(patterns: list[str]) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class ViolationRules:
     """The compiled lexicon of ``violation.toml``."""
 
-    strong: re.Pattern
-    weak: re.Pattern
     any_act: re.Pattern
+    acts: re.Pattern  # groups: strong, weak, breach
     exclusions: re.Pattern
     war_cue: re.Pattern
-    breach: re.Pattern
     no_breach: re.Pattern
     claim: re.Pattern
     generic_actor: re.Pattern
-    weapons: tuple[tuple[str, re.Pattern], ...]
+    army_words: re.Pattern
+    rebel_words: re.Pattern
+    weapons: re.Pattern
+    weapon_names: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
 def rules() -> ViolationRules:
     data = load_data("violation.toml")
+    weapons = data["weapons"]
+    strong, weak, breach = (lexicon(data[k]).pattern for k in ("strong_acts", "weak_acts", "breach"))
     return ViolationRules(
-        strong=_any(data["strong_acts"]),
-        weak=_any(data["weak_acts"]),
-        any_act=_any(data["strong_acts"] + data["weak_acts"] + data["breach"]),
-        exclusions=_any(data["exclusions"]),
-        war_cue=_any(data["war_cues"]),
-        breach=_any(data["breach"]),
-        no_breach=_any(data["no_breach"]),
-        claim=re.compile(r"\b(?:" + "|".join(data["claim_verbs"]) + r")\b"),
-        generic_actor=_any(data["generic_actors"]),
-        weapons=tuple((name, _any(p)) for name, p in data["weapons"].items()),
+        any_act=lexicon(data["strong_acts"] + data["weak_acts"] + data["breach"]),
+        acts=re.compile(f"(?P<strong>{strong})|(?P<breach>{breach})|(?P<weak>{weak})"),
+        exclusions=lexicon(data["exclusions"]),
+        war_cue=lexicon(data["war_cues"]),
+        no_breach=lexicon(data["no_breach"]),
+        claim=lexicon(data["claim_verbs"], r"\b"),
+        generic_actor=lexicon(data["generic_actors"]),
+        army_words=lexicon(data["army_words"]),
+        rebel_words=lexicon(data["rebel_words"]),
+        weapons=re.compile("|".join(f"(?P<w{i}>{lexicon(p).pattern})" for i, p in enumerate(weapons.values()))),
+        weapon_names=tuple(weapons),
     )
 
 
@@ -69,137 +72,222 @@ def find_violation(
 ) -> Violation | None:
     """The hostile act or truce-breach accusation *sentence* reports, if any."""
     r = rules()
-    if r.any_act.search(sentence) is None:
+    low = lower(sentence)
+    if r.any_act.search(low) is None:
         return None
-    text = _mask(sentence)
+    text = _mask(low)
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
-    breach = r.breach.search(text) is not None and r.no_breach.search(text) is None
-    act = r.strong.search(text)
+    act, breach = _act(text, ctx, mentions, story)
     if act is None:
-        weak = r.weak.search(text)
-        if weak is not None and _at_war(text, ctx, mentions, story):
-            act = weak
-    if act is None and not breach:
         return None
-    anchor = act or r.breach.search(text)
-    claimed_by, accused = _claim(sentence, gazetteer, ctx.conflict)
-    actor = accused or _actor(sentence, anchor, gazetteer, ctx.conflict, claimed_by)
+    info = gazetteer.conflicts.get(ctx.conflict or "")
+    claimed_by, accused = _claim(sentence, low, gazetteer, info)
+    actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by)
     return Violation(
         conflict=ctx.conflict,
         evidence=sentence,
         actor=actor,
         claimed_by=claimed_by,
-        location=_location(sentence, mentions, anchor.start()),
+        location=_location(sentence, mentions, act.start()),
         weapon=_weapon(text),
-        breach=breach,
+        breach=breach and r.no_breach.search(text) is None,
     )
 
 
-def _mask(sentence: str) -> str:
-    """The sentence with peaceful look-alikes blanked out (same length, same offsets)."""
-    return rules().exclusions.sub(lambda m: " " * len(m.group()), sentence)
+def _act(text: str, ctx: Context, mentions: list[Mention], story: str) -> tuple[re.Match | None, bool]:
+    """The first hostile act (strong, else weak in a war context, else a breach accusation)."""
+    strong = weak = breach = None
+    for match in rules().acts.finditer(text):
+        if match.group("strong") and strong is None:
+            strong = match
+        elif match.group("breach") and breach is None:
+            breach = match
+        elif match.group("weak") and weak is None:
+            weak = match
+    if weak is not None and strong is None and not _at_war(text, ctx, mentions, story):
+        weak = None
+    return strong or weak or breach, breach is not None
+
+
+def _mask(text: str) -> str:
+    """*text* with peaceful look-alikes blanked out (same length, same offsets)."""
+    return rules().exclusions.sub(lambda m: " " * len(m.group()), text)
 
 
 def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str) -> bool:
-    if any(e.conflict for m in mentions for e in m.entries):
+    if any(m.votes() for m in mentions) or rules().war_cue.search(text):
         return True
-    if rules().war_cue.search(text):
-        return True
-    return ctx.conflict is not None and bool(story) and rules().war_cue.search(_mask(story)) is not None
+    return ctx.conflict is not None and _story_at_war(story)
 
 
-_ACCUSE = re.compile(
-    r"(?P<who>[^,;:]{1,80}?)\s+(?:accus(?:ed|es|e|ing)|blam(?:ed|es|e|ing))\s+(?P<whom>[^,;:]{1,60}?)\s+(?:of|for)\b"
-)
-_ACCORDING = re.compile(r"\baccording to (?:the )?(?P<who>[^,;:.]{1,60})")
-_BY = re.compile(
-    r"\b(?:by|from)\s+(?P<who>(?:the\s+)?[^,;:.]{1,50}?)(?=[,;:.]|\s+(?:on|in|at|near|as|after|that|which|killed|killing|and|were|was|overnight)\b|$)"
-)
-_PRONOUN_SUBJECT = re.compile(r"^\s*(?:that\s+)?(?:it|its(?:\s+\w+){0,2}|they|their(?:\s+\w+){0,2})\s+\w", re.IGNORECASE)
+@lru_cache(maxsize=256)
+def _story_at_war(story: str) -> bool:
+    return bool(story) and rules().war_cue.search(_mask(lower(story))) is not None
 
 
-def _claim(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> tuple[str | None, str | None]:
-    """(who says so, whom they accuse) from "X accused Y of", "X said", "according to X"."""
-    accuse = _ACCUSE.search(sentence)
+# -- who says so -----------------------------------------------------------------
+
+_ACCUSE_VERB = re.compile(r"\b(?:accus(?:ed|es|e|ing)|blam(?:ed|es|e|ing))\b")
+_OF_FOR = re.compile(r"\s(?:of|for)\s")
+_ACCORDING = re.compile(r"\baccording to (?:the )?")
+_CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|while|as|but|when|after)\b")
+
+
+def _claim(
+    sentence: str, low: str, gazetteer: Gazetteer, info: ConflictInfo | None
+) -> tuple[str | None, str | None]:
+    """(who says so, whom they accuse): "X accused Y of", "Y was accused of", "X said", "according to X"."""
+    accuse = _ACCUSE_VERB.search(low)
     if accuse:
-        who = _last_party(accuse.group("who"), gazetteer, conflict)
-        whom = _last_party(accuse.group("whom"), gazetteer, conflict)
+        who = _first_party(_tail_clause(sentence[max(0, accuse.start() - 80): accuse.start()]), gazetteer, info)
+        of = _OF_FOR.search(low, accuse.end(), accuse.end() + 60)
+        whom = _first_party(sentence[accuse.end(): of.start()], gazetteer, info) if of else None
+        if low[max(0, accuse.start() - 8): accuse.start()].strip() in ("was", "were", "is", "are", "been"):
+            who, whom = None, who  # "Houthis (were) accused of shelling Taiz"
         if who or whom:
             return who, whom
-    according = _ACCORDING.search(sentence)
+    according = _ACCORDING.search(low)
     if according:
-        who = _last_party(according.group("who"), gazetteer, conflict)
+        who = _first_party(sentence[according.end(): according.end() + 60], gazetteer, info)
         if who:
             return who, None
-    for verb in rules().claim.finditer(sentence):
-        who = _last_party(sentence[max(0, verb.start() - 60): verb.start()], gazetteer, conflict)
+    for verb in rules().claim.finditer(low):
+        who = _last_party(_tail_clause(sentence[max(0, verb.start() - 60): verb.start()]), gazetteer, info)
         if who:
             return who, None
     return None, None
 
 
-def _last_party(text: str, gazetteer: Gazetteer, conflict: str | None) -> str | None:
-    found = gazetteer.parties(text, conflict)
-    return found[-1] if found else None
+def _tail_clause(text: str) -> str:
+    start = 0
+    for cut in re.finditer(r"[;:]|\b(?:while|but|as|when)\b", text):
+        start = cut.end()
+    return text[start:]
+
+
+def _first_party(text: str, gazetteer: Gazetteer, info: ConflictInfo | None) -> str | None:
+    found = gazetteer.parties(text, info.name if info else None)
+    return found[0] if found else _generic_party(text, info)
+
+
+def _last_party(text: str, gazetteer: Gazetteer, info: ConflictInfo | None) -> str | None:
+    found = gazetteer.parties(text, info.name if info else None)
+    return found[-1] if found else _generic_party(text, info)
+
+
+def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
+    """The party a bare "the army" or "the rebels" stands for in this conflict."""
+    if info is None:
+        return None
+    folded = lower(text)
+    if info.army and rules().army_words.search(folded):
+        return info.army
+    if info.rebels and rules().rebel_words.search(folded):
+        return info.rebels
+    return None
+
+
+# -- who did it --------------------------------------------------------------------
+
+_BY = re.compile(r"\b(?:by|from)\s+(?:the\s+)?")
+_BY_END = re.compile(r"[,;:.]|\s(?:on|in|at|near|as|after|that|which|killed|killing|and|were|was|overnight|against)\b")
+_POSSESSIVE_PRONOUN = re.compile(r"\b(?:it|its|they|their|we|our)\b(?:\s+[\w-]+){0,2}\s*$")
+_AFTER_WEAPON = re.compile(r"\s+(?:that\s+)?(?P<who>[A-Z][\w'-]+(?:\s[A-Z][\w'-]+)?)\s+(?:had\s+|has\s+)?(?:launched|fired|sent|used)\b")
 
 
 def _actor(
-    sentence: str, act: re.Match, gazetteer: Gazetteer, conflict: str | None, claimed_by: str | None
+    sentence: str, low: str, act: re.Match, gazetteer: Gazetteer, info: ConflictInfo | None,
+    mentions: list[Mention], claimed_by: str | None,
 ) -> str | None:
-    """Who attacked: "by X" after the act, else the last party named before it in its clause."""
-    by = _BY.search(sentence, act.start())
+    """Who attacked: "by X", a party named right before the act or its weapon, the clause's subject."""
+    conflict = info.name if info else None
+    by = _BY.search(low, act.end(), act.end() + 25)
     if by:
-        who = gazetteer.canonical(by.group("who"), conflict)
+        end = _BY_END.search(low, by.end())
+        who = _first_party(sentence[by.end(): end.start() if end else by.end() + 50], gazetteer, info)
         if who:
             return who
-    subject = _subject(sentence[: act.start()])
-    if claimed_by and _PRONOUN_SUBJECT.match(subject):
-        return claimed_by  # "Russia said it struck ..."
-    who = _last_party(subject, gazetteer, conflict)
+    adjacent = _adjacent_party(sentence, act, mentions, conflict)
+    if adjacent:
+        return adjacent
+    after = _AFTER_WEAPON.match(sentence, act.end())
+    if after:
+        who = gazetteer.canonical(after.group("who"), conflict)
+        if who:
+            return who
+    subject = _subject(sentence, low, act.start())
+    who = _first_party(subject, gazetteer, info)
     if who:
         return who
-    generic = rules().generic_actor.search(sentence)
-    return generic.group().lower() if generic else None
+    if claimed_by and _POSSESSIVE_PRONOUN.search(lower(subject)):
+        return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
+    generic = rules().generic_actor.search(lower(subject))
+    return generic.group() if generic else None
 
 
-def _subject(prefix: str) -> str:
-    """The part of *prefix* after the last reporting verb ("Azerbaijan says ...")."""
-    last = None
-    for last in rules().claim.finditer(prefix):
-        pass
-    return prefix[last.end():] if last else prefix
+def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], conflict: str | None) -> str | None:
+    """"Israeli airstrike", "Houthi missile": a party named directly before the act."""
+    for mention in mentions:
+        gap = sentence[mention.end: act.start()]
+        if mention.end <= act.start() and len(gap) <= 24 and not re.search(r"[,;:.]|\b(?:on|in|at|near|and|of|the)\b", gap):
+            entry = next((e for e in mention.entries if e.kind in ("party", "actor")), None)
+            if entry is not None:
+                return mention.entry(conflict).name if mention.entry(conflict).kind in ("party", "actor") else entry.name
+    return None
 
+
+def _subject(sentence: str, low: str, act_start: int) -> str:
+    """The text before the act, after the last reporting verb and clause break."""
+    start = 0
+    for verb in rules().claim.finditer(low, 0, act_start):
+        start = verb.end()
+    for cut in _CLAUSE_BREAK.finditer(low, start, act_start):
+        start = cut.end()
+    return sentence[start:act_start]
+
+
+# -- where and with what ---------------------------------------------------------------
 
 _PREPOSITION_PLACE = re.compile(
     r"\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|targeting|hit|struck)\s+"
     r"(?:the\s+)?(?:(?:city|town|village|region|province|district|port|capital|outskirts|suburbs?)\s+of\s+)?"
     r"(?P<place>[A-Z][\w'\u2019-]+(?:[ -][A-Z][\w'\u2019-]+){0,2})"
 )
+_PASSIVE_AFTER = re.compile(r"\s+(?:was|were|has been|had been|is|are|came under)\b")
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|of)\s+(?:the\s+)?$")
 
 
 def _location(sentence: str, mentions: list[Mention], act_start: int) -> str | None:
-    """A gazetteer place (one after the act preferred), else a capitalised place after in/on/near."""
-    places = [m for m in mentions if m.is_place]
-    after = [m for m in places if m.start >= act_start]
-    if after or places:
-        return (after or places)[0].text
-    countries = {m.start for m in mentions if m.text in {e.name for e in m.entries}}
+    """The place of the act: the first place named after it, else one named before it as a place."""
+    candidates = [(m.start, m.text) for m in mentions if m.is_place or _named_after_preposition(sentence, m)]
+    by_name = {m.start for m in mentions}
     for match in _PREPOSITION_PLACE.finditer(sentence):
         word = match.group("place")
-        if word.split()[0] in _MONTHS_AND_DAYS:
-            continue
-        start = match.start("place")
-        if any(m.start == start for m in mentions) and start not in countries:
-            continue  # a demonym or party name ("on Russian positions"), not a place
-        return word
-    return None
+        if word.split()[0] not in _NOT_PLACES and match.start("place") not in by_name:
+            candidates.append((match.start("place"), word))
+    candidates.sort()
+    after = [c for c in candidates if c[0] >= act_start]
+    if after:
+        return after[0][1]
+    before = [c for c in candidates if _placed_before(sentence, c[0], c[1])]
+    return before[0][1] if before else None
+
+
+def _named_after_preposition(sentence: str, mention: Mention) -> bool:
+    """"on Moscow", "at Tel Aviv": a party's name used as a place (never a demonym)."""
+    return not mention.is_demonym and bool(_PREPOSITION_BEFORE.search(sentence, max(0, mention.start - 12), mention.start))
+
+
+def _placed_before(sentence: str, start: int, text: str) -> bool:
+    """A place before the act counts if it is the shelled subject or follows a preposition."""
+    if _PASSIVE_AFTER.match(sentence, start + len(text)):
+        return True
+    return bool(_PREPOSITION_BEFORE.search(sentence, max(0, start - 12), start))
 
 
 def _weapon(text: str) -> str | None:
-    """The weapon named earliest in the sentence."""
-    best: tuple[int, str] | None = None
-    for name, pattern in rules().weapons:
-        match = pattern.search(text)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), name)
-    return best[1] if best else None
+    """The weapon named earliest in the (lower-cased, masked) sentence."""
+    match = rules().weapons.search(text)
+    if match is None:
+        return None
+    return rules().weapon_names[int(match.lastgroup[1:])]

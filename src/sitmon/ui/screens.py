@@ -25,7 +25,6 @@ from sitmon.ui.snapshot import (
     SituationData,
     StoriesData,
     StoryRow,
-    _attr,
     load_situation,
     load_stories,
     parse_time,
@@ -276,7 +275,21 @@ class MainScreen(Screen):
     def action_open_link(self) -> None:
         pane = self.focused_pane()
         item = pane.current if pane else None
-        self.app.open_link(item_link(item) if item is not None else None)
+        if isinstance(item, StoryRow):
+            self._open_story_link(item.id)
+        else:
+            self.app.open_link(item_link(item) if item is not None else None)
+
+    @work(thread=True, exclusive=True, group="link", exit_on_error=False)
+    def _open_story_link(self, cluster_id: str) -> None:
+        """A story's link is its first outlet's; read it from the store off the UI thread."""
+        store = open_store(self.app.db_path)
+        try:
+            detail = store.cluster_detail(cluster_id)
+        finally:
+            store.close()
+        links = [s.get("url") for s in (detail.sources if detail else []) if s.get("url")]
+        self.app.call_from_thread(self.app.open_link, links[0] if links else None)
 
     def action_search(self) -> None:
         box = self.query_one("#search", Input)
@@ -301,6 +314,9 @@ class MainScreen(Screen):
         elif self.app.conflict or self.app.query_text:
             self.app.set_filters(conflict=None, query=None)
             self.notify("Filters cleared", timeout=3)
+
+
+MAX_DETAIL_STORIES = 30  # a tally can cite hundreds of stories; their evidence is capped
 
 
 class DetailScreen(Screen):
@@ -351,44 +367,36 @@ class DetailScreen(Screen):
     def _load(self) -> None:
         store = open_store(self.app.db_path)
         try:
-            # Outlets are shown by feed title; a URL would show the demo's random port.
-            self.feed_titles = {f.url: f.title for f in store.feeds(include_disabled=True) if f.title}
+            # Outlets are shown by feed title (a URL would also show the demo's random port).
+            titles = {f.url: f.title for f in store.feeds(include_disabled=True) if f.title}
             if isinstance(self.item, StoryRow):
                 details = [store.cluster_detail(self.item.id)]
             else:
-                ids = [s.get("story") for s in self.item.get("sources") or [] if isinstance(s, dict)]
-                details = [store.cluster_detail(i) for i in dict.fromkeys(ids) if i][:30]
+                ids = dict.fromkeys(s.get("story") for s in self.item.get("sources") or [])
+                details = [store.cluster_detail(i) for i in list(ids)[:MAX_DETAIL_STORIES] if i]
         finally:
             store.close()
-        self.app.call_from_thread(self.paint, [d for d in details if d is not None])
+        self.app.call_from_thread(self.paint, [d for d in details if d is not None], titles)
 
-    def paint(self, details: list[Any]) -> None:
+    def paint(self, details: list[Any], titles: dict[str, str]) -> None:
+        self.feed_titles = titles
         self.query_one("#facts", Static).update(self.facts(details))
+        if isinstance(self.item, StoryRow):
+            sources = [s for d in details for s in d.sources]
+        else:  # exactly the reports the model counted for this row
+            sources = list(self.item.get("sources") or [])
         table = self.query_one("#sources", DataTable)
-        seen = set()
-        for detail in details:
-            for source in _attr(detail, "sources", default=[]) or []:
-                url = _attr(source, "url", "link")
-                key = f"{_attr(source, 'feed', 'feed_url')}|{url}|{_attr(source, 'title')}"
-                if key in seen:
-                    continue
-                seen.add(key)
-                self.links[key] = url
-                feed = _attr(source, "feed", "feed_url", default="?")
-                table.add_row(
-                    plain(self.feed_titles.get(feed) or feed, "bold", 40),
-                    plain(_attr(source, "title", default=""), "", 200),
-                    plain(url or "—", "underline", 200),
-                    key=key,
-                )
-        if not details and not isinstance(self.item, StoryRow):
-            for source in self.item.get("sources") or []:
-                key = f"{source.get('feed')}|{source.get('url')}|{source.get('title')}"
-                if key not in self.links:
-                    self.links[key] = source.get("url")
-                    feed = source.get("feed")
-                    table.add_row(plain(self.feed_titles.get(feed) or feed, "bold", 40), plain(source.get("title"), "", 200),
-                                  plain(source.get("url") or "—", "underline", 200), key=key)
+        for key, source in zip(unique_keys(str(s.get("url") or s.get("title")) for s in sources), sources):
+            self.links[key] = source.get("url")
+            table.add_row(
+                plain(self.outlet(source.get("feed")), "bold", 40),
+                plain(source.get("title") or "", "", 200),
+                plain(source.get("url") or "—", "underline", 200),
+                key=key,
+            )
+
+    def outlet(self, feed_url: str | None) -> str:
+        return self.feed_titles.get(feed_url or "") or feed_url or "?"
 
     def facts(self, details: list[Any]) -> Table:
         """The summary of this row, then every matching fact with its evidence sentence."""
@@ -399,19 +407,18 @@ class DetailScreen(Screen):
         for label, value in self.summary_lines(now):
             grid.add_row(Text(label), value)
         for detail in details:
-            title = _attr(detail, "title", default="")
-            published = parse_time(_attr(detail, "published"))
-            for event in _attr(detail, "events", default=[]) or []:
-                data = event if isinstance(event, dict) else _attr(event, "data", default={})
-                if not self.relevant(data):
+            for event in detail.events:
+                if not self.relevant(event):
                     continue
                 grid.add_row(Text(""), Text(""))
-                grid.add_row(Text(f"[{data.get('type')}]", style="yellow"), event_summary(data))
+                grid.add_row(Text(f"[{event.get('type')}]", style="yellow"), event_summary(event))
                 grid.add_row(Text("evidence"), Text.assemble(
-                    ("“", "dim"), plain(data.get("evidence"), "italic", 1000), ("”", "dim")))
-                if not isinstance(self.item, StoryRow):
-                    grid.add_row(Text("from"), Text.assemble(
-                        plain(title, "dim", 160), (f"  {when(published, now)}", "dim")))
+                    ("“", "dim"), plain(event.get("evidence"), "italic", 1000), ("”", "dim")))
+                grid.add_row(Text("reported by"), Text.assemble(
+                    plain(self.outlet(event.get("feed")), "dim", 60),
+                    (f"  {when(event.get('published'), now)}", "dim"),
+                    ("" if isinstance(self.item, StoryRow) else "  · ", "dim"),
+                    plain("" if isinstance(self.item, StoryRow) else detail.title, "dim", 120)))
         return grid
 
     def relevant(self, data: dict) -> bool:
@@ -431,7 +438,8 @@ class DetailScreen(Screen):
                 ("conflict", plain(item.conflict or "—")),
             ]
         if self.kind == "truce":
-            since = parse_time(item.get("effective"))
+            since = parse_time(item.get("since") or item.get("effective"))
+            ends = parse_time(item.get("ends"))
             return [
                 ("status", Text(str(item.get("status") or "").replace("_", " ")
                                 + (" (active)" if item.get("active") else " (not active)"))),
@@ -439,7 +447,11 @@ class DetailScreen(Screen):
                 ("mediators", plain(names(item.get("mediators")))),
                 ("kind", plain(item.get("kind") or "—")),
                 ("in effect since", Text(f"{when(since, now)} ({ago(since, now)})" if since else "—")),
+                ("planned end", Text(when(ends, now) if ends else "—")),
                 ("violations", Text(str(item.get("violations") or 0))),
+                ("history", Text(" → ".join(
+                    f"{str(h.get('status', '')).replace('_', ' ')} {when(h.get('time'), now)}"
+                    for h in item.get("history") or []) or "—")),
             ]
         if self.kind == "violation":
             return [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 TREND_DAYS = 7
 STORY_LIMIT = 200
@@ -59,17 +59,6 @@ class SituationData:
     conflict: str | None = None
 
 
-def _attr(obj: Any, *names: str, default: Any = None) -> Any:
-    """The first present attribute (or key) of ``names``: store records differ in naming."""
-    for name in names:
-        if isinstance(obj, dict):
-            if obj.get(name) is not None:
-                return obj[name]
-        elif getattr(obj, name, None) is not None:
-            return getattr(obj, name)
-    return default
-
-
 def parse_time(value: Any) -> datetime | None:
     """A UTC-aware datetime from a datetime or an ISO string; None if neither."""
     if isinstance(value, datetime):
@@ -84,19 +73,16 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def story_row(cluster: Any) -> StoryRow:
-    """A stories-pane row from a store ``ClusterRow``."""
-    sources = _attr(cluster, "sources", "n_sources", "source_count", default=1)
-    if not isinstance(sources, int):
-        sources = len(sources)
-    tags = _attr(cluster, "tags", "event_types", "kinds", default=())
+    """A stories-pane row from a store ``ClusterRow`` (time = its latest report)."""
+    conflicts = tuple(cluster.conflicts or ())
     return StoryRow(
-        id=str(_attr(cluster, "id", "cluster_id", default="")),
-        title=str(_attr(cluster, "title", default="")),
-        published=parse_time(_attr(cluster, "published", "updated", "first_seen")),
-        sources=sources,
-        tags=tuple(sorted(set(tags), key=_TAG_ORDER.get)) if tags else (),
-        link=_attr(cluster, "link", "url"),
-        conflict=_attr(cluster, "conflict"),
+        id=cluster.id,
+        title=cluster.title,
+        published=parse_time(cluster.updated or cluster.published),
+        sources=cluster.n_sources,
+        tags=tuple(sorted(set(cluster.tags), key=lambda t: _TAG_ORDER.get(t, 9))),
+        link=None,  # looked up on demand (`o`), not for every row of every refresh
+        conflict=", ".join(conflicts) or None,
     )
 
 
@@ -105,30 +91,26 @@ _TAG_ORDER = {"truce": 0, "violation": 1, "casualty": 2}
 
 def feed_row(feed: Any, now: datetime, interval: float) -> FeedRow:
     """A feed-health row from a store ``Feed``, with its status in one word."""
-    enabled = _attr(feed, "enabled", default=True)
-    error = _attr(feed, "error", "last_error")
-    last_fetch = parse_time(_attr(feed, "last_attempt", "last_fetch", "last_success"))
-    failures = _attr(feed, "failures", default=0)
-    if not enabled:
+    if not feed.enabled:
         status = "disabled"
-    elif error or failures:
+    elif feed.error or feed.failures:
         status = "failing"
-    elif last_fetch is None:
+    elif feed.last_attempt is None:
         status = "new"
     else:
         status = "ok"
-    next_poll = parse_time(_attr(feed, "next_attempt", "next_poll"))
-    if next_poll is None and last_fetch is not None and enabled:
-        next_poll = last_fetch + timedelta(seconds=interval)
+    next_poll = feed.next_attempt
+    if next_poll is None and feed.last_attempt is not None and feed.enabled:
+        next_poll = feed.last_attempt + timedelta(seconds=interval)
     return FeedRow(
-        url=str(_attr(feed, "url", default="")),
-        title=str(_attr(feed, "title", default="") or ""),
+        url=feed.url,
+        title=feed.title or "",
         status=status,
-        last_fetch=last_fetch,
-        http_status=_attr(feed, "status", "http_status"),
-        error=error,
-        items=_attr(feed, "items"),
-        next_poll=next_poll,
+        last_fetch=parse_time(feed.last_attempt),
+        http_status=feed.status,
+        error=feed.error,
+        items=feed.items,
+        next_poll=parse_time(next_poll),
     )
 
 
@@ -143,12 +125,14 @@ def load_stories(
 ) -> StoriesData:
     """Newest clusters (or FTS matches for ``query``), feed health and last poll."""
     if query:
-        clusters = store.search(query, limit=limit)
-        if conflict:
-            clusters = [c for c in clusters if _attr(c, "conflict") in (None, conflict)]
+        clusters = store.search(query, limit=limit, conflict=conflict)
     else:
         clusters = store.recent_clusters(limit=limit, conflict=conflict)
-    feeds = tuple(feed_row(f, now, interval) for f in store.feeds(include_disabled=True))
+    feeds = tuple(
+        feed_row(f, now, interval)
+        for f in store.feeds(include_disabled=True)
+        if not f.removed
+    )
     return StoriesData(
         now=now,
         stories=tuple(story_row(c) for c in clusters),
@@ -167,28 +151,18 @@ def load_situation(store: Any, now: datetime, *, conflict: str | None = None) ->
     current = _as_dict(situation(events, now))
     return SituationData(
         now=now,
-        truces=tuple(_sorted_truces(current.get("truces", []))),
-        violations=tuple(sorted(current.get("violations", []), key=_time_key, reverse=True)),
-        tally=tuple(sorted(current.get("tally", []), key=lambda t: -(t.get("killed") or 0))),
+        # The model orders them: active truces first, newest violations, largest tolls.
+        truces=tuple(current.get("truces", [])),
+        violations=tuple(current.get("violations", [])),
+        tally=tuple(current.get("tally", [])),
         trends=tally_trends(events, now, situation),
-        conflicts=_conflicts(current, store, conflict),
+        conflicts=_conflicts(current, conflict),
         conflict=conflict,
     )
 
 
 def _as_dict(value: Any) -> dict:
     return value if isinstance(value, dict) else value.as_dict()
-
-
-def _time_key(item: dict) -> str:
-    moment = parse_time(item.get("time"))
-    return moment.isoformat() if moment else ""
-
-
-def _sorted_truces(truces: Iterable[dict]) -> list[dict]:
-    """Active truces first, then the rest; newest effective time first within each."""
-    by_time = sorted(truces, key=lambda t: _time_key({"time": t.get("effective")}), reverse=True)
-    return sorted(by_time, key=lambda t: not t.get("active"))
 
 
 def tally_trends(events: list, now: datetime, situation: Any) -> dict[str, tuple[int, ...]]:
@@ -205,7 +179,7 @@ def tally_trends(events: list, now: datetime, situation: Any) -> dict[str, tuple
     return {c: tuple(v) for c, v in points.items() if c}
 
 
-def _conflicts(current: dict, store: Any, conflict: str | None) -> tuple[str, ...]:
+def _conflicts(current: dict, conflict: str | None) -> tuple[str, ...]:
     """Conflicts the picker offers: every one the situation mentions."""
     names = {conflict} if conflict else set()
     for key in ("truces", "violations", "tally"):

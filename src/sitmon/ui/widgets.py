@@ -72,6 +72,14 @@ def when(value: Any, now: datetime) -> str:
     return moment.strftime("%d %b %H:%M")
 
 
+def day_or_time(value: Any, now: datetime) -> str:
+    """'14:05' today, '23 Nov' before: what fits a narrow column."""
+    moment = parse_time(value)
+    if moment is None:
+        return "—"
+    return moment.strftime("%H:%M" if moment.date() == now.date() else "%d %b")
+
+
 def names(values: Iterable[Any] | None) -> str:
     return ", ".join(clean(v, 60) for v in values or () if v) or "—"
 
@@ -104,7 +112,7 @@ def source_count(item: dict) -> str:
 
 
 def truce_cells(truce: dict, now: datetime) -> tuple[Text, ...]:
-    since = parse_time(truce.get("effective"))
+    since = parse_time(truce.get("since") or truce.get("effective"))
     status = str(truce.get("status") or "")
     dim = "" if truce.get("active") else "dim"
     violations = truce.get("violations") or 0
@@ -126,13 +134,13 @@ def violation_cells(violation: dict, now: datetime) -> tuple[Text, ...]:
     toll = f"{killed if killed is not None else '—'}/{wounded if wounded is not None else '—'}"
     breach = Text(BREACH, style="bold reverse red") if violation.get("during_truce") else Text("")
     return (
-        Text(when(violation.get("time"), now)),
+        Text(day_or_time(violation.get("time"), now)),
         plain(violation.get("conflict") or "?", "bold", 40),
         plain(violation.get("location") or "—", "", 40),
         breach,
         Text(toll, style="red" if killed else "", justify="right"),
-        Text(source_count(violation), justify="right"),
         Text.assemble(Text(actor), Text(f" per {claimed}" if claimed and claimed != actor else "", "dim")),
+        Text(source_count(violation), justify="right"),
     )
 
 
@@ -140,11 +148,11 @@ def tally_cells(tally: dict, trend: Iterable[int], now: datetime) -> tuple[Text,
     wounded = tally.get("wounded")
     return (
         plain(tally.get("conflict") or "?", "bold", 40),
-        Text(number(tally.get("killed"), tally.get("killed_high")), style="bold red"),
-        Text(number(wounded, tally.get("wounded_high")) if wounded is not None else "—"),
-        Text(when(tally.get("as_of"), now)),
-        Text(source_count(tally)),
+        Text(number(tally.get("killed"), tally.get("killed_high")), style="bold red", justify="right"),
         Text(sparkline(trend), style="yellow"),
+        Text(number(wounded, tally.get("wounded_high")) if wounded is not None else "—", justify="right"),
+        Text(day_or_time(tally.get("as_of"), now)),
+        Text(source_count(tally), justify="right"),
     )
 
 
@@ -273,13 +281,13 @@ class TrucesPane(Pane):
 class ViolationsPane(Pane):
     TITLE = "Recent violations"
     NUMBER = 2
-    COLUMNS = ("Time", "Conflict", "Place", "Truce", "K/W", "Src", "Actor (per source)")
+    COLUMNS = ("When", "Conflict", "Place", "Truce", "K/W", "Actor (per source)", "Src")
 
 
 class TallyPane(Pane):
     TITLE = "Casualty tally"
     NUMBER = 3
-    COLUMNS = ("Conflict", "Killed", "Wounded", "As of", "Src", "Trend 7d")
+    COLUMNS = ("Conflict", "Killed", "7 days", "Wounded", "As of", "Src")
 
 
 class StoriesPane(Pane):

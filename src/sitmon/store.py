@@ -1,0 +1,1128 @@
+"""The SQLite store: feeds, stories folded into clusters, events, full-text search.
+
+One file, opened with sqlite-utils on a connection we configure ourselves: WAL (readers
+never wait for the poller), ``synchronous=NORMAL`` (a crash loses at most the last
+transaction, never consistency), a busy timeout, foreign keys, and ``BEGIN IMMEDIATE``
+for every write so two writers queue instead of failing with "database is locked".
+
+Each ``ingest`` call is one transaction: a crash never leaves half a feed.  Dedup is
+exact first (same feed and guid: already seen; same canonical link: same cluster),
+then fuzzy against a bounded set of candidate clusters that share a blocking token and
+lie within the dedup window (``cluster_keys``), so ingest cost stays flat as the
+store grows.
+
+Every failure reaches callers as ``StoreError`` with one line naming the file.  A file
+that is not a sitmon database, or is corrupt, is never written to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import wraps
+from hashlib import sha1
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from sitmon import dedup
+from sitmon.model import StoredEvent
+from sitmon.parse import Story
+
+__all__ = [
+    "ClusterDetail",
+    "ClusterRow",
+    "Feed",
+    "IngestResult",
+    "SCHEMA_VERSION",
+    "Store",
+    "StoreError",
+]
+
+BUSY_TIMEOUT_S = 10.0
+DEFAULT_DEDUP_WINDOW_HOURS = 72.0
+MAX_CANDIDATES = 30  # clusters compared with one incoming story, at most
+TITLES_PER_CLUSTER = 4  # outlet titles of a cluster compared with a new story
+KEY_CACHE_SIZE = 20_000  # clusters whose title keys stay in memory
+CHUNK = 500  # ids per "IN (...)" query
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message is one line naming the file."""
+
+
+# --- records -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feed:
+    url: str
+    title: str | None
+    enabled: bool
+    removed: bool
+    etag: str | None
+    last_modified: str | None
+    last_attempt: datetime | None
+    last_success: datetime | None
+    status: int | None
+    error: str | None
+    items: int | None
+    bozo: Any
+    failures: int
+    next_attempt: datetime | None
+    added: datetime | None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    new_stories: int  # stories stored (not seen before from this feed)
+    new_clusters: int  # of which started a new cluster
+    merged: int  # of which joined an existing cluster (another outlet's story)
+    events: int  # events stored
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    id: str
+    title: str
+    published: datetime  # earliest source
+    updated: datetime  # latest source
+    n_sources: int  # distinct feeds
+    tags: tuple[str, ...]  # event types present: "casualty", "truce", "violation"
+    conflicts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterDetail:
+    id: str
+    title: str
+    published: datetime
+    updated: datetime
+    n_sources: int
+    tags: tuple[str, ...]
+    conflicts: tuple[str, ...]
+    # {"story": cluster id, "story_key", "feed", "feed_title", "url", "title",
+    #  "summary", "published": datetime}, oldest first
+    sources: list[dict]
+    # the event dicts (type, conflict, evidence, ...) plus "story_key", "feed", "url",
+    # "published": datetime of the outlet story it was read from
+    events: list[dict]
+
+
+# --- time --------------------------------------------------------------------------
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _ts(moment: datetime) -> str:
+    """Fixed-width UTC text, so that SQL string order is time order."""
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- errors ------------------------------------------------------------------------
+
+_REASONS = (
+    ("readonly", "the file or its directory is read-only"),
+    ("read-only", "the file or its directory is read-only"),
+    ("disk is full", "the disk is full"),
+    ("disk i/o error", "disk I/O error (disk full or gone?)"),
+    ("unable to open", "cannot open the file (missing or read-only directory?)"),
+    ("not a database", "the file is not a sitmon database or is corrupt"),
+    ("malformed", "the file is corrupt (database disk image is malformed)"),
+    ("locked", "another process kept the database busy for too long"),
+    ("busy", "another process kept the database busy for too long"),
+)
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    low = text.lower()
+    for needle, reason in _REASONS:
+        if needle in low:
+            return reason
+    return text or type(exc).__name__
+
+
+def _error(verb: str, path: Path, exc: BaseException) -> StoreError:
+    return StoreError(f"cannot {verb} database {path}: {_reason(exc)}")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(verb: str) -> Callable[[F], F]:
+    """Serialise access to the connection and turn sqlite3 errors into StoreError."""
+
+    def decorate(method: F) -> F:
+        @wraps(method)
+        def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                if self._conn is None:
+                    raise StoreError(f"cannot {verb} database {self.path}: store is closed")
+                try:
+                    return method(self, *args, **kwargs)
+                except sqlite3.Error as exc:
+                    raise _error(verb, self.path, exc) from exc
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+# --- schema ------------------------------------------------------------------------
+
+_SCHEMA_V1 = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+    """CREATE TABLE feeds (
+        url TEXT PRIMARY KEY, title TEXT, enabled INTEGER NOT NULL DEFAULT 1,
+        removed INTEGER NOT NULL DEFAULT 0, etag TEXT, last_modified TEXT,
+        last_attempt TEXT, last_success TEXT, status INTEGER, error TEXT, items INTEGER,
+        bozo, failures INTEGER NOT NULL DEFAULT 0, next_attempt TEXT, added TEXT)""",
+    """CREATE TABLE clusters (
+        id TEXT PRIMARY KEY, title TEXT NOT NULL, published TEXT NOT NULL,
+        updated TEXT NOT NULL, n_sources INTEGER NOT NULL DEFAULT 1,
+        tags TEXT NOT NULL DEFAULT '', conflicts TEXT NOT NULL DEFAULT '[]')""",
+    "CREATE INDEX clusters_updated ON clusters(updated DESC)",
+    "CREATE INDEX clusters_published ON clusters(published)",
+    """CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL REFERENCES feeds(url) ON UPDATE CASCADE,
+        guid TEXT NOT NULL, link TEXT, title TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '',
+        published TEXT NOT NULL, fetched TEXT NOT NULL,
+        cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        UNIQUE (feed_url, guid))""",
+    "CREATE INDEX stories_cluster ON stories(cluster_id, published)",
+    "CREATE INDEX stories_link ON stories(link) WHERE link IS NOT NULL",
+    "CREATE INDEX stories_published ON stories(published)",
+    """CREATE TABLE cluster_keys (
+        token TEXT NOT NULL, published TEXT NOT NULL,
+        cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        PRIMARY KEY (token, published, cluster_id)) WITHOUT ROWID""",
+    "CREATE INDEX cluster_keys_cluster ON cluster_keys(cluster_id)",
+    """CREATE TABLE cluster_conflicts (
+        conflict TEXT NOT NULL,
+        cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        updated TEXT NOT NULL, PRIMARY KEY (conflict, cluster_id)) WITHOUT ROWID""",
+    "CREATE INDEX cluster_conflicts_updated ON cluster_conflicts(conflict, updated DESC)",
+    "CREATE INDEX cluster_conflicts_cluster ON cluster_conflicts(cluster_id)",
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        story_key INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        type TEXT NOT NULL, conflict TEXT, published TEXT NOT NULL, data TEXT NOT NULL)""",
+    "CREATE INDEX events_published ON events(published)",
+    "CREATE INDEX events_type ON events(type, published)",
+    "CREATE INDEX events_conflict ON events(conflict, published)",
+    "CREATE INDEX events_cluster ON events(cluster_id)",
+    "CREATE INDEX events_story ON events(story_key)",
+    """CREATE VIRTUAL TABLE stories_fts USING fts5(
+        title, summary, content='stories', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER stories_ai AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts(rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    END""",
+    """CREATE TRIGGER stories_ad AFTER DELETE ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, title, summary)
+        VALUES ('delete', old.id, old.title, old.summary);
+    END""",
+    """CREATE TRIGGER stories_au AFTER UPDATE OF title, summary ON stories BEGIN
+        INSERT INTO stories_fts(stories_fts, rowid, title, summary)
+        VALUES ('delete', old.id, old.title, old.summary);
+        INSERT INTO stories_fts(rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    END""",
+]
+
+
+def _migrate_v1(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_V1:
+        db.execute(statement)
+
+
+# Applied in order; MIGRATIONS[i] takes the schema from version i to i + 1.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_FEED_FIELDS = frozenset(
+    {"title", "enabled", "etag", "last_modified", "last_attempt", "last_success", "status",
+     "error", "items", "bozo", "failures", "next_attempt"}
+)
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _ts(value)
+    if isinstance(value, bool):
+        return int(value)
+    if value is None or isinstance(value, (int, float, str, bytes)):
+        return value
+    return str(value)
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _event_dict(event: Any) -> dict:
+    return event if isinstance(event, dict) else event.as_dict()
+
+
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _fts_query(text: str) -> str | None:
+    """User text as a safe FTS5 query: every word required, the last one as a prefix."""
+    words = _FTS_WORD.findall(text)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+# --- the store ---------------------------------------------------------------------
+
+
+class Store:
+    """sitmon's database.  Not for sharing between threads without care: calls are
+    serialised by a lock, so one Store per thread is better for long operations."""
+
+    def __init__(
+        self, path: Path | str, *, dedup_window_hours: float = DEFAULT_DEDUP_WINDOW_HOURS
+    ) -> None:
+        self.path = Path(path).expanduser()
+        self.dedup_window = timedelta(hours=dedup_window_hours)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._keys: OrderedDict[str, list[dedup.TitleKey]] = OrderedDict()
+        self._check_file()
+        try:
+            self._conn = self._connect()
+            self.db = sqlite_utils.Database(self._conn, execute_plugins=False)
+            self._setup()
+        except StoreError:
+            self._close_quietly()
+            raise
+        except sqlite3.Error as exc:
+            self._close_quietly()
+            raise _error("open", self.path, exc) from exc
+
+    # -- opening --
+
+    def _check_file(self) -> None:
+        """Refuse anything that is not an SQLite file before SQLite touches it."""
+        if self.path.is_dir():
+            raise StoreError(f"cannot open database {self.path}: it is a directory")
+        try:
+            if self.path.exists() and self.path.stat().st_size > 0:
+                with self.path.open("rb") as handle:
+                    header = handle.read(len(SQLITE_HEADER))
+                if header != SQLITE_HEADER:
+                    raise StoreError(
+                        f"cannot read database {self.path}: the file is not a sitmon "
+                        "database or is corrupt"
+                    )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise StoreError(f"cannot open database {self.path}: {reason}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            str(self.path),
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,  # we issue BEGIN IMMEDIATE / COMMIT ourselves
+            check_same_thread=False,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        return conn
+
+    def _setup(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:
+            raise _error("read", self.path, exc) from exc
+        if tables and "meta" not in tables:
+            raise StoreError(
+                f"cannot read database {self.path}: it is an SQLite file but not a "
+                "sitmon database"
+            )
+        if "meta" in tables:
+            self._refuse_newer(self._schema_version())
+        else:
+            # must precede the first table; lets prune() hand pages back to the disk
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        self._pragma_retrying("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def _pragma_retrying(self, statement: str) -> None:
+        """Switching to WAL can meet a lock the busy handler does not wait for."""
+        assert self._conn is not None
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._conn.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _schema_version(self) -> int:
+        assert self._conn is not None
+        row = self._conn.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"cannot read database {self.path}: schema version {version} is newer than "
+                f"this sitmon supports ({SCHEMA_VERSION}); upgrade sitmon"
+            )
+
+    def _migrate(self) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if "meta" in tables and self._schema_version() == SCHEMA_VERSION:
+            return  # the usual case: no write lock needed just to open
+        with self._write():
+            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}  # type: ignore[union-attr]
+            version = self._schema_version() if "meta" in tables else 0
+            self._refuse_newer(version)
+            for migration in MIGRATIONS[version:]:
+                migration(self.db)
+            if version < SCHEMA_VERSION:
+                self._set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute("PRAGMA optimize")
+                except sqlite3.Error:
+                    pass  # advisory only
+                self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- helpers --
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"cannot use database {self.path}: store is closed")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; waits (busy_timeout) for another writer to finish."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # --- feeds ---------------------------------------------------------------------
+
+    @_guarded("read")
+    def feeds(self, include_disabled: bool = True) -> list[Feed]:
+        """Feeds the user has (removed ones never appear), in the order added."""
+        sql = "SELECT * FROM feeds WHERE removed = 0"
+        if not include_disabled:
+            sql += " AND enabled = 1"
+        return [_feed(row) for row in self.db.query(sql + " ORDER BY rowid")]
+
+    @_guarded("write")
+    def add_feed(self, url: str, title: str | None = None) -> bool:
+        """Add a feed (or bring back a removed one); False if it is already there."""
+        with self._write() as conn:
+            row = conn.execute("SELECT removed FROM feeds WHERE url = ?", (url,)).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO feeds(url, title, added) VALUES (?, ?, ?)",
+                    (url, title, _ts(_now())),
+                )
+                return True
+            if not row[0]:
+                return False
+            conn.execute(
+                "UPDATE feeds SET removed = 0, enabled = 1, title = COALESCE(?, title) "
+                "WHERE url = ?",
+                (title, url),
+            )
+            return True
+
+    @_guarded("write")
+    def remove_feed(self, url: str) -> bool:
+        """Stop polling a feed; its stories stay.  False if there was no such feed."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE feeds SET removed = 1, enabled = 0 WHERE url = ? AND removed = 0",
+                (url,),
+            )
+            return cursor.rowcount > 0
+
+    @_guarded("write")
+    def set_feed_enabled(self, url: str, enabled: bool) -> bool:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE feeds SET enabled = ? WHERE url = ? AND removed = 0", (int(enabled), url)
+            )
+            return cursor.rowcount > 0
+
+    @_guarded("write")
+    def seed_feeds(self, feeds: Iterable[tuple[str, str | None]]) -> int:
+        """Add feeds never seen before; a feed the user removed stays removed."""
+        added = _ts(_now())
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO feeds(url, title, added) VALUES (?, ?, ?)",
+                [(url, title, added) for url, title in feeds],
+            )
+            return conn.total_changes - before
+
+    @_guarded("write")
+    def record_fetch(self, url: str, **fields: Any) -> None:
+        """Update a feed's health columns (datetimes welcome).  ``title`` only fills a
+        missing title: the user's own name for a feed wins."""
+        with self._write():
+            self._record_fetch(url, fields)
+
+    def _record_fetch(self, url: str, fields: dict[str, Any]) -> None:
+        unknown = set(fields) - _FEED_FIELDS
+        if unknown:
+            raise ValueError(f"unknown feed field(s): {', '.join(sorted(unknown))}")
+        self._ensure_feed(url)
+        title = fields.pop("title", None)
+        if title:
+            self.conn.execute(
+                "UPDATE feeds SET title = ? WHERE url = ? AND (title IS NULL OR title = '')",
+                (str(title), url),
+            )
+        if fields:
+            columns = ", ".join(f"{name} = ?" for name in fields)
+            values = [_sql_value(v) for v in fields.values()]
+            self.conn.execute(f"UPDATE feeds SET {columns} WHERE url = ?", (*values, url))
+
+    def _ensure_feed(self, url: str) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO feeds(url, added) VALUES (?, ?)", (url, _ts(_now()))
+        )
+
+    @_guarded("write")
+    def rename_feed(self, old_url: str, new_url: str) -> bool:
+        """Follow a permanent redirect: the feed and its stories move to ``new_url``.
+
+        False (nothing changed) when ``new_url`` is already another feed."""
+        if old_url == new_url:
+            return True
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM feeds WHERE url = ?", (new_url,)).fetchone():
+                return False
+            self._ensure_feed(old_url)
+            # ON UPDATE CASCADE carries the stories along
+            conn.execute("UPDATE feeds SET url = ? WHERE url = ?", (new_url, old_url))
+            return True
+
+    # --- ingest --------------------------------------------------------------------
+
+    @_guarded("write")
+    def ingest(
+        self,
+        feed_url: str,
+        stories: Sequence[Story],
+        events: dict[str, list[Any]] | None = None,
+        feed_fields: dict[str, Any] | None = None,
+    ) -> IngestResult:
+        """Store one feed's stories, their events and the feed's health in one
+        transaction.  ``events`` maps Story.id to event dicts (or Event objects)."""
+        events = events or {}
+        counts = {"new": 0, "clusters": 0, "merged": 0, "events": 0}
+        fetched = _ts(_now())
+        with self._write():
+            self._ensure_feed(feed_url)
+            seen = self._known_guids(feed_url, [s.id for s in stories])
+            for story in stories:
+                if story.id in seen:
+                    continue
+                seen.add(story.id)
+                found = [_event_dict(e) for e in events.get(story.id, ())]
+                self._ingest_story(feed_url, story, found, fetched, counts)
+            if feed_fields:
+                self._record_fetch(feed_url, dict(feed_fields))
+        return IngestResult(counts["new"], counts["clusters"], counts["merged"], counts["events"])
+
+    def _known_guids(self, feed_url: str, guids: list[str]) -> set[str]:
+        known: set[str] = set()
+        for chunk in _chunks(guids):
+            rows = self.conn.execute(
+                f"SELECT guid FROM stories WHERE feed_url = ? AND guid IN ({_placeholders(len(chunk))})",
+                (feed_url, *chunk),
+            )
+            known.update(r[0] for r in rows)
+        return known
+
+    def _ingest_story(
+        self, feed_url: str, story: Story, found: list[dict], fetched: str, counts: dict
+    ) -> None:
+        published = _ts(story.published)
+        title = story.title or ""
+        key = dedup.title_key(title)
+        cluster_id = self._exact_cluster(story.link) or self._fuzzy_cluster(key, story.published)
+        if cluster_id is None:
+            cluster_id = self._new_cluster(feed_url, story, published)
+            counts["clusters"] += 1
+            self._keys_put(cluster_id, [key])
+        else:
+            self._join_cluster(cluster_id, feed_url, published)
+            counts["merged"] += 1
+            cached = self._keys.get(cluster_id)
+            if cached is not None and len(cached) < TITLES_PER_CLUSTER:
+                cached.append(key)
+        story_key = self.conn.execute(
+            "INSERT INTO stories(feed_url, guid, link, title, summary, published, fetched, "
+            "cluster_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (feed_url, story.id, story.link, title, story.summary or "", published, fetched,
+             cluster_id),
+        ).lastrowid
+        self._add_keys(cluster_id, key, published)
+        if found:
+            self._add_events(cluster_id, story_key, published, found)
+            self._refresh_tags([cluster_id])
+            counts["events"] += len(found)
+        counts["new"] += 1
+
+    def _exact_cluster(self, link: str | None) -> str | None:
+        if not link:
+            return None
+        row = self.conn.execute(
+            "SELECT cluster_id FROM stories WHERE link = ? LIMIT 1", (link,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def _fuzzy_cluster(self, key: dedup.TitleKey, published: datetime) -> str | None:
+        tokens = dedup.blocking_tokens(key)
+        if not tokens:
+            return None
+        # a retelling shares most distinctive words: with three or more to go on,
+        # a cluster sharing just one is not worth comparing
+        needed = 2 if len(tokens) >= 3 else 1
+        rows = self.conn.execute(
+            f"SELECT cluster_id FROM cluster_keys WHERE token IN ({_placeholders(len(tokens))}) "
+            "AND published BETWEEN ? AND ? GROUP BY cluster_id HAVING COUNT(*) >= ? "
+            "ORDER BY COUNT(*) DESC, MAX(published) DESC LIMIT ?",
+            (*tokens, _ts(published - self.dedup_window), _ts(published + self.dedup_window),
+             needed, MAX_CANDIDATES),
+        ).fetchall()
+        candidates = [r[0] for r in rows]
+        keys = self._cluster_keys(candidates)
+        for cluster_id in candidates:
+            if any(dedup.same_story(key, other) for other in keys.get(cluster_id, ())):
+                return cluster_id
+        return None
+
+    def _cluster_keys(self, cluster_ids: list[str]) -> dict[str, list[dedup.TitleKey]]:
+        """Title keys of each cluster's first outlet titles, cached (LRU)."""
+        found: dict[str, list[dedup.TitleKey]] = {}
+        missing = []
+        for cluster_id in cluster_ids:
+            cached = self._keys.get(cluster_id)
+            if cached is None:
+                missing.append(cluster_id)
+            else:
+                self._keys.move_to_end(cluster_id)
+                found[cluster_id] = cached
+        for chunk in _chunks(missing):
+            loaded: dict[str, list[dedup.TitleKey]] = defaultdict(list)
+            rows = self.conn.execute(
+                f"SELECT cluster_id, title FROM stories WHERE cluster_id IN "
+                f"({_placeholders(len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            for cluster_id, title in rows:
+                titles = loaded[cluster_id]
+                if len(titles) < TITLES_PER_CLUSTER:
+                    titles.append(dedup.title_key(title))
+            for cluster_id, keys in loaded.items():
+                self._keys_put(cluster_id, keys)
+                found[cluster_id] = keys
+        return found
+
+    def _keys_put(self, cluster_id: str, keys: list[dedup.TitleKey]) -> None:
+        self._keys[cluster_id] = keys
+        self._keys.move_to_end(cluster_id)
+        while len(self._keys) > KEY_CACHE_SIZE:
+            self._keys.popitem(last=False)
+
+    def _new_cluster(self, feed_url: str, story: Story, published: str) -> str:
+        cluster_id = story.id
+        taken = "SELECT 1 FROM clusters WHERE id = ?"
+        if self.conn.execute(taken, (cluster_id,)).fetchone():
+            prefix = sha1(feed_url.encode("utf-8", "replace")).hexdigest()[:8]
+            base = cluster_id = f"{prefix}:{story.id}"
+            n = 1
+            while self.conn.execute(taken, (cluster_id,)).fetchone():
+                n += 1
+                cluster_id = f"{base}#{n}"
+        self.conn.execute(
+            "INSERT INTO clusters(id, title, published, updated, n_sources) "
+            "VALUES (?, ?, ?, ?, 1)",
+            (cluster_id, dedup.clean_title(story.title or ""), published, published),
+        )
+        return cluster_id
+
+    def _join_cluster(self, cluster_id: str, feed_url: str, published: str) -> None:
+        new_feed = not self.conn.execute(
+            "SELECT 1 FROM stories WHERE cluster_id = ? AND feed_url = ? LIMIT 1",
+            (cluster_id, feed_url),
+        ).fetchone()
+        self.conn.execute(
+            "UPDATE clusters SET n_sources = n_sources + ?, published = MIN(published, ?), "
+            "updated = MAX(updated, ?) WHERE id = ?",
+            (int(new_feed), published, published, cluster_id),
+        )
+        self.conn.execute(
+            "UPDATE cluster_conflicts SET updated = MAX(updated, ?) WHERE cluster_id = ?",
+            (published, cluster_id),
+        )
+
+    def _add_keys(self, cluster_id: str, key: dedup.TitleKey, published: str) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO cluster_keys(token, published, cluster_id) VALUES (?, ?, ?)",
+            [(token, published, cluster_id) for token in dedup.blocking_tokens(key)],
+        )
+
+    def _add_events(
+        self, cluster_id: str, story_key: int, published: str, found: list[dict]
+    ) -> None:
+        self.conn.executemany(
+            "INSERT INTO events(cluster_id, story_key, type, conflict, published, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (cluster_id, story_key, str(e.get("type")), e.get("conflict"), published,
+                 json.dumps(e, ensure_ascii=False, default=str))
+                for e in found
+            ],
+        )
+
+    def _refresh_tags(self, cluster_ids: Sequence[str]) -> None:
+        """Recompute clusters' event types and conflicts from their events."""
+        for chunk in _chunks(list(cluster_ids)):
+            marks = _placeholders(len(chunk))
+            kinds: dict[str, set[str]] = {c: set() for c in chunk}
+            conflicts: dict[str, set[str]] = {c: set() for c in chunk}
+            for cluster_id, kind, conflict in self.conn.execute(
+                f"SELECT DISTINCT cluster_id, type, conflict FROM events "
+                f"WHERE cluster_id IN ({marks})",
+                chunk,
+            ):
+                kinds[cluster_id].add(kind)
+                if conflict:
+                    conflicts[cluster_id].add(conflict)
+            self.conn.executemany(
+                "UPDATE clusters SET tags = ?, conflicts = ? WHERE id = ?",
+                [
+                    (" ".join(sorted(kinds[c])), json.dumps(sorted(conflicts[c])), c)
+                    for c in chunk
+                ],
+            )
+            self.conn.execute(f"DELETE FROM cluster_conflicts WHERE cluster_id IN ({marks})", chunk)
+            self.conn.execute(
+                "INSERT INTO cluster_conflicts(conflict, cluster_id, updated) "
+                f"SELECT DISTINCT e.conflict, e.cluster_id, c.updated FROM events e "
+                f"JOIN clusters c ON c.id = e.cluster_id "
+                f"WHERE e.cluster_id IN ({marks}) AND e.conflict IS NOT NULL",
+                chunk,
+            )
+
+    # --- reading -------------------------------------------------------------------
+
+    @_guarded("read")
+    def recent_clusters(
+        self,
+        limit: int = 200,
+        conflict: str | None = None,
+        query: str | None = None,
+        until: datetime | None = None,
+    ) -> list[ClusterRow]:
+        """Clusters, most recently updated first; optionally one conflict's, matching
+        a full-text ``query``, or first published no later than ``until``."""
+        if query:
+            return self._search(query, limit, conflict, until)
+        params: list[Any] = []
+        if conflict:
+            sql = (
+                "SELECT c.* FROM cluster_conflicts cc JOIN clusters c ON c.id = cc.cluster_id "
+                "WHERE cc.conflict = ?"
+            )
+            params.append(conflict)
+            order = "cc.updated"
+        else:
+            sql = "SELECT c.* FROM clusters c WHERE 1"
+            order = "c.updated"
+        if until is not None:
+            sql += " AND c.published <= ?"
+            params.append(_ts(until))
+        sql += f" ORDER BY {order} DESC LIMIT ?"
+        params.append(limit)
+        return [_cluster_row(row) for row in self.conn.execute(sql, params)]
+
+    @_guarded("read")
+    def search(
+        self, query: str, limit: int = 100, conflict: str | None = None
+    ) -> list[ClusterRow]:
+        """Clusters whose stories' title or summary match ``query`` (every word, the
+        last as a prefix), newest matching story first."""
+        return self._search(query, limit, conflict, None)
+
+    def _search(
+        self, query: str, limit: int, conflict: str | None, until: datetime | None
+    ) -> list[ClusterRow]:
+        match = _fts_query(query)
+        if match is None:
+            return []
+        found: list[ClusterRow] = []
+        seen: set[str] = set()
+        last_rowid: int | None = None
+        batch = max(limit * 4, 100)
+        while len(found) < limit:
+            # newest first along the FTS index: no ranking of every match
+            sql = "SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?"
+            params: list[Any] = [match]
+            if last_rowid is not None:
+                sql += " AND rowid < ?"
+                params.append(last_rowid)
+            rowids = [r[0] for r in self.conn.execute(sql + " ORDER BY rowid DESC LIMIT ?",
+                                                       (*params, batch))]
+            if not rowids:
+                break
+            last_rowid = rowids[-1]
+            ids = self._clusters_of(rowids, seen)
+            for row in self._clusters_by_id(ids):
+                if conflict and conflict not in row.conflicts:
+                    continue
+                if until is not None and row.published > _utc(until):
+                    continue
+                found.append(row)
+            if len(rowids) < batch:
+                break
+        return found[:limit]
+
+    def _clusters_of(self, rowids: list[int], seen: set[str]) -> list[str]:
+        order = {rowid: i for i, rowid in enumerate(rowids)}
+        pairs = self.conn.execute(
+            f"SELECT id, cluster_id FROM stories WHERE id IN ({_placeholders(len(rowids))})",
+            rowids,
+        ).fetchall()
+        ids = []
+        for _, cluster_id in sorted(pairs, key=lambda p: order[p[0]]):
+            if cluster_id not in seen:
+                seen.add(cluster_id)
+                ids.append(cluster_id)
+        return ids
+
+    def _clusters_by_id(self, ids: list[str]) -> list[ClusterRow]:
+        rows: dict[str, ClusterRow] = {}
+        for chunk in _chunks(ids):
+            for row in self.conn.execute(
+                f"SELECT * FROM clusters WHERE id IN ({_placeholders(len(chunk))})", chunk
+            ):
+                rows[row[0]] = _cluster_row(row)
+        return [rows[i] for i in ids if i in rows]
+
+    @_guarded("read")
+    def cluster_detail(self, cluster_id: str) -> ClusterDetail | None:
+        row = self.conn.execute("SELECT * FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+        if row is None:
+            return None
+        cluster = _cluster_row(row)
+        sources = [
+            {"story": cluster_id, "story_key": key, "feed": feed, "feed_title": feed_title,
+             "url": link, "title": title, "summary": summary, "published": _dt(published)}
+            for key, feed, feed_title, link, title, summary, published in self.conn.execute(
+                "SELECT s.id, s.feed_url, f.title, s.link, s.title, s.summary, s.published "
+                "FROM stories s LEFT JOIN feeds f ON f.url = s.feed_url "
+                "WHERE s.cluster_id = ? ORDER BY s.published, s.id",
+                (cluster_id,),
+            )
+        ]
+        events = []
+        for story_key, published, data, feed, link in self.conn.execute(
+            "SELECT e.story_key, e.published, e.data, s.feed_url, s.link FROM events e "
+            "JOIN stories s ON s.id = e.story_key WHERE e.cluster_id = ? "
+            "ORDER BY e.published, e.id",
+            (cluster_id,),
+        ):
+            event = json.loads(data)
+            event.update(story_key=story_key, feed=feed, url=link, published=_dt(published))
+            events.append(event)
+        return ClusterDetail(
+            id=cluster.id, title=cluster.title, published=cluster.published,
+            updated=cluster.updated, n_sources=cluster.n_sources, tags=cluster.tags,
+            conflicts=cluster.conflicts, sources=sources, events=events,
+        )
+
+    @_guarded("read")
+    def stored_events(
+        self,
+        until: datetime | None = None,
+        conflict: str | None = None,
+        since: datetime | None = None,
+    ) -> list[StoredEvent]:
+        """Events from stories published in [since, until], oldest first, each with its
+        cluster's sources (those published by ``until``).  Two queries, not N+1."""
+        sql = "SELECT id, cluster_id, story_key, published, data FROM events WHERE 1"
+        params: list[Any] = []
+        if until is not None:
+            sql += " AND published <= ?"
+            params.append(_ts(until))
+        if since is not None:
+            sql += " AND published >= ?"
+            params.append(_ts(since))
+        if conflict is not None:
+            sql += " AND conflict = ?"
+            params.append(conflict)
+        rows = self.conn.execute(sql + " ORDER BY published, id", params).fetchall()
+        sources = self._sources(list(dict.fromkeys(r[1] for r in rows)), until)
+        parsed: dict[str, datetime] = {}
+        result = []
+        for _, cluster_id, story_key, published, data in rows:
+            moment = parsed.get(published)
+            if moment is None:
+                moment = parsed[published] = datetime.fromisoformat(published)
+            result.append(
+                StoredEvent(
+                    cluster_id=cluster_id,
+                    story_key=story_key,
+                    published=moment,
+                    data=json.loads(data),
+                    sources=sources.get(cluster_id, ()),
+                )
+            )
+        return result
+
+    def _sources(
+        self, cluster_ids: list[str], until: datetime | None
+    ) -> dict[str, tuple[dict, ...]]:
+        found: dict[str, list[dict]] = defaultdict(list)
+        limit = "" if until is None else " AND published <= ?"
+        extra = () if until is None else (_ts(until),)
+        for chunk in _chunks(cluster_ids):
+            for cluster_id, feed, link, title in self.conn.execute(
+                f"SELECT cluster_id, feed_url, link, title FROM stories "
+                f"WHERE cluster_id IN ({_placeholders(len(chunk))}){limit} "
+                f"ORDER BY published, id",
+                (*chunk, *extra),
+            ):
+                found[cluster_id].append(
+                    {"story": cluster_id, "feed": feed, "url": link, "title": title}
+                )
+        return {cluster_id: tuple(items) for cluster_id, items in found.items()}
+
+    @_guarded("read")
+    def export_stories(self, until: datetime | None = None) -> list[dict]:
+        """DESIGN.md ``stories`` entries, newest first: clusters first published by
+        ``until``, each with its sources published by then."""
+        sql = (
+            "SELECT c.id, c.title, c.published, s.feed_url, s.link, s.title "
+            "FROM clusters c JOIN stories s ON s.cluster_id = c.id"
+        )
+        params: list[Any] = []
+        if until is not None:
+            sql += " WHERE c.published <= ? AND s.published <= ?"
+            params += [_ts(until), _ts(until)]
+        sql += " ORDER BY c.published DESC, c.id, s.published, s.id"
+        stories: list[dict] = []
+        for cluster_id, title, published, feed, link, source_title in self.conn.execute(
+            sql, params
+        ):
+            if not stories or stories[-1]["id"] != cluster_id:
+                stories.append(
+                    {"id": cluster_id, "title": title,
+                     "published": datetime.fromisoformat(published).isoformat(),
+                     "sources": []}
+                )
+            stories[-1]["sources"].append({"feed": feed, "url": link, "title": source_title})
+        return stories
+
+    @_guarded("read")
+    def last_poll(self) -> datetime | None:
+        row = self.conn.execute(
+            "SELECT MAX(last_attempt) FROM feeds WHERE removed = 0"
+        ).fetchone()
+        return _dt(row[0]) if row else None
+
+    @_guarded("read")
+    def counts(self) -> dict[str, int]:
+        """Row counts, for status lines and tests."""
+        return {
+            table: self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("feeds", "stories", "clusters", "events")
+        }
+
+    # --- upkeep --------------------------------------------------------------------
+
+    @_guarded("write")
+    def prune(self, retention_days: float, now: datetime | None = None) -> int:
+        """Delete clusters (with their stories and events) not updated within
+        ``retention_days``; returns the number of stories deleted.  Works in small
+        transactions and hands freed pages back with an incremental vacuum."""
+        cutoff = _ts((now or _now()) - timedelta(days=retention_days))
+        deleted = 0
+        while True:
+            with self._write() as conn:
+                ids = [r[0] for r in conn.execute(
+                    "SELECT id FROM clusters WHERE updated < ? LIMIT ?", (cutoff, CHUNK)
+                )]
+                if not ids:
+                    break
+                marks = _placeholders(len(ids))
+                deleted += conn.execute(
+                    f"SELECT COUNT(*) FROM stories WHERE cluster_id IN ({marks})", ids
+                ).fetchone()[0]
+                # stories, events, keys and conflict rows go with the cluster (CASCADE)
+                conn.execute(f"DELETE FROM clusters WHERE id IN ({marks})", ids)
+            for cluster_id in ids:
+                self._keys.pop(cluster_id, None)
+        if deleted:
+            self.conn.execute("PRAGMA incremental_vacuum")
+        return deleted
+
+    @property
+    def rules_version(self) -> int:
+        with self._lock:
+            try:
+                value = self._meta("rules_version")
+            except sqlite3.Error as exc:
+                raise _error("read", self.path, exc) from exc
+        return int(value) if value else 0
+
+    @_guarded("write")
+    def set_rules_version(self, version: int) -> None:
+        with self._write():
+            self._set_meta("rules_version", str(int(version)))
+
+    @_guarded("write")
+    def reextract(
+        self, extract_fn: Callable[[str, str, datetime], Iterable[Any]], batch: int = 2000
+    ) -> int:
+        """Read every story again with ``extract_fn(title, summary, published)`` and
+        replace its events; one transaction per batch.  Returns the events stored."""
+        stored = 0
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, cluster_id, title, summary, published FROM stories "
+                "WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return stored
+            last = rows[-1][0]
+            fresh = [
+                (key, cluster_id, published,
+                 [_event_dict(e) for e in extract_fn(title, summary, _dt(published))])
+                for key, cluster_id, title, summary, published in rows
+            ]
+            with self._write() as conn:
+                keys = [r[0] for r in rows]
+                conn.execute(f"DELETE FROM events WHERE story_key IN ({_placeholders(len(keys))})", keys)
+                for key, cluster_id, published, found in fresh:
+                    if found:
+                        self._add_events(cluster_id, key, published, found)
+                        stored += len(found)
+                self._refresh_tags(list(dict.fromkeys(r[1] for r in rows)))
+
+
+# --- row conversion ----------------------------------------------------------------
+
+
+def _cluster_row(row: Sequence[Any]) -> ClusterRow:
+    cluster_id, title, published, updated, n_sources, tags, conflicts = row[:7]
+    return ClusterRow(
+        id=cluster_id,
+        title=title,
+        published=datetime.fromisoformat(published),
+        updated=datetime.fromisoformat(updated),
+        n_sources=n_sources,
+        tags=tuple(tags.split()) if tags else (),
+        conflicts=tuple(json.loads(conflicts)) if conflicts and conflicts != "[]" else (),
+    )
+
+
+def _feed(row: dict) -> Feed:
+    return Feed(
+        url=row["url"],
+        title=row["title"],
+        enabled=bool(row["enabled"]),
+        removed=bool(row["removed"]),
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_attempt=_dt(row["last_attempt"]),
+        last_success=_dt(row["last_success"]),
+        status=row["status"],
+        error=row["error"],
+        items=row["items"],
+        bozo=row["bozo"],
+        failures=row["failures"] or 0,
+        next_attempt=_dt(row["next_attempt"]),
+        added=_dt(row["added"]),
+    )

@@ -1,0 +1,581 @@
+"""The SQLite store on real files: schema and migrations, exact and fuzzy dedup through
+ingest, full-text search, reading for the UI and export, retention, and surviving
+corrupt files, crashes, concurrent writers, read-only directories and full disks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from sitmon import store as store_module
+from sitmon.model import StoredEvent
+from sitmon.parse import Story
+from sitmon.store import SCHEMA_VERSION, Store, StoreError
+
+T0 = datetime(2020, 10, 17, 20, 0, tzinfo=timezone.utc)
+KARABAKH = "Armenia–Azerbaijan"
+FEED_A, FEED_B, FEED_C = "https://a.example/rss", "https://b.example/rss", "https://c.example/rss"
+
+
+def story(guid: str, title: str, feed: str = FEED_A, *, hours: float = 0, link: str | None = None,
+          summary: str = "") -> Story:
+    return Story(
+        id=guid,
+        feed_url=feed,
+        link=link if link is not None else f"{feed.rsplit('/', 1)[0]}/{guid}",
+        title=title,
+        summary=summary,
+        published=T0 + timedelta(hours=hours),
+    )
+
+
+def casualty(killed: int, evidence: str) -> dict:
+    return {"type": "casualty", "conflict": KARABAKH, "evidence": evidence, "killed": killed}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sitmon.db"
+
+
+@pytest.fixture
+def store(db: Path):
+    with Store(db) as opened:
+        yield opened
+
+
+# --- opening, schema, migrations ---------------------------------------------------
+
+
+def test_new_store_is_wal_with_current_schema_and_reopens_with_its_data(db):
+    with Store(db) as s:
+        s.ingest(FEED_A, [story("a1", "Truce holds in Karabakh")])
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        version = raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        assert int(version) == SCHEMA_VERSION
+    with Store(db) as s:
+        assert [c.title for c in s.recent_clusters()] == ["Truce holds in Karabakh"]
+
+
+def test_opening_an_older_schema_applies_the_new_migrations_in_order(db, monkeypatch):
+    with Store(db) as s:
+        s.ingest(FEED_A, [story("a1", "Truce holds in Karabakh")])
+
+    def add_note_column(database):
+        database.execute("ALTER TABLE clusters ADD COLUMN note TEXT DEFAULT 'migrated'")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_note_column])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Store(db) as s:
+        assert s.recent_clusters()[0].title == "Truce holds in Karabakh"
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT note FROM clusters").fetchone()[0] == "migrated"
+        version = raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        assert int(version) == SCHEMA_VERSION + 1
+
+
+def test_a_newer_schema_is_refused_without_touching_the_file(db):
+    Store(db).close()
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION + 5,))
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match="newer") as err:
+        Store(db)
+    assert str(db) in str(err.value) and "\n" not in str(err.value)
+    assert db.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_never_overwritten(db):
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"these are my notes, not a database\n" * 100)
+    before = db.read_bytes()
+    with pytest.raises(StoreError) as err:
+        Store(db)
+    message = str(err.value)
+    assert message.startswith(f"cannot read database {db}:") and "\n" not in message
+    assert db.read_bytes() == before
+    assert not Path(f"{db}-wal").exists()
+
+
+def test_another_programs_sqlite_file_is_refused_untouched(db):
+    db.parent.mkdir(parents=True)
+    with sqlite3.connect(db) as raw:
+        raw.execute("CREATE TABLE recipes (name TEXT)")
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match="not a sitmon database"):
+        Store(db)
+    assert db.read_bytes() == before
+
+
+def test_a_damaged_database_gives_one_line_and_is_not_written(db):
+    with Store(db) as s:
+        s.ingest(FEED_A, [story(f"g{i}", f"Shelling reported in village {i}", summary="x" * 500)
+                          for i in range(300)])
+    with sqlite3.connect(db) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for start in range(page, len(data) - page, page * 2):  # scribble over every other page
+        data[start : start + page] = os.urandom(page)
+    db.write_bytes(bytes(data))
+    before = db.read_bytes()
+    with pytest.raises(StoreError) as err:
+        with Store(db) as s:
+            s.recent_clusters()
+            s.search("village")
+            s.stored_events()
+            s.ingest(FEED_A, [story("new", "Truce collapses in Karabakh")])
+    assert str(db) in str(err.value) and "\n" not in str(err.value)
+    assert db.read_bytes() == before
+
+
+def test_an_empty_file_becomes_a_new_store(db):
+    db.parent.mkdir(parents=True)
+    db.touch()
+    with Store(db) as s:
+        assert s.recent_clusters() == []
+
+
+@contextmanager
+def _small_filesystem(size: str = "2m"):
+    """A real little tmpfs (root only), unmounted afterwards."""
+    where = Path(tempfile.mkdtemp(prefix="sitmon-fs-"))
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small filesystem")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+@contextmanager
+def _read_only_dir():
+    """A directory holding a sitmon database that then turns read-only.  Root ignores
+    permission bits, so as root the directory is a tmpfs remounted read-only."""
+    if os.geteuid() != 0:
+        where = Path(tempfile.mkdtemp(prefix="sitmon-ro-"))
+        Store(where / "old.db").close()
+        where.chmod(0o555)
+        try:
+            yield where
+        finally:
+            where.chmod(0o755)
+        return
+    with _small_filesystem() as where:
+        with Store(where / "old.db") as s:
+            s.add_feed(FEED_A)
+        remount = subprocess.run(["mount", "-o", "remount,ro", str(where)], capture_output=True)
+        if remount.returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        yield where
+
+
+def test_read_only_data_directory_gives_a_clear_error():
+    with _read_only_dir() as where:
+        for name in ("new.db", "old.db"):
+            with pytest.raises(StoreError) as err:
+                with Store(where / name) as s:
+                    s.add_feed(FEED_B)
+            message = str(err.value)
+            assert message.startswith("cannot ") and str(where / name) in message
+            assert "read-only" in message or "cannot open the file" in message, message
+            assert "\n" not in message
+
+
+def test_a_really_full_disk_gives_a_clear_error_and_keeps_the_database_sound():
+    with _small_filesystem("1m") as where:
+        with Store(where / "full.db") as s:
+            s.ingest(FEED_A, [story("a1", "Truce holds in Karabakh")])
+            big = [story(f"b{i}", f"Report number {i} from the front", FEED_B, summary="word " * 500)
+                   for i in range(2000)]
+            with pytest.raises(StoreError) as err:
+                s.ingest(FEED_B, big)
+            assert "disk is full" in str(err.value) or "disk I/O" in str(err.value), str(err.value)
+            assert s.counts()["stories"] == 1
+        with sqlite3.connect(where / "full.db") as raw:
+            assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_full_disk_gives_a_clear_error_and_keeps_what_was_stored(store):
+    store.ingest(FEED_A, [story("a1", "Truce holds in Karabakh")])
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk fills up now
+    big = [story(f"b{i}", f"Report number {i} from the front", summary="word " * 2000)
+           for i in range(200)]
+    with pytest.raises(StoreError, match="disk is full") as err:
+        store.ingest(FEED_B, big)
+    assert "\n" not in str(err.value)
+    assert store.counts()["stories"] == 1  # nothing half-stored
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_story_without_title_or_summary_is_stored_but_never_merged(store):
+    empty = [Story("a1", FEED_A, None, "", "", T0), Story("a2", FEED_A, None, "", "", T0)]
+    assert store.ingest(FEED_A, empty).new_clusters == 2
+
+
+# --- crashes and concurrent writers ------------------------------------------------
+
+_WRITER = textwrap.dedent("""
+    import sys
+    from datetime import datetime, timedelta, timezone
+    from sitmon.parse import Story
+    from sitmon.store import Store
+    path, feed, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    t0 = datetime(2020, 10, 17, tzinfo=timezone.utc)
+    s = Store(path)
+    for batch in range(n):
+        stories = [Story(f"{feed}-{batch}-{i}", feed, None,
+                         f"Report {batch} {i} from {feed.split('/')[2]}: shelling near village {i}",
+                         "summary " * 50, t0 + timedelta(minutes=batch))
+                   for i in range(40)]
+        s.ingest(feed, stories, {stories[0].id: [{"type": "violation", "conflict": "X",
+                                                  "evidence": "shelling"}]})
+    s.close()
+    print("done")
+""")
+
+
+def _writer(db: Path, feed: str, batches: int) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(Path(store_module.__file__).parents[1])}
+    return subprocess.Popen([sys.executable, "-c", _WRITER, str(db), feed, str(batches)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_two_writer_processes_at_once_never_see_database_is_locked(db):
+    Store(db).close()
+    writers = [_writer(db, FEED_A, 25), _writer(db, FEED_B, 25)]
+    with Store(db) as reader:  # and a reader in between, like the TUI
+        while any(w.poll() is None for w in writers):
+            reader.recent_clusters(limit=50)
+            time.sleep(0.01)
+    for w in writers:
+        out, err = w.communicate()
+        assert w.returncode == 0 and out.strip() == "done", err
+    with Store(db) as s:
+        assert s.counts()["stories"] == 2 * 25 * 40
+        assert s.counts()["events"] == 2 * 25
+
+
+def test_two_stores_writing_from_two_threads(db):
+    errors = []
+
+    def work(feed: str) -> None:
+        try:
+            with Store(db) as s:
+                for batch in range(20):
+                    s.ingest(feed, [story(f"{feed}{batch}-{i}", f"Clash {batch} {i} at post {feed}",
+                                          feed, hours=batch) for i in range(30)])
+                    s.record_fetch(feed, last_attempt=T0, status=200)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(f,)) for f in (FEED_A, FEED_B, FEED_C)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Store(db) as s:
+        assert s.counts()["stories"] == 3 * 20 * 30
+
+
+def test_kill_9_while_writing_leaves_a_sound_database_and_no_duplicates(db):
+    Store(db).close()
+    for round_ in range(4):
+        writer = _writer(db, FEED_A, 1000)
+        time.sleep(0.4 + 0.15 * round_)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with Store(db) as s:
+        stored = s.counts()["stories"]
+        assert stored % 40 == 0  # whole feeds only, never half of one
+        # the next poll of the same items stores nothing twice
+        again = [story(f"{FEED_A}-0-{i}", "anything", FEED_A) for i in range(40)]
+        assert s.ingest(FEED_A, again).new_stories == (0 if stored else 40)
+
+
+# --- dedup through ingest ----------------------------------------------------------
+
+
+def test_same_feed_and_guid_is_already_seen(store):
+    first = store.ingest(FEED_A, [story("a1", "Truce holds in Karabakh")])
+    again = store.ingest(FEED_A, [story("a1", "Truce holds in Karabakh (updated)")] * 2)
+    assert (first.new_stories, again.new_stories) == (1, 0)
+    assert store.counts()["stories"] == 1
+
+
+def test_same_guid_in_two_feeds_are_two_stories(store):
+    store.ingest(FEED_A, [story("1", "Truce holds in Karabakh", FEED_A)])
+    store.ingest(FEED_B, [story("1", "Rebels seize town in eastern Congo", FEED_B)])
+    assert store.counts()["stories"] == 2
+    assert len(store.recent_clusters()) == 2
+    assert len({c.id for c in store.recent_clusters()}) == 2
+
+
+def test_same_canonical_link_in_another_feed_joins_the_cluster(store):
+    link = "https://news.example/2020/10/17/truce"
+    store.ingest(FEED_A, [story("a1", "Truce holds in Karabakh", FEED_A, link=link)])
+    result = store.ingest(FEED_B, [story("b1", "Completely different words", FEED_B, link=link)])
+    assert (result.new_clusters, result.merged) == (0, 1)
+    (cluster,) = store.recent_clusters()
+    assert cluster.n_sources == 2
+
+
+def test_decorated_titles_from_three_outlets_fold_into_one_cluster(store):
+    x = "Armenia and Azerbaijan agree new humanitarian ceasefire"
+    store.ingest(FEED_A, [story("a1", f"LIVE: {x}", FEED_A)])
+    store.ingest(FEED_B, [story("b1", f"{x} | World news", FEED_B, hours=1)])
+    store.ingest(FEED_C, [story("c1", f"{x} - Reuters", FEED_C, hours=2)])
+    (cluster,) = store.recent_clusters()
+    assert cluster.title == x and cluster.n_sources == 3
+    assert cluster.published == T0 and cluster.updated == T0 + timedelta(hours=2)
+    detail = store.cluster_detail(cluster.id)
+    assert [s["title"] for s in detail.sources] == [f"LIVE: {x}", f"{x} | World news", f"{x} - Reuters"]
+    assert [s["feed"] for s in detail.sources] == [FEED_A, FEED_B, FEED_C]
+
+
+def test_different_numbers_and_places_stay_apart(store):
+    store.ingest(FEED_A, [story("a1", "14 killed in Ganja", FEED_A)])
+    store.ingest(FEED_B, [story("b1", "14 killed in Kharkiv", FEED_B),
+                          story("b2", "10 killed in Ganja", FEED_B),
+                          story("b3", "Fourteen killed in Ganja", FEED_B)])
+    titles = sorted((c.title, c.n_sources) for c in store.recent_clusters())
+    assert titles == [("10 killed in Ganja", 1), ("14 killed in Ganja", 2), ("14 killed in Kharkiv", 1)]
+
+
+def test_duplicates_within_one_batch_fold_too(store):
+    result = store.ingest(FEED_A, [
+        story("a1", "Missile strike on Ganja kills 14, Azerbaijan says"),
+        story("a2", "Azerbaijan: 14 dead after missile strike hits Ganja", hours=0.5),
+    ])
+    assert (result.new_stories, result.new_clusters, result.merged) == (2, 1, 1)
+
+
+def test_the_same_headline_outside_the_dedup_window_is_a_new_story(db):
+    with Store(db, dedup_window_hours=24) as s:
+        s.ingest(FEED_A, [story("a1", "Heavy shelling reported in Stepanakert")])
+        s.ingest(FEED_B, [story("b1", "Heavy shelling reported in Stepanakert", FEED_B, hours=24 * 5)])
+        assert len(s.recent_clusters()) == 2
+
+
+def test_joining_cluster_keeps_earliest_published_and_counts_feeds_once(store):
+    store.ingest(FEED_A, [story("a1", "Truce holds in Karabakh", hours=5)])
+    store.ingest(FEED_B, [story("b1", "Truce holds in Karabakh - Reuters", FEED_B, hours=1)])
+    store.ingest(FEED_B, [story("b2", "LIVE: Truce holds in Karabakh", FEED_B, hours=6)])
+    (cluster,) = store.recent_clusters()
+    assert cluster.n_sources == 2
+    assert cluster.published == T0 + timedelta(hours=1)
+    assert cluster.updated == T0 + timedelta(hours=6)
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def _karabakh_day(store: Store) -> None:
+    store.ingest(FEED_A, [
+        story("a1", "Azerbaijan says 14 killed in missile attack on Ganja", hours=0,
+              summary="Officials said fourteen people died in the overnight strike."),
+        story("a2", "Armenia and Azerbaijan agree humanitarian truce", hours=2),
+    ], {"a1": [casualty(14, "Azerbaijan says 14 killed in missile attack on Ganja.")],
+        "a2": [{"type": "truce", "conflict": KARABAKH, "status": "agreed",
+                "evidence": "Armenia and Azerbaijan agree humanitarian truce."}]})
+    store.ingest(FEED_B, [
+        story("b1", "Fourteen killed in missile attack on Ganja, Azerbaijan says", FEED_B, hours=3),
+        story("b2", "Rebels seize town in eastern Congo", FEED_B, hours=4),
+    ], {"b1": [casualty(14, "Fourteen killed in missile attack on Ganja.")],
+        "b2": [{"type": "violation", "conflict": "DR Congo", "evidence": "Rebels seize town."}]})
+
+
+def test_recent_clusters_newest_first_with_tags_and_conflict_filter(store):
+    _karabakh_day(store)
+    rows = store.recent_clusters()
+    assert [r.title for r in rows] == [
+        "Rebels seize town in eastern Congo",
+        "Azerbaijan says 14 killed in missile attack on Ganja",
+        "Armenia and Azerbaijan agree humanitarian truce",
+    ]
+    assert rows[1].n_sources == 2 and rows[1].tags == ("casualty",) and rows[1].conflicts == (KARABAKH,)
+    assert [r.title for r in store.recent_clusters(conflict="DR Congo")] == [rows[0].title]
+    assert len(store.recent_clusters(conflict=KARABAKH)) == 2
+    assert [r.title for r in store.recent_clusters(until=T0 + timedelta(hours=1))] == [rows[1].title]
+    assert len(store.recent_clusters(limit=1)) == 1
+
+
+def test_full_text_search_over_titles_and_summaries(store):
+    _karabakh_day(store)
+    assert [r.title for r in store.search("died overnight")] == [
+        "Azerbaijan says 14 killed in missile attack on Ganja"]
+    assert [r.title for r in store.search("kill")] == [  # stemmed, last word a prefix
+        "Azerbaijan says 14 killed in missile attack on Ganja"]
+    assert [r.title for r in store.recent_clusters(query="truce")] == [
+        "Armenia and Azerbaijan agree humanitarian truce"]
+    assert store.recent_clusters(query="Ganja", conflict="DR Congo") == []
+    for hostile in ['"', "AND (", "title:*", "NEAR(", "[/", "\x00", "   "]:
+        assert isinstance(store.search(hostile), list)
+
+
+def test_cluster_detail_lists_sources_and_events_with_evidence(store):
+    _karabakh_day(store)
+    detail = store.cluster_detail("a1")
+    assert detail.n_sources == 2
+    assert [(s["feed"], s["url"]) for s in detail.sources] == [
+        (FEED_A, "https://a.example/a1"), (FEED_B, "https://b.example/b1")]
+    assert [e["evidence"] for e in detail.events] == [
+        "Azerbaijan says 14 killed in missile attack on Ganja.",
+        "Fourteen killed in missile attack on Ganja."]
+    assert detail.events[1]["feed"] == FEED_B and detail.events[1]["killed"] == 14
+    assert store.cluster_detail("no-such-cluster") is None
+
+
+def test_stored_events_until_and_conflict_with_sources(store):
+    _karabakh_day(store)
+    events = store.stored_events()
+    assert all(isinstance(e, StoredEvent) for e in events)
+    assert [e.data["type"] for e in events] == ["casualty", "truce", "casualty", "violation"]
+    ganja = events[0]
+    assert ganja.cluster_id == "a1" and ganja.published == T0
+    assert [s["feed"] for s in ganja.sources] == [FEED_A, FEED_B]
+    assert ganja.sources[0] == {"story": "a1", "feed": FEED_A, "url": "https://a.example/a1",
+                                "title": "Azerbaijan says 14 killed in missile attack on Ganja"}
+    early = store.stored_events(until=T0 + timedelta(hours=2))
+    assert [e.data["type"] for e in early] == ["casualty", "truce"]
+    assert [s["feed"] for s in early[0].sources] == [FEED_A]  # FEED_B's came later
+    assert {e.data["conflict"] for e in store.stored_events(conflict="DR Congo")} == {"DR Congo"}
+    assert len(store.stored_events(since=T0 + timedelta(hours=3))) == 2
+
+
+def test_export_stories_as_of_an_instant(store):
+    _karabakh_day(store)
+    everything = store.export_stories(None)
+    assert {s["id"] for s in everything} == {"a1", "a2", "b2"}
+    ganja = next(s for s in everything if s["id"] == "a1")
+    assert ganja == {
+        "id": "a1",
+        "title": "Azerbaijan says 14 killed in missile attack on Ganja",
+        "published": T0.isoformat(),
+        "sources": [
+            {"feed": FEED_A, "url": "https://a.example/a1",
+             "title": "Azerbaijan says 14 killed in missile attack on Ganja"},
+            {"feed": FEED_B, "url": "https://b.example/b1",
+             "title": "Fourteen killed in missile attack on Ganja, Azerbaijan says"},
+        ],
+    }
+    early = store.export_stories(T0 + timedelta(hours=2))
+    assert [s["id"] for s in early] == ["a2", "a1"]
+    assert len(early[1]["sources"]) == 1
+
+
+# --- feeds -------------------------------------------------------------------------
+
+
+def test_feed_management_and_seeding_respects_removed_feeds(store):
+    assert store.add_feed(FEED_A, title="Outlet A") is True
+    assert store.add_feed(FEED_A) is False
+    assert store.seed_feeds([(FEED_A, "x"), (FEED_B, "Outlet B")]) == 1
+    assert store.remove_feed(FEED_B) is True
+    assert store.remove_feed(FEED_B) is False
+    assert store.seed_feeds([(FEED_B, "Outlet B"), (FEED_C, None)]) == 1
+    assert [f.url for f in store.feeds()] == [FEED_A, FEED_C]
+    assert store.add_feed(FEED_B) is True  # the user may bring it back
+    assert store.set_feed_enabled(FEED_C, False)
+    assert [f.url for f in store.feeds(include_disabled=False)] == [FEED_A, FEED_B]
+    assert [f.title for f in store.feeds()] == ["Outlet A", "Outlet B", None]
+
+
+def test_record_fetch_and_last_poll(store):
+    store.add_feed(FEED_A, title="Mine")
+    assert store.last_poll() is None
+    store.record_fetch(FEED_A, last_attempt=T0, last_success=T0, status=200, etag='"v1"',
+                       items=12, bozo=False, failures=0, next_attempt=T0 + timedelta(minutes=5),
+                       title="The outlet's own name", error=None)
+    (feed,) = store.feeds()
+    assert (feed.status, feed.etag, feed.items, feed.failures) == (200, '"v1"', 12, 0)
+    assert feed.last_attempt == T0 and feed.next_attempt == T0 + timedelta(minutes=5)
+    assert feed.title == "Mine"  # the user's name wins
+    assert store.last_poll() == T0
+    with pytest.raises(ValueError):
+        store.record_fetch(FEED_A, colour="red")
+
+
+def test_ingest_records_feed_health_in_the_same_transaction(store):
+    store.ingest(FEED_A, [story("a1", "Truce holds")], {}, {"last_attempt": T0, "status": 200,
+                                                             "title": "Outlet A"})
+    (feed,) = store.feeds()
+    assert (feed.title, feed.status, feed.last_attempt) == ("Outlet A", 200, T0)
+
+
+def test_rename_feed_moves_its_stories(store):
+    store.ingest(FEED_A, [story("a1", "Truce holds in Karabakh")])
+    assert store.rename_feed(FEED_A, FEED_C) is True
+    assert [f.url for f in store.feeds()] == [FEED_C]
+    assert store.ingest(FEED_C, [story("a1", "Truce holds in Karabakh", FEED_C)]).new_stories == 0
+    store.add_feed(FEED_B)
+    assert store.rename_feed(FEED_C, FEED_B) is False  # would merge two feeds: refused
+
+
+# --- upkeep ------------------------------------------------------------------------
+
+
+def test_prune_deletes_old_clusters_with_their_stories_and_events(store):
+    _karabakh_day(store)
+    store.ingest(FEED_C, [story("c1", "Fresh clashes reported on the border", FEED_C, hours=24 * 40)],
+                 {"c1": [{"type": "violation", "conflict": KARABAKH, "evidence": "Fresh clashes."}]})
+    removed = store.prune(30, now=T0 + timedelta(days=41))
+    assert removed == 4
+    assert [c.id for c in store.recent_clusters()] == ["c1"]
+    assert store.search("Ganja") == []
+    assert [e.cluster_id for e in store.stored_events()] == ["c1"]
+    assert store.counts() == {"feeds": 3, "stories": 1, "clusters": 1, "events": 1}
+    assert store.conn.execute("SELECT COUNT(*) FROM cluster_keys WHERE cluster_id != 'c1'").fetchone()[0] == 0
+    assert store.prune(30, now=T0 + timedelta(days=41)) == 0
+
+
+def test_reextract_replaces_events_and_tags(store):
+    _karabakh_day(store)
+
+    def rules_v2(title, summary, published):
+        assert isinstance(published, datetime)
+        if "Congo" in title:
+            return [{"type": "violation", "conflict": "DR Congo", "evidence": title}]
+        return []
+
+    assert store.reextract(rules_v2) == 1
+    assert [e.data["conflict"] for e in store.stored_events()] == ["DR Congo"]
+    assert [r.tags for r in store.recent_clusters()] == [("violation",), (), ()]
+    assert store.recent_clusters(conflict=KARABAKH) == []
+
+
+def test_rules_version_is_remembered(db):
+    with Store(db) as s:
+        assert s.rules_version == 0
+        s.set_rules_version(7)
+    with Store(db) as s:
+        assert s.rules_version == 7
+
+
+def test_closed_store_raises_store_error(db):
+    s = Store(db)
+    s.close()
+    with pytest.raises(StoreError, match="closed"):
+        s.recent_clusters()
