@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import os
 import pty
@@ -26,6 +27,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -163,12 +165,10 @@ def idle(seconds: float = 30.0, warmup: float = 8.0) -> dict:
         shutil.copy(build_big_db(), db)
         pid, fd = pty.fork()
         if pid == 0:
-            os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="36")
-            os.execv(sys.executable, [sys.executable, "-m", "sitmon", "--config", str(config), "--db", str(db)])
-        import fcntl
-        import termios
-
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+            env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+            os.execve(sys.executable, [sys.executable, "-m", "sitmon", "--config", str(config), "--db", str(db)],
+                      {**env, "TERM": "xterm-256color"})
         drain = threading.Thread(target=_drain, args=(fd,), daemon=True)
         drain.start()
         time.sleep(warmup)

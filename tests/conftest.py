@@ -30,7 +30,10 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
-    """A FeedServer on 127.0.0.1 (see tests/feedserver.py), closed after the test."""
+    """A FeedServer on 127.0.0.1 (see tests/feedserver.py), closed after the test.
+
+    Unregistered paths serve tests/data/feeds/, e.g. ``feed_server.url("/daily_globe.atom")``.
+    """
     with FeedServer(root=FEEDS_DIR) as server:
         yield server
 

@@ -9,6 +9,7 @@
     server.add("/gz", body, gzip=True)
     server.add("/dead", hang=True)              # accepts, never answers
     server.add("/big", chunks=lambda: (b"x" * 2**20 for _ in range(100)))
+    server.add("/bomb", gzip_bomb(2**30), headers={"Content-Encoding": "gzip"})
     url = server.url("/rss")
     server.requests                             # [(path, headers), ...] as received
     server.peak_in_flight                       # most requests handled at once

@@ -14,7 +14,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -117,6 +116,12 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def cli_input(capsys, monkeypatch, text: str, *argv: str) -> tuple[int, str, str]:
+    """main() with ``text`` on standard input."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    return cli(capsys, *argv)
+
+
 def sitmon(*argv: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sitmon", *argv], input=stdin, text=True,
                           capture_output=True, timeout=timeout, env=os.environ.copy())
@@ -176,6 +181,13 @@ def test_malformed_config_names_file_and_line_without_traceback(home):
     assert result.returncode == 2
     line = one_error_line(result.stderr)
     assert str(config) in line and "line 2" in line and "timeout" in line
+
+
+@pytest.mark.parametrize("argv", [[], ["poll", "--once"], ["export"], ["extract"]])
+def test_every_command_refuses_a_malformed_config_before_starting(home, capsys, argv):
+    (home / "config.toml").write_text("[[feeds]]\nurl = \"gopher://old.example/\"\n")
+    code, _, err = cli(capsys, *argv)
+    assert code == 2 and "line 2" in one_error_line(err) and "http or https" in err
 
 
 def test_config_flag_beats_the_environment(home, capsys):
@@ -302,16 +314,16 @@ GANJA = ("Azerbaijan said 14 people were killed in an overnight missile attack o
          "hours after the humanitarian ceasefire took effect.")
 
 
-def test_extract_reads_json_lines_and_plain_text(home):
+def test_extract_reads_json_lines_and_plain_text(home, capsys, monkeypatch):
     lines = [
         json.dumps({"id": "story-1", "title": "Missile attack on Ganja", "summary": GANJA,
                     "published": "2020-10-17T08:00:00Z"}),
         "Armenia and Azerbaijan agree a new humanitarian ceasefire from midnight",
         json.dumps({"id": 7, "title": "Bake sale raises money for library", "summary": ""}),
     ]
-    result = sitmon("extract", "-", stdin="\n".join(lines) + "\n")
-    assert result.returncode == 0, result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines()]
+    code, out, err = cli_input(capsys, monkeypatch, "\n".join(lines) + "\n", "extract", "-")
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
     assert [r["id"] for r in records] == ["story-1", 2, 7]
     kinds = [{e["type"] for e in r["events"]} for r in records]
     assert "casualty" in kinds[0] and "truce" in kinds[1] and kinds[2] == set()
@@ -321,37 +333,46 @@ def test_extract_reads_json_lines_and_plain_text(home):
     assert casualty["killed"] == 14
 
 
-def test_extract_reports_bad_lines_and_keeps_going(home, tmp_path):
+def test_extract_resolves_times_against_the_published_date(home, capsys, monkeypatch):
+    story = {"id": "t", "title": "Armenia and Azerbaijan agree a humanitarian ceasefire",
+             "summary": "The truce takes effect at midnight.", "published": "2020-10-17T12:00:00Z"}
+    code, out, _ = cli_input(capsys, monkeypatch, json.dumps(story) + "\n", "extract")
+    (truce,) = [e for e in json.loads(out)["events"] if e["type"] == "truce" and e["effective"]]
+    assert truce["effective"].startswith("2020-10-1")
+
+
+def test_extract_reports_bad_lines_and_keeps_going(home, tmp_path, capsys):
     source = tmp_path / "stories.jsonl"
     source.write_text("\n".join([
         json.dumps({"id": "a", "title": "Ceasefire announced", "summary": ""}),
         '{"id": "b", "title": broken',
         json.dumps({"id": "c", "title": "Shelling resumes", "published": "not a date"}),
         '{"id": "d", "title": 42}',
+        "",
+        "[1, 2]",
     ]) + "\n")
-    result = sitmon("extract", str(source))
-    assert result.returncode == 0
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "c"]
-    assert "line 2" in result.stderr and "not valid JSON" in result.stderr
-    assert "line 3" in result.stderr and "line 4" in result.stderr
-    assert "Traceback" not in result.stderr
+    code, out, err = cli(capsys, "extract", str(source))
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["a", "c", 6]
+    assert "line 2" in err and "not valid JSON" in err
+    assert "line 3" in err and "line 4" in err
+    assert "Traceback" not in err
 
 
-def test_extract_without_any_readable_input_fails(home, tmp_path):
-    result = sitmon("extract", str(tmp_path / "missing.jsonl"))
-    assert result.returncode == 2 and "missing.jsonl" in one_error_line(result.stderr)
-    result = sitmon("extract", "-", stdin='{"broken\n{also broken\n')
-    assert result.returncode == 2 and result.stdout == ""
+def test_extract_without_any_readable_input_fails(home, tmp_path, capsys, monkeypatch):
+    code, _, err = cli(capsys, "extract", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "missing.jsonl" in one_error_line(err)
+    code, out, _ = cli_input(capsys, monkeypatch, '{"broken\n{also broken\n', "extract")
+    assert code == 2 and out == ""
 
 
-def test_extract_on_empty_input_is_fine(home):
-    result = sitmon("extract", stdin="")
-    assert result.returncode == 0 and result.stdout == ""
+def test_extract_on_empty_input_is_fine(home, capsys, monkeypatch):
+    assert cli_input(capsys, monkeypatch, "", "extract") == (0, "", "")
 
 
-def test_extract_does_not_touch_the_database(home):
-    result = sitmon("extract", "-", stdin="Ceasefire collapses as shelling resumes\n")
-    assert result.returncode == 0
+def test_extract_does_not_touch_the_database(home, capsys, monkeypatch):
+    text = "Ceasefire collapses as shelling resumes\n"
+    assert cli_input(capsys, monkeypatch, text, "extract", "-")[0] == 0
     assert not (home / "sitmon.db").exists()
 
 
@@ -473,11 +494,12 @@ def test_export_before_any_story_is_an_empty_situation(home, capsys):
     assert [report[k] for k in ("truces", "violations", "tally", "stories")] == [[], [], [], []]
 
 
-@pytest.mark.parametrize("as_of", ["yesterday", "2020-13-45", "", "17/10/2020"])
+@pytest.mark.parametrize("as_of", ["yesterday", "2020-13-45", "", "17/10/2020",
+                                   "9999-12-31T23:59:59-05:00"])
 def test_export_with_a_bad_instant_is_one_line_exit_2(home, capsys, as_of):
     code, out, err = cli(capsys, "export", "--as-of", as_of)
     assert code == 2 and out == ""
-    assert "ISO-8601" in one_error_line(err)
+    assert repr(as_of) in one_error_line(err)
 
 
 def test_export_csv_has_one_section_per_table(home, feed_server, capsys):

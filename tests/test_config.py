@@ -254,3 +254,12 @@ def test_readme_shows_the_default_config_and_every_default_feed():
     assert f"```toml\n{DEFAULT_TOML}```" in readme
     for url, title in default_feeds():
         assert f"<{url}>" in readme and title in readme
+
+
+def test_readme_test_command_is_what_ci_runs():
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    (command,) = [line for line in (root / ".ci" / "run").read_text().splitlines()
+                  if "pytest" in line]
+    assert f"\n{command}\n" in readme
+    assert "\npython3 -m venv .venv && . .venv/bin/activate && pip install -e . && sitmon --demo\n" in readme

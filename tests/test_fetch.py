@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import gzip
 import socket
 import time
+import tracemalloc
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -98,6 +99,14 @@ def test_server_that_never_answers_times_out(feed_server, client, cfg):
     assert seconds < 1.5
 
 
+def test_deadline_cuts_a_silent_connection_even_with_a_longer_read_timeout(feed_server, cfg):
+    # a client shared with a longer per-read timeout must not stretch this feed's limit
+    with make_client(Config(timeout=30, feeds=[])) as patient:
+        result, seconds = _timed(patient, feed_server.add("/dead", hang=True), cfg)
+    assert result.error == "timed out after 1 s"
+    assert seconds < 1.5
+
+
 def test_server_error_is_reported_in_words(feed_server, client, cfg):
     result = fetch_feed(client, feed_server.add("/boom", b"oops", status=500), cfg, NOW)
     assert result.error == "HTTP 500 Internal Server Error"
@@ -164,6 +173,18 @@ def test_body_over_the_cap_is_refused_without_reading_it_all(feed_server, client
     assert seconds < 1.0
 
 
+def test_declared_oversize_body_is_refused_unread(feed_server, client, cfg):
+    url = feed_server.add("/declared", b"x" * (cfg.max_bytes + 1))
+    assert fetch_feed(client, url, cfg, NOW).error == "body larger than 1 MB"
+
+
+def test_odd_stored_validators_are_not_sent(feed_server, client, cfg):
+    url = feed_server.add("/rss", fixture_feed("caucasus_wire.rss"), etag='"v1"')
+    result = fetch_feed(client, StoredFeed(url, etag='"caf\u00e9"', last_modified="line\nbreak"), cfg, NOW)
+    assert result.error is None and result.body
+    assert "if-none-match" not in feed_server.last_headers("/rss")
+
+
 def test_gzip_body_is_decoded(feed_server, client, cfg):
     body = fixture_feed("highland_radio.rdf")
     url = feed_server.add("/gz", body, gzip=True)
@@ -172,12 +193,33 @@ def test_gzip_body_is_decoded(feed_server, client, cfg):
     assert feed_server.last_headers("/gz")["accept-encoding"].startswith("gzip")
 
 
-def test_gzip_bomb_stops_at_the_cap(feed_server, client, cfg):
+def test_gzip_bomb_stops_at_the_cap_without_inflating_it(feed_server, client, cfg):
     bomb = gzip_bomb(64 * 2**20)  # 64 MB of zeros in about 64 KB
     assert len(bomb) < 100_000
     url = feed_server.add("/bomb", bomb, headers={"Content-Encoding": "gzip"})
-    result = fetch_feed(client, url, cfg, NOW)
+    tracemalloc.start()
+    try:
+        result = fetch_feed(client, url, cfg, NOW)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert result.error == "body larger than 1 MB"
+    assert peak < 4 * cfg.max_bytes  # never a whole network chunk inflated at once
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib", "raw"])
+def test_deflate_body_is_decoded_with_or_without_its_header(feed_server, client, cfg, wbits):
+    body = fixture_feed("daily_globe.atom")
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    url = feed_server.add("/deflate", packer.compress(body) + packer.flush(), headers={"Content-Encoding": "deflate"})
+    result = fetch_feed(client, url, cfg, NOW)
+    assert result.error is None and result.body == body
+
+
+def test_unknown_content_encoding_is_an_error_in_words(feed_server, client, cfg):
+    url = feed_server.add("/br", b"\x0b\x02\x80", headers={"Content-Encoding": "br"})
+    assert fetch_feed(client, url, cfg, NOW).error == "unsupported content encoding 'br'"
+    assert feed_server.last_headers("/br")["accept-encoding"] == "gzip, deflate"
 
 
 def test_corrupt_gzip_is_an_error_in_words(feed_server, client, cfg):

@@ -80,7 +80,7 @@ _url = st.builds(lambda host, path: f"https://{host}.example/{path}",
                  st.from_regex(r"[A-Za-z0-9_./?=&%-]{0,20}", fullmatch=True))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(_url, st.none() | _xml_text), unique_by=lambda f: f[0], max_size=8))
 def test_round_trip_is_exact_for_any_feed_list(feeds):
     assert read_opml(write_opml(feeds)) == feeds
@@ -125,3 +125,19 @@ def test_external_entities_are_refused():
 <opml version="2.0"><body><outline text="&secret;" xmlUrl="https://a.example/rss"/></body></opml>"""
     with pytest.raises(OpmlError):
         read_opml(external)
+
+
+def test_a_doctype_in_utf16_is_refused_too():
+    laughs = """<?xml version="1.0" encoding="UTF-16"?>
+<!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<opml version="2.0"><body><outline text="&b;" xmlUrl="https://a.example/rss"/></body></opml>"""
+    with pytest.raises(OpmlError, match="DOCTYPE"):
+        read_opml(laughs.encode("utf-16"))
+
+
+def test_utf16_and_latin1_documents_are_read():
+    document = """<?xml version="1.0" encoding="{}"?>
+<opml version="2.0"><body><outline text="Café Noticias" xmlUrl="https://c.example/rss"/></body></opml>"""
+    for encoding in ("UTF-16", "ISO-8859-1"):
+        data = document.format(encoding).encode(encoding.lower().replace("iso-", "iso"))
+        assert read_opml(data) == [("https://c.example/rss", "Café Noticias")]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import fixture_feed, rss_document
 
 from sitmon.parse import canonical_link, parse_feed, plain_text
@@ -195,3 +197,37 @@ def test_whole_feedparser_corpus_parses_and_yields_stories():
             with_story += bool(feed.stories)
     assert with_text > 250
     assert with_story / with_text >= 0.95
+
+
+# --- properties ---------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_plain_text_is_one_clean_line_and_stable(text):
+    once = plain_text(text)
+    assert not any(ch in once for ch in "\n\r\t\x00\x1b\x9b\u202e")
+    assert once == once.strip()
+    assert "  " not in once
+    assert plain_text(once, html_markup=False) == plain_text(once, html_markup=False).strip()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_canonical_link_is_http_and_idempotent(raw):
+    link = canonical_link(raw, "https://feeds.example/feed.xml")
+    if link is not None:
+        assert link.startswith(("http://", "https://")) and "#" not in link
+        query = link.partition("?")[2]
+        assert not any(pair.lower().startswith(("utm_", "fbclid=")) for pair in query.split("&"))
+        assert canonical_link(link) == link
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000) | st.text(max_size=500).map(lambda t: f"<rss><channel><item><title>{t}</title></item></channel></rss>".encode("utf-8", "surrogatepass")))
+def test_parse_feed_never_raises(body):
+    feed = parse_feed(body, {}, "https://x.example/feed", FETCHED)
+    assert feed.error or feed.entries >= 0
+    for story in feed.stories:
+        assert story.title or story.summary
+        assert story.published <= FETCHED

@@ -106,6 +106,15 @@ def test_permanent_redirect_moves_the_feed(feed_server, store, cfg):
     assert stored_feeds(store) == {new}
 
 
+def test_redirect_onto_a_feed_already_stored_keeps_both(feed_server, store, cfg):
+    [new] = serve(feed_server, store, {"/new.rss": {"body": fixture_feed("caucasus_wire.rss")}})
+    [old] = serve(feed_server, store, {"/old.rss": {"status": 308, "location": "/new.rss"}})
+    report = poll_once(store, cfg, now=NOW)
+    assert report.feeds_ok == 2 and report.feeds_failed == []
+    assert {f.url for f in store.feeds(include_disabled=True)} == {old, new}
+    assert stored_feeds(store) == {old, new}
+
+
 def test_retry_after_is_honoured(feed_server, store, cfg):
     [busy] = serve(feed_server, store, {"/busy": {"status": 429, "retry_after": "7200"}})
     report = poll_once(store, cfg, now=NOW)

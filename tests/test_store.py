@@ -579,3 +579,21 @@ def test_closed_store_raises_store_error(db):
     s.close()
     with pytest.raises(StoreError, match="closed"):
         s.recent_clusters()
+
+
+def test_stored_events_seen_by_one_store_follow_writes_by_another(db):
+    with Store(db) as reader, Store(db) as writer:
+        _karabakh_day(writer)
+        assert len(reader.stored_events()) == 4
+        # a new outlet joins the Ganja cluster; a new event arrives
+        writer.ingest(FEED_C, [story("c1", "14 killed in missile attack on Ganja - Reuters", FEED_C,
+                                     hours=5)], {"c1": [casualty(14, "14 killed in Ganja.")]})
+        events = reader.stored_events()
+        assert len(events) == 5
+        assert [s["feed"] for s in events[0].sources] == [FEED_A, FEED_B, FEED_C]
+        # a story published earlier than everything else arrives late
+        writer.ingest(FEED_C, [story("c0", "Drone downed over Tartar", FEED_C, hours=-5)],
+                      {"c0": [{"type": "violation", "conflict": KARABAKH, "evidence": "Drone."}]})
+        assert reader.stored_events()[0].cluster_id == "c0"
+        writer.prune(1, now=T0 + timedelta(days=3))
+        assert reader.stored_events() == []

@@ -17,6 +17,7 @@ import csv
 import email.utils
 import io
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -205,7 +206,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    return args.db if args.db is not None else paths.db_path()
+    return args.db.expanduser() if args.db is not None else paths.db_path()
 
 
 @contextmanager
@@ -261,7 +262,10 @@ def parse_instant(text: str) -> datetime:
             raise UsageError(f"not an ISO-8601 time: {text!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+        raise UsageError(f"time out of range: {text!r}") from None
 
 
 def _now() -> datetime:
@@ -289,7 +293,33 @@ def cmd_tui(args: argparse.Namespace) -> int:
 # poll
 
 
+class _OneLine(logging.Handler):
+    """Warnings from the pipeline as one stderr line each, never a traceback.
+
+    Resolves ``sys.stderr`` when it writes, not when it is made, so it follows
+    whatever stream is current.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            message += f": {type(error).__name__}: {error}"
+        try:
+            print(f"sitmon: {record.levelname.lower()}: {' '.join(message.split())}",
+                  file=sys.stderr)
+        except (OSError, ValueError):
+            self.handleError(record)
+
+
+def _warnings_to_stderr() -> None:
+    logger = logging.getLogger("sitmon")
+    if not any(isinstance(handler, _OneLine) for handler in logger.handlers):
+        logger.addHandler(_OneLine(logging.WARNING))
+
+
 def cmd_poll(args: argparse.Namespace) -> int:
+    _warnings_to_stderr()
     config = _config(args)
     from sitmon.poll import poll_forever, poll_once
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from sitmon import paths
 
-FeedSpec = tuple[str, "str | None"]  # (url, title)
+FeedSpec = tuple[str, str | None]  # (url, title)
 
 CONFLICT_LIST_KEYS = ("parties", "aliases", "places")
 
@@ -148,7 +148,7 @@ def load_config(path: Path | None = None) -> Config:
     A missing file is created with commented defaults; if that is impossible
     (read-only disk, no home directory) the defaults are used all the same.
     """
-    path = Path(path) if path is not None else paths.config_path()
+    path = Path(path).expanduser() if path is not None else paths.config_path()
     if not path.exists():
         _write_defaults(path)
         return Config(path=path)

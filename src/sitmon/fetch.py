@@ -11,7 +11,8 @@ Limits, all from the config:
   the socket down, because httpx's read timeout applies per read and a server
   sending one byte a second would otherwise never be cut.
 - ``max_bytes`` on the *decoded* body, counted as it streams in, so neither a
-  huge body nor a decompression bomb is ever held in memory beyond the cap.
+  huge body nor a decompression bomb is ever held in memory beyond the cap
+  (gzip/deflate are inflated here, step by bounded step, not by httpx).
 - ``max_redirects`` hops, followed by hand so that redirect bodies are never
   read and a permanent hop (301/308) can be reported to the store.
 """
@@ -19,9 +20,13 @@ Limits, all from the config:
 from __future__ import annotations
 
 import errno
+import heapq
+import itertools
 import socket
 import threading
 import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -69,7 +74,8 @@ def make_client(cfg: Any) -> httpx.Client:
     half-read by a fetch that was abandoned.
     """
     return httpx.Client(
-        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+        # only what _Decoder can bound; never br/zstd, even if their libraries are installed
+        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
         timeout=httpx.Timeout(
             cfg.timeout,
             connect=min(cfg.connect_timeout, cfg.timeout),
@@ -124,12 +130,11 @@ def next_attempt(failures: int, retry_after: float | None, now: datetime, interv
 
 def _conditional_headers(feed: Any) -> dict[str, str]:
     headers = {}
-    etag = getattr(feed, "etag", None)
-    last_modified = getattr(feed, "last_modified", None)
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
+    for name, value in (("If-None-Match", getattr(feed, "etag", None)),
+                        ("If-Modified-Since", getattr(feed, "last_modified", None))):
+        # a validator that cannot be sent back as a header is simply not used
+        if isinstance(value, str) and value and value.isascii() and value.isprintable():
+            headers[name] = value
     return headers
 
 
@@ -192,15 +197,72 @@ def _read(response: httpx.Response, url: str, cfg: Any, now: datetime, watchdog:
 
 
 def _capped_body(response: httpx.Response, cfg: Any, watchdog: _Watchdog) -> tuple[bytes | None, str | None]:
-    """Read the decoded body, stopping at the size cap or the deadline."""
+    """Read and decode the body, stopping at the size cap or the deadline."""
+    too_big = f"body larger than {_size(cfg.max_bytes)}"
+    try:
+        decoder = _Decoder(response.headers.get("content-encoding", ""))
+    except ValueError as exc:
+        return None, str(exc)
+    if decoder.identity and _declared_length(response) > cfg.max_bytes:
+        return None, too_big  # no need to read what we would throw away
     body = bytearray()
-    for chunk in response.iter_bytes():  # decompresses one network chunk at a time
-        if len(body) + len(chunk) > cfg.max_bytes:
-            return None, f"body larger than {_size(cfg.max_bytes)}"
-        body += chunk
+    for raw in response.iter_raw():
+        for piece in decoder.decode(raw):
+            body += piece
+            if len(body) > cfg.max_bytes:
+                return None, too_big
         if watchdog.expired():
             return None, f"timed out after {cfg.timeout:g} s"
     return bytes(body), None
+
+
+class _Decoder:
+    """Content-Encoding decoding in bounded steps.
+
+    httpx's own decoder inflates each network chunk completely, so one 64 KB
+    chunk of a gzip bomb becomes 64 MB in memory before any cap can look at
+    it; here zlib's ``max_length`` keeps every step to ``STEP`` bytes.
+    """
+
+    STEP = 256 * 1024
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        self._zlib: Any = None
+        self._maybe_raw_deflate = encoding == "deflate"
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._zlib = zlib.decompressobj()
+        elif encoding not in ("", "identity"):
+            raise ValueError(f"unsupported content encoding {encoding[:40]!r}")
+
+    @property
+    def identity(self) -> bool:
+        return self._zlib is None
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if self._zlib is None:
+            yield data
+            return
+        if self._maybe_raw_deflate:
+            self._maybe_raw_deflate = False
+            if not _looks_like_zlib(data):  # some servers send deflate without the zlib header
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+        while data:
+            yield self._zlib.decompress(data, self.STEP)
+            data = self._zlib.unconsumed_tail
+
+
+def _declared_length(response: httpx.Response) -> int:
+    try:
+        return int(response.headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
+def _looks_like_zlib(data: bytes) -> bool:
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
 
 
 def _reason(response: httpx.Response) -> str:
@@ -248,7 +310,7 @@ def _words(exc: BaseException, cfg: Any, watchdog: _Watchdog) -> str:
         return "connection reset by the server"
     if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
         return "network unreachable"
-    if isinstance(exc, httpx.DecodingError):
+    if isinstance(exc, (httpx.DecodingError, zlib.error)):
         return "could not decode the compressed body"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"server broke the HTTP protocol: {_first_line(exc)}"
@@ -284,12 +346,11 @@ class _Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
-        self._deadline = time.monotonic() + seconds
+        self.done = False
+        self.deadline = time.monotonic() + seconds
         self._lock = threading.Lock()
         self._stream: Any = None
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+        _REAPER.watch(self)
 
     def trace(self, event: str, info: dict) -> None:
         if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
@@ -299,10 +360,21 @@ class _Watchdog:
         self._set(response.extensions.get("network_stream"))
 
     def expired(self) -> bool:
-        return self.fired or time.monotonic() >= self._deadline
+        return self.fired or time.monotonic() >= self.deadline
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
+            self._stream = None  # the reaper may hold us until the deadline; not the socket
+
+    def fire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.fired = True
+            stream = self._stream
+        if stream is not None:
+            _shutdown(stream)
 
     def _set(self, stream: Any) -> None:
         if stream is None:
@@ -313,12 +385,44 @@ class _Watchdog:
         if fired:
             _shutdown(stream)
 
-    def _fire(self) -> None:
-        with self._lock:
-            self.fired = True
-            stream = self._stream
-        if stream is not None:
-            _shutdown(stream)
+
+class _Reaper:
+    """One daemon thread firing every watchdog whose deadline has passed.
+
+    A timer thread per fetch would cost more than a whole 304 answer.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()  # ties never compare watchdogs
+        self._wakeup = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, dog: _Watchdog) -> None:
+        with self._wakeup:
+            heapq.heappush(self._heap, (dog.deadline, next(self._order), dog))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sitmon-fetch-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is dog:
+                self._wakeup.notify()  # an earlier deadline than the one being waited for
+
+    def _run(self) -> None:
+        with self._wakeup:
+            while True:
+                if not self._heap:
+                    self._wakeup.wait()
+                    continue
+                deadline, _, dog = self._heap[0]
+                wait = deadline - time.monotonic()
+                if wait > 0 and not dog.done:
+                    self._wakeup.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                dog.fire()  # no-op when the fetch already finished
+
+
+_REAPER = _Reaper()
 
 
 def _shutdown(stream: Any) -> None:

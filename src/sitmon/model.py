@@ -13,10 +13,12 @@ sentence:
   sentence that is the story's headline if a truce sentence is the headline,
   else the most advanced status the story mentions. Headline claims weigh 2,
   body claims 1, and the same sentence syndicated by many outlets counts once.
-* A truce becomes agreed/active only on a headline claim or two body claims;
-  it collapses or ends only when terminal claims outweigh the active claims
-  after them (two weight, or one left uncontradicted for six hours); a
-  collapse that stood for twelve hours is final. ``violated`` keeps it active.
+* A truce becomes agreed/active only when deal reports outweigh the talk
+  reports since the first of them, with a headline start time or weight 3
+  including a headline (a headline and a mention, two headlines); it collapses or ends
+  only when terminal claims outweigh the deal claims after them (weight 3,
+  or any left uncontradicted for six hours); a corroborated collapse that
+  stood for twelve hours is final. ``violated`` keeps it active.
 * A new agreement in the same conflict opens a new truce only after the old
   one ended (and a short gap, or with a new start time), or when a headline
   announces a start time days after the old one began; it supersedes the old.
@@ -31,7 +33,7 @@ from __future__ import annotations
 import heapq
 import os
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -47,23 +49,27 @@ _RANK = {PROPOSED: 0, AGREED: 1, IN_EFFECT: 2, VIOLATED: 2, EXTENDED: 3, COLLAPS
 
 NEW_AGREEMENT_GAP = timedelta(hours=12)  # stale "agreed" repeats follow a collapse for hours
 LONE_TERMINAL_AGE = timedelta(hours=6)  # one uncontradicted collapse report counts after this
-CORROBORATED = 3  # collapse weight that counts at once: two headlines, or a headline and a mention
+CORROBORATED = 3  # weight that counts at once: two headlines, or a headline and a mention
 TERMINAL_FINAL = timedelta(hours=12)  # a collapse that stood this long is not undone
+OUTLIVED = 4  # "holding" weight after a planned end that shows the end was moved
 SUPERSEDE_AFTER = timedelta(hours=48)  # a new start this long after the old one is a new truce
 INCIDENT_REPEAT = timedelta(hours=72)  # the same place and toll within this is the same incident
+UPDATE_WINDOW = timedelta(hours=48)  # "the toll from the strike rose to" within this: same incident
 ANNOUNCEMENT = timedelta(hours=12)  # a planned end is read from reports this close to the start
 NEARBY = timedelta(hours=6)  # reports this close count as the same day across midnight
 _SLACK = timedelta(hours=1)  # clock and rounding slack between a report and the time it names
 
 _COMBATANTS = frozenset({"soldiers", "soldier", "troops", "fighters", "militants", "servicemen",
                          "service members", "combatants", "military", "police", "officers"})
-_CIVILIANS = frozenset({"civilians", "civilian", "children", "women", "people", "residents"})
+_CIVILIANS = frozenset({"civilians", "civilian", "children", "women", "residents"})
 _GENERIC_VICTIMS = frozenset({"", "people", "persons", "person", "total", "all"})
 _NOT_PLACES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "
     "june july august september october november december the a an its their his her this that "
     "overnight night morning evening sunday's city town village region province district".split()
 )
+_UPDATE = re.compile(r"\b(?:toll|tolls)\b.{0,40}\b(?:rises|rose|risen|climbs|climbed|increases|increased|"
+                     r"reaches|reached|jumps|jumped|now)\b|\brevised\b", re.IGNORECASE)
 _PLACE_AFTER = re.compile(
     r"\b(?:in|on|at|near|outside|into|over|around|across|towards?|of)\s+"
     r"(?:the\s+)?(?:(?:city|town|village|region|province|district)\s+of\s+)?"
@@ -166,10 +172,6 @@ class Situation:
             "tally": [t.as_dict() for t in self.tally],
         }
 
-    @property
-    def active_truces(self) -> list[TruceState]:
-        return [t for t in self.truces if t.active]
-
 
 def situation(
     events: Iterable[StoredEvent], as_of: datetime,
@@ -234,17 +236,11 @@ class _State:
 class _Deal:
     """What the agreed-or-later claims so far say (one value per prefix of a track)."""
 
-    weight: int = 0  # headline 2, body 1, repeats 0
-    headline: bool = False
     first: datetime | None = None  # first agreed-or-later claim
     effective: datetime | None = None  # announced start, as walked so far
     in_effect_at: datetime | None = None  # first "took effect"/"holding" report
     latest_active: str | None = None  # latest of in_effect / violated / extended
     extension: datetime | None = None  # latest extension report
-
-    @property
-    def confirmed(self) -> bool:
-        return self.weight >= 2 or self.headline
 
     @property
     def since(self) -> datetime | None:
@@ -254,23 +250,24 @@ class _Deal:
         """The deal once *claim* is read too.
 
         A start time may be moved while it is still ahead (a postponement);
-        once reached it is fixed, and "took effect" reports date the start
-        when no time was announced (later start times are misread mentions).
+        once reached it is fixed. "Took effect" reports date the start when
+        no time was announced; an announced start overrides them unless the
+        truce was reported in effect for a day already (then it is a misread
+        mention of the old start).
         """
         if _RANK[claim.status] not in (1, 2, 3):
             return self
         effective, in_effect_at = self.effective, self.in_effect_at
         if claim.status in ACTIVE_REPORTS:
-            if effective is None and in_effect_at is None:
+            if in_effect_at is None:
                 in_effect_at = min(claim.effective or claim.time, claim.time)
         elif claim.effective is not None and claim.weight:
-            if effective is None and in_effect_at is None:
-                effective = claim.effective
-            elif effective is not None and claim.time < effective:
+            if effective is None:
+                if in_effect_at is None or claim.time - in_effect_at < timedelta(hours=24):
+                    effective = claim.effective
+            elif claim.time < effective:
                 effective = claim.effective
         return _Deal(
-            weight=self.weight + claim.weight,
-            headline=self.headline or claim.headline,
             first=self.first or claim.time,
             effective=effective,
             in_effect_at=in_effect_at,
@@ -289,11 +286,13 @@ class _Track:
         self.deals: list[_Deal] = []  # deals[i]: after claims[0..i]
         self.terminal_w = [0]  # running weight of collapse/end reports (index = claims read)
         self.active_w = [0]  # running weight of in effect / violated / extended reports
+        self.deal_w = [0]  # running weight of agreed-or-later reports (they contradict a collapse)
         self.ended_n = [0]  # running count of "ended" reports
         self.terminal_n = [0]  # running count of collapse/end reports
         self.terminals: list[int] = []
         self.ends: list[tuple[datetime, datetime]] = []  # (report time, planned end)
         self.started: datetime | None = None  # first in effect / violated / extended report
+        self.confirmed_at: datetime | None = None  # when reports first established a deal
         self._final: dict[tuple[int, int], bool] = {}
 
     def add(self, claim: _Claim) -> None:
@@ -301,9 +300,12 @@ class _Track:
         self.claims.append(claim)
         self.times.append(claim.time)
         self.deals.append((self.deals[-1] if self.deals else _Deal()).after(claim))
+        if self.confirmed_at is None:
+            self._confirm(index)
         terminal = claim.status in TERMINAL
         self.terminal_w.append(self.terminal_w[-1] + (claim.weight if terminal else 0))
         self.active_w.append(self.active_w[-1] + (claim.weight if claim.status in ACTIVE_REPORTS else 0))
+        self.deal_w.append(self.deal_w[-1] + (claim.weight if _RANK[claim.status] in (1, 2, 3) else 0))
         self.ended_n.append(self.ended_n[-1] + (claim.status == ENDED))
         self.terminal_n.append(self.terminal_n[-1] + terminal)
         if terminal:
@@ -313,21 +315,47 @@ class _Track:
         if claim.status in ACTIVE_REPORTS and self.started is None:
             self.started = claim.time
 
+    def _confirm(self, index: int) -> None:
+        """Is there a deal now? Reports since the first deal report of the last day must
+        outweigh the proposal reports among them, with a headline start time or with
+        weight 3 including a headline. Reports before that run are replayed out of the deal.
+
+        One stray headline never makes a truce (a fake truce would have no
+        collapse reports to end it), nor do background mentions alone.
+        """
+        now = self.times[index]
+        start = bisect_left(self.times, now - timedelta(hours=24))
+        first = next((i for i in range(start, index + 1) if _RANK[self.claims[i].status] in (1, 2, 3)), None)
+        if first is None:
+            return
+        run = self.claims[first:index + 1]
+        deal_w = sum(c.weight for c in run if _RANK[c.status] in (1, 2, 3))
+        talk_w = sum(c.weight for c in run if c.status == PROPOSED)
+        headline = any(c.headline for c in run if _RANK[c.status] in (1, 2, 3))
+        announced = any(c.headline and c.effective is not None for c in run if c.status == AGREED)
+        if deal_w > talk_w and (announced or (headline and deal_w >= CORROBORATED)):
+            self.confirmed_at = now
+            deal = _Deal()
+            for i in range(first, index + 1):
+                deal = deal.after(self.claims[i])
+                self.deals[i] = deal
+
     def state(self, at: datetime) -> _State | None:
         """The truce's status as of *at*, from its claims published up to *at*."""
         read = bisect_right(self.times, at)
         if read == 0:
             return None
+        confirmed = self.confirmed_at is not None and self.confirmed_at <= at
         deal = self.deals[read - 1]
-        since = deal.since if deal.confirmed else None
-        ends = self._planned_end(deal, since, at) if deal.confirmed else None
-        effective = deal.effective if deal.confirmed else None
+        since = deal.since if confirmed else None
+        ends = self._planned_end(deal, since, at) if confirmed else None
+        effective = deal.effective if confirmed else None
         stop = self._terminal(read, at)
         if stop is not None:
             return _State(stop[0], False, since, effective, ends, stop[1])
-        if not deal.confirmed:
+        if not confirmed:
             return _State(PROPOSED, False)
-        if ends is not None and at >= ends:
+        if ends is not None and at >= ends and not self._outlived(ends, read):
             return _State(ENDED, False, since, effective, ends, ends)
         if since is not None and since > at:
             return _State(AGREED, False, since, effective, ends)
@@ -352,12 +380,18 @@ class _Track:
                 and (since is None or end > since)]
         return max(ends, default=None)
 
+    def _outlived(self, ends: datetime, read: int) -> bool:
+        """Do reports after the planned end still say the truce holds (the end was moved)?"""
+        after = bisect_right(self.times, ends, hi=read)
+        return self.active_w[read] - self.active_w[after] >= OUTLIVED
+
     def _terminal(self, read: int, at: datetime) -> tuple[str, datetime] | None:
         """(collapsed|ended, since when) if terminal reports prevail as of *at*.
 
-        Terminal reports must outweigh the active ones after them (two weight,
-        or one left uncontradicted for a while); one that prevailed for
-        TERMINAL_FINAL is final whatever retrospective mentions follow.
+        Terminal reports must outweigh the deal reports after them (weight 3,
+        or any left uncontradicted for a while); a corroborated collapse that
+        prevailed for TERMINAL_FINAL is final whatever retrospective mentions
+        follow.
         """
         starts = [i for i in self.terminals if i < read]
         for i in starts:
@@ -366,7 +400,7 @@ class _Track:
                 upto = bisect_right(self.times, settled, hi=read)
                 final = self._final.get((i, upto))
                 if final is None:
-                    final = self._final[(i, upto)] = self._prevails(i, upto, settled)
+                    final = self._final[(i, upto)] = self._prevails(i, upto, settled, CORROBORATED)
                 if final:
                     return self._terminal_status(i, upto), self.times[i]
         for i in starts:
@@ -374,12 +408,12 @@ class _Track:
                 return self._terminal_status(i, read), self.times[i]
         return None
 
-    def _prevails(self, start: int, upto: int, at: datetime) -> bool:
+    def _prevails(self, start: int, upto: int, at: datetime, needed: int = 1) -> bool:
         # the first report counts even if it repeats an earlier sentence
         terminal = self.terminal_w[upto] - self.terminal_w[start] + (self.claims[start].weight == 0)
-        active = self.active_w[upto] - self.active_w[start]
+        contrary = self.deal_w[upto] - self.deal_w[start]
         aged = at - self.times[start] >= LONE_TERMINAL_AGE
-        return terminal > active and (terminal >= CORROBORATED or aged)
+        return terminal > contrary and terminal >= needed and (terminal >= CORROBORATED or aged)
 
     def _terminal_status(self, start: int, upto: int) -> str:
         ended = self.ended_n[upto] - self.ended_n[start]
@@ -487,7 +521,9 @@ def _history(track: _Track, as_of: datetime) -> list[dict]:
         if state is None:
             continue
         if not history or (history[-1]["status"], history[-1]["active"]) != (state.status, state.active):
-            history.append({"status": state.status, "active": state.active, "at": at})
+            # a collapse dates from its first report, even if it took more to be sure
+            when = max(state.stopped, history[-1]["at"]) if state.stopped and history else at
+            history.append({"status": state.status, "active": state.active, "at": when})
         for moment in (state.since, state.ends):
             if moment is not None and at < moment <= as_of and moment not in queued:
                 queued.add(moment)
@@ -501,13 +537,13 @@ def _truce_states(tracks: list[_Track], incidents: list[ViolationIncident],
     for track in tracks:
         state = track.state(as_of)
         history = _history(track, as_of)
-        if state is None or not history:
+        if state is None or not history or _only_mentions(track, history):
             continue
         events = [e for c in track.claims for e in c.events]
         states.append(TruceState(
             conflict=track.conflict,
-            parties=_names(e.data.get("parties") for e in events),
-            mediators=_names(e.data.get("mediators") for e in events),
+            parties=_named(track, "parties"),
+            mediators=_named(track, "mediators"),
             kind=_most_common(e.data.get("kind") for e in events),
             status=state.status, active=state.active, effective=state.effective,
             since=state.since,
@@ -518,6 +554,20 @@ def _truce_states(tracks: list[_Track], incidents: list[ViolationIncident],
         truce.violations = sum(1 for v in incidents if v.conflict == truce.conflict
                                and _active_at(truce, v.time))
     return states
+
+
+def _only_mentions(track: _Track, history: list[dict]) -> bool:
+    """A track never confirmed and never proposed is a stray mention, not a truce."""
+    return (not any(h["active"] for h in history) and history[-1]["status"] == PROPOSED
+            and not any(c.status == PROPOSED for c in track.claims))
+
+
+def _named(track: _Track, key: str) -> list[str]:
+    """Parties or mediators the reports name; with many reports, a name one story gave is noise."""
+    per_claim = [_names(e.data.get(key) for e in c.events) for c in track.claims]
+    support = Counter(name.lower() for names in per_claim for name in names)
+    needed = 2 if len(track.claims) >= 4 else 1
+    return [n for n in _names(per_claim) if support[n.lower()] >= needed]
 
 
 def _supersede(states: list[TruceState], as_of: datetime) -> None:
@@ -564,6 +614,7 @@ class _Figure:
     wounded: tuple[int, int] | None
     places: frozenset[str]
     event: StoredEvent
+    update: bool = False  # "the toll rose to ...": a newer figure for an earlier attack
 
 
 def _casualty_reports(casualties: list[StoredEvent], violations: list[StoredEvent]) -> list[_Figure]:
@@ -586,7 +637,7 @@ def _casualty_reports(casualties: list[StoredEvent], violations: list[StoredEven
         figures.append(_Figure(
             data.get("conflict"), _utc(event.published), event.cluster_id,
             data.get("scope") or "incident", data.get("side"), _victims(data.get("victims")),
-            killed, wounded, places, event,
+            killed, wounded, places, event, bool(_UPDATE.search(data.get("evidence") or "")),
         ))
     return figures
 
@@ -603,48 +654,72 @@ def _attack_places(data: dict, attacks: list[tuple[str, frozenset[str]]]) -> fro
 
 def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],
                          as_of: datetime) -> list[ViolationIncident]:
-    groups: list[list[StoredEvent]] = []
-    for event in events:
-        group = None
-        for candidate in reversed(groups):
-            if _utc(event.published) - _utc(candidate[0].published) > timedelta(hours=30):
-                break  # groups are in time order: nothing older can be the same day
-            if _same_attack(candidate, event):
-                group = candidate
-                break
-        if group is None:
-            groups.append([event])
-        else:
-            group.append(event)
     by_cluster: dict[str, list[_Figure]] = defaultdict(list)
     for figure in figures:
-        by_cluster[figure.cluster].append(figure)
-    return [_incident(group, by_cluster, as_of) for group in groups]
+        if figure.scope == "incident":
+            by_cluster[figure.cluster].append(figure)
+    open_attacks: dict[str | None, list[_Attack]] = defaultdict(list)
+    attacks: list[_Attack] = []
+    for event in events:
+        when, places = _utc(event.published), _places(event.data)
+        mine = open_attacks[event.data.get("conflict")]
+        match = None
+        for attack in reversed(mine):
+            if when - attack.time > timedelta(hours=30):
+                break  # attacks are in time order: nothing older can be the same day
+            if _same_attack(attack, event, when, places, by_cluster):
+                match = attack
+                break
+        if match is None:
+            match = _Attack(when)
+            mine.append(match)
+            attacks.append(match)
+        match.events.append(event)
+        match.places |= places
+        match.clusters.add(event.cluster_id)
+    return [_incident(a.events, by_cluster, as_of) for a in attacks]
 
 
-def _same_attack(group: list[StoredEvent], event: StoredEvent) -> bool:
-    first = group[0]
-    if first.data.get("conflict") != event.data.get("conflict"):
+@dataclass
+class _Attack:
+    """Violation reports folding into one incident."""
+
+    time: datetime
+    events: list[StoredEvent] = field(default_factory=list)
+    places: frozenset[str] = frozenset()
+    clusters: set[str] = field(default_factory=set)
+
+
+def _same_attack(attack: _Attack, event: StoredEvent, when: datetime, places: frozenset[str],
+                 by_cluster: dict[str, list[_Figure]]) -> bool:
+    """Same UTC day, same place (or both unknown), compatible tolls (same conflict by the caller)."""
+    if not _close_in_time(attack.time, when):
         return False
-    if not _close_in_time(_utc(first.published), _utc(event.published)):
+    ours = attack.places
+    if event.cluster_id in attack.clusters:
+        return not (ours and places) or bool(ours & places)
+    if bool(ours) != bool(places) or (ours and not ours & places):
         return False
-    ours = frozenset().union(*(_places(e.data) for e in group))
-    theirs = _places(event.data)
-    if ours and theirs:
-        return bool(ours & theirs)
-    if ours or theirs:
-        return any(e.cluster_id == event.cluster_id for e in group)
-    return True
+    mine = _attack_figures(attack.events, by_cluster)
+    other = _attack_figures([event], by_cluster)
+    if any(f.update for f in mine + other):
+        return True  # a toll that rose is the same attack
+    return _compatible(_span(f.killed for f in mine), _span(f.killed for f in other))
+
+
+def _attack_figures(group: list[StoredEvent], by_cluster: dict[str, list[_Figure]]) -> list[_Figure]:
+    """The casualty figures the attack's own stories give for it."""
+    places = frozenset().union(*(_places(e.data) for e in group))
+    clusters = {e.cluster_id for e in group}
+    return [f for c in clusters for f in by_cluster[c]
+            if not places or not f.places or places & f.places]
 
 
 def _incident(group: list[StoredEvent], by_cluster: dict[str, list[_Figure]],
               as_of: datetime) -> ViolationIncident:
-    clusters = {e.cluster_id for e in group}
-    places = frozenset().union(*(_places(e.data) for e in group))
-    own = [f for c in clusters for f in by_cluster[c] if f.scope == "incident"
-           and (not places or not f.places or places & f.places)]
-    killed = _span(f.killed for f in own)
-    wounded = _span(f.wounded for f in own)
+    toll = _Incident(group[0].data.get("conflict") or "", _utc(group[0].published),
+                     _attack_figures(group, by_cluster))
+    killed, wounded = toll.killed(), toll.wounded()
     return ViolationIncident(
         conflict=group[0].data.get("conflict"),
         time=min(_utc(e.published) for e in group),
@@ -688,10 +763,19 @@ class _Incident:
         return frozenset().union(*(f.places for f in self.figures))
 
     def killed(self) -> tuple[int, int] | None:
-        return _span(f.killed for f in self.figures)
+        return self._toll("killed")
 
     def wounded(self) -> tuple[int, int] | None:
-        return _span(f.wounded for f in self.figures)
+        return self._toll("wounded")
+
+    def _toll(self, what: str) -> tuple[int, int] | None:
+        """Conflicting figures as a range; a reported rise replaces the figures before it."""
+        span = _span(getattr(f, what) for f in self.figures)
+        updates = [getattr(f, what) for f in self.figures if f.update and getattr(f, what)]
+        if span is None or not updates:
+            return span
+        low = max(u[0] for u in updates)
+        return low, max(span[1], low)
 
 
 def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: datetime) -> list[Tally]:
@@ -890,12 +974,17 @@ def _same_incident(incident: _Incident, figure: _Figure) -> bool:
     places = incident.places
     if places and figure.places and not places & figure.places:
         return False
-    overlap = _overlaps(incident.killed(), figure.killed) and _overlaps(incident.wounded(), figure.wounded)
+    # any figure ever given for it matches: "the strike that killed 14" after "the toll rose to 16"
+    overlap = (_overlaps(_span(f.killed for f in incident.figures), figure.killed)
+               and _overlaps(_span(f.wounded for f in incident.figures), figure.wounded))
     if any(f.cluster == figure.cluster for f in incident.figures):
         return overlap or bool(places & figure.places)
     same_day = _close_in_time(incident.time, figure.time)
     if places & figure.places:
-        return same_day or overlap  # a rising toll that day, or a repeat days later
+        # the toll rising that day, a repeat days later, or "the toll rose to" an update
+        rising = _compatible(_span(f.killed for f in incident.figures), figure.killed)
+        return (same_day and rising) or overlap or (
+            figure.update and figure.time - incident.time <= UPDATE_WINDOW)
     return same_day and overlap
 
 
@@ -1061,6 +1150,13 @@ def _span(values: Iterable[tuple[int, int] | None]) -> tuple[int, int] | None:
 
 def _overlaps(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
     return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
+
+
+def _compatible(earlier: tuple[int, int] | None, later: tuple[int, int] | None) -> bool:
+    """Figures that can be one attack's toll the same day: equal, overlapping, or risen (up to 2x)."""
+    if earlier is None or later is None or _overlaps(earlier, later):
+        return True
+    return earlier[0] <= later[0] <= 2 * earlier[1]
 
 
 def _close_in_time(a: datetime, b: datetime) -> bool:

@@ -336,7 +336,7 @@ def _follow_move(store: Any, url: str, moved_to: str | None) -> str:
         return url
     try:
         moved = store.rename_feed(url, moved_to)
-    except Exception:  # e.g. the new URL is already another feed: keep the old one
-        log.warning("could not move feed %s to %s", url, moved_to, exc_info=True)
+    except Exception as exc:  # a store that cannot move it: keep polling the old URL
+        log.warning("could not move feed %s to %s: %s", url, moved_to, _words(exc))
         return url
     return url if moved is False else moved_to

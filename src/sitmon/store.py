@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import sys
 import threading
 import time
+from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -49,6 +51,7 @@ __all__ = [
 ]
 
 BUSY_TIMEOUT_S = 10.0
+WRITE_PATIENCE_S = 120.0  # a writer waits this long for another before giving up
 DEFAULT_DEDUP_WINDOW_HOURS = 72.0
 MAX_CANDIDATES = 30  # clusters compared with one incoming story, at most
 TITLES_PER_CLUSTER = 4  # outlet titles of a cluster compared with a new story
@@ -459,7 +462,7 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; waits (busy_timeout) for another writer to finish."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin_immediate(conn)
         try:
             yield conn
         except BaseException:
@@ -468,11 +471,31 @@ class Store:
             raise
         conn.execute("COMMIT")
 
+    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
+        """Take the write lock, queueing behind other writers for up to WRITE_PATIENCE_S:
+        SQLite's busy handler is not fair, so a busy machine can outlast one timeout."""
+        deadline = time.monotonic() + WRITE_PATIENCE_S
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() > deadline:
+                    raise
+
     def _set_meta(self, key: str, value: str) -> None:
         self.conn.execute(
             "INSERT INTO meta(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
+        )
+
+    def _bump_generation(self) -> None:
+        """Rows were deleted or rewritten: readers' caches must start over."""
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
     def _meta(self, key: str) -> str | None:
@@ -580,6 +603,7 @@ class Store:
             self._ensure_feed(old_url)
             # ON UPDATE CASCADE carries the stories along
             conn.execute("UPDATE feeds SET url = ? WHERE url = ?", (new_url, old_url))
+            self._bump_generation()
             return True
 
     # --- ingest --------------------------------------------------------------------
@@ -839,45 +863,38 @@ class Store:
         match = _fts_query(query)
         if match is None:
             return []
-        found: list[ClusterRow] = []
+        # newest matching story first, walking the FTS index by rowid: no ranking of
+        # every match, so a common word costs no more than a rare one
+        sql = (
+            "SELECT stories_fts.rowid, s.cluster_id FROM stories_fts "
+            "JOIN stories s ON s.id = stories_fts.rowid"
+        )
+        params: list[Any] = []
+        if conflict:
+            sql += " JOIN cluster_conflicts cc ON cc.cluster_id = s.cluster_id AND cc.conflict = ?"
+            params.append(conflict)
+        sql += " WHERE stories_fts MATCH ?"
+        params.append(match)
+        if until is not None:
+            sql += " AND s.published <= ?"
+            params.append(_ts(until))
+        ids: list[str] = []
         seen: set[str] = set()
-        last_rowid: int | None = None
-        batch = max(limit * 4, 100)
-        while len(found) < limit:
-            # newest first along the FTS index: no ranking of every match
-            sql = "SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?"
-            params: list[Any] = [match]
-            if last_rowid is not None:
-                sql += " AND rowid < ?"
-                params.append(last_rowid)
-            rowids = [r[0] for r in self.conn.execute(sql + " ORDER BY rowid DESC LIMIT ?",
-                                                       (*params, batch))]
-            if not rowids:
+        batch = max(limit * 3, 60)
+        below: list[Any] = []
+        while len(ids) < limit:
+            page = sql + (" AND stories_fts.rowid < ?" if below else "")
+            rows = self.conn.execute(
+                page + " ORDER BY stories_fts.rowid DESC LIMIT ?", (*params, *below, batch)
+            ).fetchall()
+            for _, cluster_id in rows:
+                if cluster_id not in seen:
+                    seen.add(cluster_id)
+                    ids.append(cluster_id)
+            if len(rows) < batch:
                 break
-            last_rowid = rowids[-1]
-            ids = self._clusters_of(rowids, seen)
-            for row in self._clusters_by_id(ids):
-                if conflict and conflict not in row.conflicts:
-                    continue
-                if until is not None and row.published > _utc(until):
-                    continue
-                found.append(row)
-            if len(rowids) < batch:
-                break
-        return found[:limit]
-
-    def _clusters_of(self, rowids: list[int], seen: set[str]) -> list[str]:
-        order = {rowid: i for i, rowid in enumerate(rowids)}
-        pairs = self.conn.execute(
-            f"SELECT id, cluster_id FROM stories WHERE id IN ({_placeholders(len(rowids))})",
-            rowids,
-        ).fetchall()
-        ids = []
-        for _, cluster_id in sorted(pairs, key=lambda p: order[p[0]]):
-            if cluster_id not in seen:
-                seen.add(cluster_id)
-                ids.append(cluster_id)
-        return ids
+            below = [rows[-1][0]]
+        return self._clusters_by_id(ids[:limit])
 
     def _clusters_by_id(self, ids: list[str]) -> list[ClusterRow]:
         rows: dict[str, ClusterRow] = {}
@@ -928,54 +945,25 @@ class Store:
         since: datetime | None = None,
     ) -> list[StoredEvent]:
         """Events from stories published in [since, until], oldest first, each with its
-        cluster's sources (those published by ``until``).  Two queries, not N+1."""
-        sql = "SELECT id, cluster_id, story_key, published, data FROM events WHERE 1"
-        params: list[Any] = []
-        if until is not None:
-            sql += " AND published <= ?"
-            params.append(_ts(until))
-        if since is not None:
-            sql += " AND published >= ?"
-            params.append(_ts(since))
-        if conflict is not None:
-            sql += " AND conflict = ?"
-            params.append(conflict)
-        rows = self.conn.execute(sql + " ORDER BY published, id", params).fetchall()
-        sources = self._sources(list(dict.fromkeys(r[1] for r in rows)), until)
-        parsed: dict[str, datetime] = {}
-        result = []
-        for _, cluster_id, story_key, published, data in rows:
-            moment = parsed.get(published)
-            if moment is None:
-                moment = parsed[published] = datetime.fromisoformat(published)
-            result.append(
-                StoredEvent(
-                    cluster_id=cluster_id,
-                    story_key=story_key,
-                    published=moment,
-                    data=json.loads(data),
-                    sources=sources.get(cluster_id, ()),
-                )
-            )
-        return result
+        cluster's sources (those published by ``until``).
 
-    def _sources(
-        self, cluster_ids: list[str], until: datetime | None
-    ) -> dict[str, tuple[dict, ...]]:
-        found: dict[str, list[dict]] = defaultdict(list)
-        limit = "" if until is None else " AND published <= ?"
-        extra = () if until is None else (_ts(until),)
-        for chunk in _chunks(cluster_ids):
-            for cluster_id, feed, link, title in self.conn.execute(
-                f"SELECT cluster_id, feed_url, link, title FROM stories "
-                f"WHERE cluster_id IN ({_placeholders(len(chunk))}){limit} "
-                f"ORDER BY published, id",
-                (*chunk, *extra),
-            ):
-                found[cluster_id].append(
-                    {"story": cluster_id, "feed": feed, "url": link, "title": title}
-                )
-        return {cluster_id: tuple(items) for cluster_id, items in found.items()}
+        Served from a per-process cache of the decoded events that each call brings
+        up to date with a few cheap queries (new events, new sources), so the panes
+        can ask for the whole situation on every refresh.  Treat the event dicts as
+        read-only: they are shared between calls."""
+        cache = _event_cache(self.path)
+        with cache.lock:
+            conn = self.conn
+            conn.execute("BEGIN")  # one consistent snapshot for the refresh
+            try:
+                cache.refresh(conn)
+            finally:
+                conn.execute("COMMIT")
+            return cache.select(
+                None if since is None else _ts(since),
+                None if until is None else _ts(until),
+                conflict,
+            )
 
     @_guarded("read")
     def export_stories(self, until: datetime | None = None) -> list[dict]:
@@ -1040,6 +1028,7 @@ class Store:
                 ).fetchone()[0]
                 # stories, events, keys and conflict rows go with the cluster (CASCADE)
                 conn.execute(f"DELETE FROM clusters WHERE id IN ({marks})", ids)
+                self._bump_generation()
             for cluster_id in ids:
                 self._keys.pop(cluster_id, None)
         if deleted:
@@ -1085,6 +1074,7 @@ class Store:
             with self._write() as conn:
                 keys = [r[0] for r in rows]
                 conn.execute(f"DELETE FROM events WHERE story_key IN ({_placeholders(len(keys))})", keys)
+                self._bump_generation()
                 for key, cluster_id, published, found in fresh:
                     if found:
                         self._add_events(cluster_id, key, published, found)
@@ -1126,3 +1116,172 @@ def _feed(row: dict) -> Feed:
         next_attempt=_dt(row["next_attempt"]),
         added=_dt(row["added"]),
     )
+
+
+# --- the event cache ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Event:
+    id: int
+    cluster_id: str
+    story_key: int
+    stamp: str  # published, as stored
+    published: datetime
+    conflict: str | None
+    data: dict
+
+
+class _EventCache:
+    """Decoded events and their clusters' sources for one database file.
+
+    Kept up to date incrementally: events and stories only ever get new, larger row
+    ids, and every operation that deletes or rewrites rows (prune, reextract,
+    rename_feed) bumps the ``generation`` in meta, which makes the cache start over.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.generation: str | None = "unset"
+        self.max_event = 0
+        self.max_story = 0
+        self.order: list[tuple[str, int]] = []  # (stamp, event id), sorted
+        self.ordered: list[_Event] = []  # the same events, in the same order
+        self.newest_source = ""  # the latest stamp among cached sources
+        self.by_cluster: dict[str, list[int]] = defaultdict(list)
+        # cluster -> [(stamp, story id, source dict)], oldest first
+        self.sources: dict[str, list[tuple[str, int, dict]]] = {}
+        self.memo: dict[int, StoredEvent] = {}  # events with all their sources
+
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        generation = row[0] if row else None
+        max_event = conn.execute("SELECT MAX(id) FROM events").fetchone()[0] or 0
+        max_story = conn.execute("SELECT MAX(id) FROM stories").fetchone()[0] or 0
+        if (
+            generation != self.generation
+            or max_event < self.max_event
+            or max_story < self.max_story
+        ):
+            self._reset()
+            self.generation = generation
+        self._add_sources(conn, max_story)
+        self._add_events(conn, max_event)
+        self.max_event, self.max_story = max_event, max_story
+
+    def _add_sources(self, conn: sqlite3.Connection, max_story: int) -> None:
+        """Stories that joined clusters already cached."""
+        if max_story <= self.max_story or not self.sources:
+            return
+        for story_id, cluster_id, feed, link, title, stamp in conn.execute(
+            "SELECT id, cluster_id, feed_url, link, title, published FROM stories "
+            "WHERE id > ? AND id <= ?",
+            (self.max_story, max_story),
+        ):
+            known = self.sources.get(cluster_id)
+            if known is not None:
+                insort(known, (stamp, story_id, _source(cluster_id, feed, link, title)),
+                       key=lambda item: item[:2])
+                self.newest_source = max(self.newest_source, stamp)
+                for event_id in self.by_cluster.get(cluster_id, ()):
+                    self.memo.pop(event_id, None)
+
+    def _add_events(self, conn: sqlite3.Connection, max_event: int) -> None:
+        if max_event <= self.max_event:
+            return
+        rows = conn.execute(
+            "SELECT id, cluster_id, story_key, published, conflict, data FROM events "
+            "WHERE id > ? AND id <= ?",
+            (self.max_event, max_event),
+        ).fetchall()
+        stamps: dict[str, datetime] = {}
+        for event_id, cluster_id, story_key, stamp, conflict, data in rows:
+            moment = stamps.get(stamp)
+            if moment is None:
+                moment = stamps[stamp] = datetime.fromisoformat(stamp)
+            event = _Event(
+                event_id, cluster_id, story_key, stamp, moment, conflict, json.loads(data)
+            )
+            self.by_cluster[cluster_id].append(event_id)
+            entry = (stamp, event_id)
+            if not self.order or entry > self.order[-1]:
+                self.order.append(entry)
+                self.ordered.append(event)
+            else:  # a story published earlier than the newest arrived late
+                at = bisect_left(self.order, entry)
+                self.order.insert(at, entry)
+                self.ordered.insert(at, event)
+        fresh = [c for c in dict.fromkeys(r[1] for r in rows) if c not in self.sources]
+        self._load_sources(conn, fresh)
+
+    def _load_sources(self, conn: sqlite3.Connection, cluster_ids: list[str]) -> None:
+        for cluster_id in cluster_ids:
+            self.sources[cluster_id] = []
+        for chunk in _chunks(cluster_ids):
+            for story_id, cluster_id, feed, link, title, stamp in conn.execute(
+                "SELECT id, cluster_id, feed_url, link, title, published FROM stories "
+                f"WHERE cluster_id IN ({_placeholders(len(chunk))})",
+                chunk,
+            ):
+                self.sources[cluster_id].append(
+                    (stamp, story_id, _source(cluster_id, feed, link, title))
+                )
+        for cluster_id in cluster_ids:
+            known = self.sources[cluster_id]
+            known.sort(key=lambda item: item[:2])
+            if known:
+                self.newest_source = max(self.newest_source, known[-1][0])
+
+    def select(
+        self, since: str | None, until: str | None, conflict: str | None
+    ) -> list[StoredEvent]:
+        low = 0 if since is None else bisect_left(self.order, (since,))
+        high = len(self.order) if until is None else bisect_right(self.order, (until, sys.maxsize))
+        events = self.ordered[low:high]
+        if conflict is not None:
+            events = [e for e in events if e.conflict == conflict]
+        if until is not None and until >= self.newest_source:
+            until = None  # no source is later than until: nothing to leave out
+        if until is not None:
+            return [self._stored(e, until) for e in events]
+        memo = self.memo
+        return [memo.get(e.id) or self._stored(e, None) for e in events]
+
+    def _stored(self, event: _Event, until: str | None) -> StoredEvent:
+        sources = self.sources.get(event.cluster_id, [])
+        if until is None or not sources or sources[-1][0] <= until:
+            stored = self.memo.get(event.id)
+            if stored is None:
+                stored = self.memo[event.id] = StoredEvent(
+                    event.cluster_id, event.story_key, event.published, event.data,
+                    tuple(item[2] for item in sources),
+                )
+            return stored
+        return StoredEvent(
+            event.cluster_id, event.story_key, event.published, event.data,
+            tuple(item[2] for item in sources if item[0] <= until),
+        )
+
+
+def _source(cluster_id: str, feed: str, link: str | None, title: str) -> dict:
+    return {"story": cluster_id, "feed": feed, "url": link, "title": title}
+
+
+_EVENT_CACHES: dict[tuple[str, int], _EventCache] = {}
+_EVENT_CACHES_LOCK = threading.Lock()
+
+
+def _event_cache(path: Path) -> _EventCache:
+    """The process-wide cache for this database file (Stores come and go)."""
+    try:
+        key = (str(path.resolve()), path.stat().st_ino)
+    except OSError:
+        key = (str(path), 0)
+    with _EVENT_CACHES_LOCK:
+        cache = _EVENT_CACHES.get(key)
+        if cache is None:
+            cache = _EVENT_CACHES[key] = _EventCache()
+        return cache

@@ -59,6 +59,7 @@ for _group, _nouns in _LEX["victims"].items():
     for _noun in _nouns:
         VICTIM_GROUP[_noun] = None if _group == "people" else _group
 SIDES: dict[str, str] = _LEX["sides"]
+SIDE_NAMES: dict[str, str] = {**_LEX["countries"], **SIDES}  # demonyms, parties and countries
 # Demonyms used as nouns ("nine Americans") are victims too.
 _DEMONYM_NOUNS = [k for k in SIDES if k.endswith("s") and not k.endswith("ss") and len(k) > 4]
 # Singular demonyms ("a 16-year-old Palestinian", "three Lebanese") are victims only
@@ -71,13 +72,20 @@ _SINGULAR = {n for n in VICTIM_GROUP if not re.search(r"(?:s|men|people|children
 _SINGULAR -= {"enemy", "mujahideen", "paramilitary"}
 _SINGULAR |= {"year-old"}
 
-_NOUN = rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?=DEMONYM_END))"
-_SING_NOUN = rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?=DEMONYM_END))"
 # A modifier between a number and its noun: "Afghan", "suspected", "14-year-old".
 _STOP = (r"(?:and|or|of|in|on|at|by|with|from|to|the|a|an|was|were|is|are|has|have|had|"
          r"been|who|that|which|as|after|when|while|said|says|killed|killing|dead|died|wounded|"
-         r"injured|including|but|for|during|since|than|not|no|said|its|their|his|her)")
+         r"injured|including|but|for|during|since|than|not|no|said|its|their|his|her|against|into|"
+         r"over|under|near|across|through|toward|towards|without|within|among|between|behind|"
+         r"inside|outside|upon|via|per|amid|despite|if|then|so|because|where|whom|whose|be|will|"
+         r"would|could|can|may|might|should|must)")
 _MOD = rf"(?!{_STOP}\b)[a-z0-9][a-z0-9'.-]*"
+# A number without its noun must end its phrase ("killing three, and", "14 were
+# killed"), else it counts something else ("executed numerous small-arms attacks").
+_BARE_END = (rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_STOP}|{_alt(_VERBS['aux'])}|"
+             rf"{_KILLED_AFTER}|{_WOUNDED_AFTER}|overnight|yesterday|today|tonight|last|this|more|others)\b)")
+_NOUN = rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))"
+_SING_NOUN = rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))"
 _TAG = r"#\d+#"
 _TAG_RE = re.compile(r"#(\d+)#")
 # A personal name after a title: "Taliban leader Saifullah", "commander, Asad,".
@@ -92,12 +100,6 @@ _NAME = rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}},?)"
 # "two people in Kharkiv and three in Odesa": a place after each group.
 _PLACE = (r"(?:\s+(?:in|near|at|from)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)(?:\s+(?-i:[A-Z][\w'\u2019-]+)){0,2}"
           r"(?:\s+(?:region|province|district|city|village|oblast|governorate|state))?(?=\s*,?\s+and\s+#))")
-# A number without its noun must end its phrase ("killing three, and", "14 were
-# killed"), else it counts something else ("executed numerous small-arms attacks").
-_BARE_END = (rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_STOP}|{_alt(_VERBS['aux'])}|"
-             rf"{_KILLED_AFTER}|{_WOUNDED_AFTER}|overnight|yesterday|today|tonight|last|this|more|others)\b)")
-_NOUN = _NOUN.replace("DEMONYM_END", _BARE_END)
-_SING_NOUN = _SING_NOUN.replace("DEMONYM_END", _BARE_END)
 # "eight of its fighters", "one of the soldiers"
 _OF = rf"(?:\s+of\s+(?:the|its|their|his|her|our|those|these)(?:\s+{_MOD}){{0,3}}?\s+{_NOUN}(?![\w-]))"
 # "members of one family", "officers of the border police"
@@ -109,13 +111,15 @@ _OTHER_PLURAL = rf"(?:\s+{_MOD})?\s+(?!(?:{_alt(_NOUNS['not_victims'])})\b)[a-z]
 # Any words before "were killed" name victims ("dozens of Rohingya were killed").
 _OTHER_SUBJECT = (rf"(?:\s+(?!(?:{_alt(_NOUNS['not_victims'])})\b){_MOD}){{1,3}}(?=(?:\s+(?:were|was|have\s+been|"
                   rf"has\s+been|had\s+been|are|is))+(?:\s+\w+ly)?\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})\b)")
-_NP = (rf"{_TAG}(?:{_OF}|(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_NAME}?{_PP}?|(?={_BARE_END})|{_OTHER_PLURAL}"
+# "1,000 soldiers and civilians": two nouns sharing one number.
+_AND_NOUN = rf"(?:\s+(?:and|or)\s+{_NOUN}(?![\w-])(?!\s+(?:were|was|are|is|have|has|had)\s+(?!killed|dead|wounded|injured)))"
+_NP = (rf"{_TAG}(?:{_OF}|(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_AND_NOUN}?{_NAME}?{_PP}?|(?={_BARE_END})|{_OTHER_PLURAL}"
        rf"|{_OTHER_SUBJECT}){_PLACE}?")
 _JOIN = (r"(?:\s*,\s*(?:and\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and|as\s+well\s+as|along\s+with|"
          r"plus|together\s+with)\s+)(?:(?:his|her|their|its)\s+)?")
 _LIST = rf"{_NP}(?:{_JOIN}{_NP})*"
 _I = re.IGNORECASE
-SIDE_RE = re.compile(rf"(?<![\w-])(?:{_alt(SIDES)})(?![\w-])")
+SIDE_RE = re.compile(rf"(?<![\w-])(?:{_alt(SIDE_NAMES)})(?![\w-])")
 _NOUN_NEXT_RE = re.compile(rf"\s+(?:{_NOUN})(?![\w-])")
 
 # --- verbs and nouns of killing and wounding ----------------------------------
@@ -127,7 +131,7 @@ _BEFORE_NP = r"(?:^|(?<=[\s(\"'\u201c]))"
 
 # "two soldiers were killed", "14 dead", "an insurgent was reportedly killed"
 PASSIVE_RE = re.compile(
-    rf"{_BEFORE_NP}(?P<list>{_LIST})(?P<gap>{_GAP}){_AUX}\s+"
+    rf"{_BEFORE_NP}(?P<list>{_LIST})(?P<gap>{_GAP}){_AUX}(?:\s+[a-z]+ly)?\s+"
     rf"(?:(?P<kill>{_KILLED_AFTER})|(?P<wound>{_WOUNDED_AFTER})){_NOT_MIXED}(?![\w-]){_NOT_ACTIVE}", _I
 )
 # "the strike killed 14 people", "wounding 30", "claimed the lives of nine"
@@ -143,7 +147,7 @@ TOLL_RE = re.compile(
 # "12 deaths", "9 injuries" (participles such as "9 wounded" are PASSIVE's).
 DEATH_NOUN_RE = re.compile(
     rf"(?P<list>{_TAG})(?:\s+{_MOD}){{0,2}}?\s+(?:(?P<kill>deaths|fatalities|killings|martyrs|"
-    rf"bodies|lives\s+(?:were\s+|have\s+been\s+|had\s+been\s+)?lost)|(?P<wound>injuries))(?![\w-])", _I
+    rf"lives\s+(?:were\s+|have\s+been\s+|had\s+been\s+)?lost)|(?P<wound>injuries))(?![\w-])", _I
 )
 # "claimed 14 lives", "cost the lives of" is ACTIVE's.
 LIVES_RE = re.compile(
@@ -153,8 +157,17 @@ LIVES_RE = re.compile(
 # "Nine Americans were among those killed": a nationality's share of a larger
 # toll.  Kept only when it names a side, so the model can tell it is a subset.
 AMONG_RE = re.compile(
-    rf"{_BEFORE_NP}(?P<list>{_LIST})\s+(?:were|was|are|is)\s+(?:also\s+)?among\s+(?:the|those)\s+"
+    rf"{_BEFORE_NP}(?P<list>{_LIST})\s+(?:(?:were|was|are|is)\s+)?(?:also\s+)?among\s+(?:the|those)\s+"
     rf"(?:(?P<wound>wounded|injured|hurt)|dead|killed|victims|people\s+killed|slain)\b", _I)
+# Bodies count as deaths when they are found, not when they are exchanged:
+# "rescuers recovered 14 bodies", "the bodies of 30 people were found".
+_FOUND = r"(?:found|discovered|recovered|pulled|exhumed|retrieved|unearthed)"
+BODY_RES = tuple(re.compile(p, _I) for p in (
+    rf"{_FOUND}\s+(?:\S+\s+){{0,3}}?(?:the\s+)?bodies\s+of\s+(?P<list>{_LIST})",
+    rf"{_FOUND}\s+(?:\S+\s+){{0,3}}?(?P<list>{_TAG})(?:\s+{_MOD})?\s+bodies\b",
+    rf"bodies\s+of\s+(?P<list>{_LIST})\s+(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_FOUND}",
+    rf"(?P<list>{_TAG})(?:\s+{_MOD})?\s+bodies\s+(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_FOUND}",
+))
 _BASE_VERB = re.compile(r"(?:kill|wound|injure|hurt|execute|massacre|murder|maim|slay)$", _I)
 _MODAL_RE = re.compile(rf"(?:^|\s)(?:{_alt(_VERBS['modal'])})\s+(?:\w+\s+)?$", _I)
 _NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$", _I)
@@ -168,6 +181,8 @@ ANOTHER_RE = re.compile(
     rf"(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})\b|\s*[.,;]|\s*$)", _I)
 # "both pilots": two victims.
 BOTH_RE = re.compile(rf"(?<![\w-])both\s+(?:the\s+|of\s+the\s+)?(?=(?:{_MOD}\s+){{0,2}}?{_NOUN}(?![\w-]))", _I)
+# "a man and his son": the relative is one more victim.
+RELATIVE_RE = re.compile(rf"(?<=\s)(?:his|her|their)\s+(?=(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-]))", _I)
 # "a family of five" is five people.
 FAMILY_RE = re.compile(rf"\b(?:a|an|one|the)\s+family\s+of\s+({_TAG})", _I)
 # "killed the Taliban leader", "killed Taliban leader Saifullah": the object of a
@@ -192,9 +207,10 @@ PERSON_RE = re.compile(
 )
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
 BARE_RE = re.compile(
-    rf"(?:^|(?<=[,:;|]\s)|(?<=\s-\s))(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+"
-    rf"(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-]))", _I
+    rf"(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])", _I
 )
+_PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
+_HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
 _SUBSET = _alt(_CTX["subset"])
 SUBSET_RE = re.compile(
     # a parenthesis: ", including a lieutenant colonel,"
@@ -207,6 +223,9 @@ SUBSET_RE = re.compile(
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 SUBSET_AFTER_RE = re.compile(rf"\s*,?\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
                              rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*", _I)
+# "Among the dead were a boy and two women": the victims of a toll told elsewhere.
+AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
+                               r"(?:were|was|are|is)\b[^;]*?(?=\s*,\s*(?:and|but|while|as)\s+(?!#)|\s*[;.]|\s*$)", _I)
 
 # --- context: violence, scope, history -----------------------------------------
 CUE_RE = re.compile("|".join(re.escape(c) for c in _CTX["cue_stems"]))
@@ -221,18 +240,32 @@ CUMULATIVE_RE = re.compile(
     rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])"
     rf"|\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
     r"the\s+(?:start|beginning|outbreak)\b)"
-    # a roll-up of many operations, not one attack ("over the past 24 hours")
-    r"|(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:hours?|weeks?|months?|years?)\b",
+    # "killed since the truce ended", "since fighting erupted"
+    r"|\bsince\s+(?:\S+\s+){0,4}?(?:began|begun|started|ended|erupted|broke\s+out|collapsed|resumed|"
+    r"was\s+launched|expired)\b"
+    r"|\bsince\s+(?:the\s+|its\s+|their\s+)?(?:\S+\s+){0,2}?(?:war|conflict|invasion|offensive|coup|uprising|"
+    r"revolution|fighting|hostilities|clashes|start|beginning|outbreak|escalation|incursion|takeover|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    # a total over weeks of war, not one attack ("in the past three months", "after two weeks of fighting")
+    r"|(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:weeks?|months?|years?)\b"
+    r"|\b(?:days|weeks|months|years)\s+of\s+(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b",
     _I,
 )
+# "the deadliest day since January", "the worst attack this year": a comparison,
+# not a toll to date.
+SUPERLATIVE_RE = re.compile(
+    r"\b(?:deadliest|worst|bloodiest|largest|biggest|heaviest|highest|most\s+\w+)\b[^,;]*?"
+    r"(?:\bsince\s+(?:the\s+)?\S+(?:\s+(?:19|20)\d\d)?|\bthis\s+year|\bso\s+far(?:\s+this\s+year)?)", _I)
 # "the war has killed", "Israeli strikes have killed": a toll to date.
 WAR_HAS_RE = re.compile(
     r"\b(?:war|conflict|fighting|violence|offensive|invasion|insurgency|campaign|bombardment|"
-    r"attacks|strikes|shelling|raids)\s+(?:\S+\s+){0,3}?(?:has|have)\s+(?:now\s+)?(?:killed|claimed)\b", _I)
+    r"attacks|strikes|shelling|raids|clashes|hostilities|bombing|bombings|airstrikes|violence)\s+"
+    r"(?:\S+\s+){0,6}?(?:has|have)\s+(?:now\s+)?(?:killed|claimed)\b", _I)
 TOLL_WIDE_RE = re.compile(
     r"\b(?:war|offensive|conflict|invasion|campaign|fighting|hostilities|insurgency|total|overall)\b"
     r"|(?-i:\b(?!The\b|This\b|That\b|Its\b|Their\b|Our\b)[A-Z][a-z]+)(?:'s|\u2019s)?\s+"
-    r"(?:overall\s+|total\s+)?(?:death\s+)?toll", _I)
+    r"(?:overall\s+|total\s+|military\s+|civilian\s+)?(?:death\s+)?toll"
+    rf"|\b(?:{_alt(SIDE_NAMES)})\s+(?:\w+\s+)?(?:death\s+)?toll", _I)
 TOLL_INCIDENT_RE = re.compile(
     r"\b(?:attack|strike|airstrike|air\s+strike|bombing|blast|explosion|raid|ambush|massacre|"
     r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)", _I)
@@ -244,8 +277,13 @@ BACKGROUND_RE = re.compile(
 YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)", _I)
 WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b", _I)
-_START_RE = re.compile(r"\b(?:since|began|begun|started|erupted|broke\s+out)\b", _I)
-CLAUSE_RE = re.compile(r"\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|compared)\b|"
+_WHOLE_WAR_RE = re.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
+                           r"uprising|insurgency|invasion|occupation|partition)\b", _I)
+_SINCE_RE = re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b", _I)
+_SINCE_BEFORE_RE = re.compile(r"since\s+$", _I)
+_START_RE = re.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b", _I)
+_PERFECT_RE = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b", _I)
+CLAUSE_RE = re.compile(r"\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
                        r"\s(?:while|whereas)\s)\s*", _I)
 
 
@@ -299,7 +337,10 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity]]:
     if _is_title_case(sentence):
         tagged = tagged.lower()  # capitals in a headline do not mark names
     tagged = _tag_singulars(tagged, values)
-    tagged = SUBSET_AFTER_RE.sub("", tagged)
+    if " of " in tagged:
+        tagged = SUBSET_AFTER_RE.sub("", tagged)
+    if "the " in tagged:
+        tagged = AMONG_THE_DEAD_RE.sub("", tagged)
     tagged = SUBSET_RE.sub(_cut_subset, tagged)
     return tagged, values
 
@@ -336,6 +377,8 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
         tagged = FAMILY_RE.sub(r"\1 family members", tagged)
     if " a" in low or low.startswith("a"):
         tagged = ARTICLE_RE.sub(one, tagged)
+    if " and his " in low or " and her " in low or " and their " in low:
+        tagged = RELATIVE_RE.sub(lambda m: m.group() + one(m), tagged)
     if "another" in low:
         tagged = ANOTHER_RE.sub(lambda m: one(m).rstrip(), tagged)
     if "both" in low:
@@ -346,8 +389,19 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
                            m.group("verb") + " " + one(m), tagged)
     tagged = NAMED_OBJECT_RE.sub(lambda m: _named(m, one), tagged)
     if "been" in low or "was" in low:
-        tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
-    return BARE_RE.sub(one, tagged)
+        if _PERSON_HINT.search(low):
+            tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
+    return _tag_bare(tagged, one)
+
+
+def _tag_bare(tagged: str, one) -> str:
+    """Tag "Soldier killed ..." at the start of a headline or of one of its parts."""
+    starts = [0] + [m.end() for m in _HEADLINE_PART_RE.finditer(tagged)]
+    for start in reversed(starts):  # from the end, so earlier offsets stay valid
+        m = BARE_RE.match(tagged, start)
+        if m:
+            tagged = tagged[:start] + one(m) + tagged[start:]
+    return tagged
 
 
 def _after_figure(m: re.Match, numbers: int) -> bool:
@@ -373,6 +427,8 @@ def _mentions(tagged: str, values: list[Quantity]) -> list[_Mention]:
         patterns.append(LIVES_RE)
     if _DEATH_NOUN_HINT.search(low):
         patterns.append(DEATH_NOUN_RE)
+    if "bodies" in low:
+        patterns.extend(BODY_RES)
     for pattern in patterns:
         for m in pattern.finditer(tagged):
             if pattern is ACTIVE_RE and _is_intention(m, tagged):
@@ -383,6 +439,9 @@ def _mentions(tagged: str, values: list[Quantity]) -> list[_Mention]:
     for m in TOLL_RE.finditer(tagged) if _TOLL_HINT.search(low) else ():
         mention = _read_list(m, tagged, values, used, active=False, toll=True)
         if mention:
+            whose = SIDE_RE.search(tagged[max(0, m.start() - 30):m.start()].lower())
+            if whose:  # "the Armenian military death toll", "the French toll"
+                mention.sides = {SIDE_NAMES[whose.group()]}
             found.append(mention)
     for m in AMONG_RE.finditer(tagged) if "among" in low else ():
         mention = _read_list(m, tagged, values, used, active=False)
@@ -391,7 +450,7 @@ def _mentions(tagged: str, values: list[Quantity]) -> list[_Mention]:
     return found
 
 
-_DEATH_NOUN_HINT = re.compile(r"deaths|fatalit|killings|martyrs|bodies|lives|injuries")
+_DEATH_NOUN_HINT = re.compile(r"deaths|fatalit|killings|martyrs|lives|injuries")
 _TOLL_HINT = re.compile(r"toll|total|tally|number|count")  # cheap test before TOLL_RE
 _ITEM_RE = re.compile(rf"#(\d+)#({_OF}|(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_PP}?)?)", _I)
 _CLAUSE_VERB_RE = re.compile(r"\s+(?:were|was|are|is|have|has|had)\b", _I)
@@ -428,6 +487,8 @@ def _read_list(m: re.Match, tagged: str, values: list[Quantity], used: set[int],
         if q.high is not None:
             mention.high = 0
         victims, side = _who(item.group(2))
+        if side is None and _POSSESSIVE_OF_RE.match(item.group(2)):
+            side = _possessor(tagged, item.start())  # "South Africa said nine of its soldiers"
         mention.victims.add(victims)
         mention.sides.add(side)
     if not highs:
@@ -445,6 +506,15 @@ def _own_items(items: list[re.Match], tagged: str, end: int) -> list[re.Match]:
     return items
 
 
+_POSSESSIVE_OF_RE = re.compile(r"\s+of\s+(?:its|their)\b", _I)
+
+
+def _possessor(tagged: str, end: int) -> str | None:
+    """The nearest country or party named before "its"/"their"."""
+    named = list(SIDE_RE.finditer(tagged[:end].lower()))
+    return SIDE_NAMES[named[-1].group()] if named else None
+
+
 def _who(noun_phrase: str) -> tuple[str | None, str | None]:
     """Victim group and side named by the words after a number."""
     words = noun_phrase.lower().split()
@@ -457,18 +527,24 @@ def _who(noun_phrase: str) -> tuple[str | None, str | None]:
             victims = VICTIM_GROUP[tail]
             break
     side = SIDE_RE.search(" ".join(words))
-    return victims, SIDES[side.group()] if side else None
+    return victims, SIDE_NAMES[side.group()] if side else None
 
 
 # --- events --------------------------------------------------------------------
 def _events(sentence: str, tagged: str, mentions: list[_Mention], ctx: Context) -> list[Casualty]:
     groups: dict[tuple[str, bool], list[_Mention]] = {}
     clauses = _clauses(tagged)
+    in_clause: dict[int, list[_Mention]] = {}
     for mention in mentions:
-        clause, offset = _clause_at(clauses, mention.pos)
-        scope = _toll_scope(clause) if mention.toll else _scope(clause)
-        key = (scope, _historical(clause, mention.pos - offset, ctx))
-        groups.setdefault(key, []).append(mention)
+        in_clause.setdefault(_clause_index(clauses, mention.pos), []).append(mention)
+    for index, members in in_clause.items():
+        offset, clause = clauses[index]
+        past = _past(clause, [m.pos - offset for m in members], ctx)
+        for mention, historical in zip(members, past):
+            scope = _toll_scope(clause) if mention.toll else _scope(clause)
+            if historical and _WHOLE_WAR_RE.search(clause):
+                scope = "cumulative"  # "the 1990s war killed 20,000": that war's whole toll
+            groups.setdefault((scope, historical), []).append(mention)
     events = []
     for (scope, historical), group in groups.items():
         killed = [m for m in group if m.kind == "killed"]
@@ -517,14 +593,16 @@ def _clauses(tagged: str) -> list[tuple[int, str]]:
     return out
 
 
-def _clause_at(clauses: list[tuple[int, str]], pos: int) -> tuple[str, int]:
-    for offset, clause in reversed(clauses):
-        if pos >= offset:
-            return clause, offset
-    return clauses[0][1], 0
+def _clause_index(clauses: list[tuple[int, str]], pos: int) -> int:
+    for index in range(len(clauses) - 1, -1, -1):
+        if pos >= clauses[index][0]:
+            return index
+    return 0
 
 
 def _scope(clause: str) -> str:
+    if "since" in clause or "year" in clause or "far" in clause:
+        clause = SUPERLATIVE_RE.sub("", clause)
     if CUMULATIVE_RE.search(clause):
         return "cumulative"
     if (" has " in clause or " have " in clause) and WAR_HAS_RE.search(clause):
@@ -542,31 +620,49 @@ def _toll_scope(clause: str) -> str:
     return "cumulative" if TOLL_WIDE_RE.search(clause) else "incident"
 
 
-def _historical(clause: str, pos: int, ctx: Context) -> bool:
-    """A past war or period in the clause, or background before the figure."""
-    if HISTORICAL_RE.search(clause):
-        cue = HISTORICAL_RE.search(clause)
-        if not re.search(r"since\s+$", clause[max(0, cue.start() - 7):cue.start()]):
+def _past(clause: str, positions: list[int], ctx: Context) -> list[bool]:
+    """Which figures of a clause are historical.
+
+    A past war or year ("the 1990s war", "in 2014", "last year") dates every
+    figure of its clause (wrongly calling a figure history costs less than
+    counting history as today's); a person's background ("was responsible for
+    an attack that killed ...") dates the figures after it.
+    """
+    past = [_in_the_past(clause, ctx)] * len(positions)
+    for cue in BACKGROUND_RE.finditer(clause):
+        past = [p or pos > cue.start() for p, pos in zip(past, positions)]
+    return past
+
+
+def _in_the_past(clause: str, ctx: Context) -> bool:
+    """A past war or a past year (relative to the story's date) in the clause."""
+    for m in HISTORICAL_RE.finditer(clause):
+        if not _SINCE_BEFORE_RE.search(clause, max(0, m.start() - 7), m.start()):
             return True
-    background = BACKGROUND_RE.search(clause)
-    if background and background.start() < pos:
-        return True
-    when = WHEN_YEAR_RE.search(clause)
-    if when and int(when.group("year")) < ctx.published.year:
-        return True  # "the deadliest since 2017, when a truck bomb killed 500"
-    if _START_RE.search(clause):
-        return False  # "since 2014", "the war that began in 2022": a start, not the past
     year_now = ctx.published.year
+    when = WHEN_YEAR_RE.search(clause)
+    if when and int(when.group("year")) < year_now:
+        return True  # "the deadliest since 2017, when a truck bomb killed 500"
+    if _is_ongoing(clause):
+        return False
     for m in YEAR_RE.finditer(clause):
-        if m.group("since"):
-            continue
         last_year = int(m.group("year")) + (9 if m.group("decade") else 0)
-        if last_year < year_now:
+        if not m.group("since") and last_year < year_now:
             return True
     return False
 
 
+def _is_ongoing(clause: str) -> bool:
+    """ "since 2014", "the war that began in 2022 has killed": a start, not the past."""
+    if _SINCE_RE.search(clause):
+        return True
+    return bool(_START_RE.search(clause)) and bool(_PERFECT_RE.search(clause))
+
+
 # --- one story ------------------------------------------------------------------------
+_ROLLUP_RE = re.compile(
+    r"\b(?:in|over|during|within)\s+the\s+(?:past|last|previous)\s+(?:24|48|twenty-four|forty-eight)\s+hours\b"
+    r"|\bseparate\s+(?:\w+\s+){0,3}?(?:operations|incidents|attacks|clashes|engagements)\b", _I)
 _ADDITIONAL_RE = re.compile(r"\b(?:more|another|additional|further|other|separate(?:ly)?)\b", _I)
 
 
@@ -578,7 +674,12 @@ def merge_story(title: list[Casualty], body: list[Casualty]) -> list[Casualty]:
     to a body figure at least as large (same scope and history), and a body
     figure equal to one already kept (same number, same or unnamed victims) is
     the same deaths told again unless its sentence says "more", "another"...
+    A round-up ("in separate operations over the past 24 hours") gives way to
+    the incidents told beside it.
     """
+    details = [e for e in body if not _ROLLUP_RE.search(e.evidence)]
+    if details:
+        body = details  # a day's round-up beside the incidents it sums up
     kept: list[Casualty] = []
     for event in body:
         if _repeats(event, kept) and not _ADDITIONAL_RE.search(event.evidence):

@@ -83,6 +83,9 @@ _BETWEEN_RE = re.compile(r"(?:between|from)\s+$")
 _AGE_AFTER = re.compile(r"-?\s?(?:years?|yrs?)[-\s]old|-year-olds?\b")
 _COMPOUND_AFTER = re.compile(r"-(?:[a-z]|\d+-)")
 _AGE_BEFORE = re.compile(r"\b(?:aged|age|ages|ages of|aged between|aged from)\s+$")
+_UNIT_AFTER = re.compile(r"\s+(?:(?:more|other|long|straight|consecutive)\s+)?(?:days?|weeks?|hours?|months?|"
+                         r"years?|minutes?|seconds?|decades?|nights?|km|kilometres?|kilometers?|miles?|"
+                         r"metres?|meters?|feet|kg|tons?|tonnes?)\b")
 _PERCENT_AFTER = re.compile(r"\s*(?:%|per\s?cent\b)")
 _TIME_AFTER = re.compile(r"(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.|gmt|utc|hrs|o'clock)\b)")
 _DATE_AFTER = re.compile(rf"\s+(?:of\s+)?{MONTHS}\b")
@@ -184,6 +187,8 @@ def _kind(text: str, start: int, end: int, num: str, measure: bool) -> str:
         return "age"
     if _PERCENT_AFTER.match(after):
         return "percent"
+    if _UNIT_AFTER.match(after):
+        return "measure"  # "over five days", "30 km"
     if _COMPOUND_AFTER.match(after):
         return "measure"  # "72-hour", "three-day", "2011-01-S"
     if measure:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sitmon.extract.events import Context, Truce
-from sitmon.extract.gazetteer import Gazetteer, Mention, lexicon, load_data, lower
+from sitmon.extract.gazetteer import Gazetteer, Mention, PhraseTable, lexicon, load_data, lower
 from sitmon.extract.timeparse import iso, resolve_end, resolve_start
 
 DEFAULT_STATUS = "in_effect"
@@ -30,25 +30,24 @@ class TruceRules:
     civil_cue: re.Pattern
     war_cue: re.Pattern
     priority: tuple[str, ...]
-    cues: re.Pattern  # one named group per status cue list, see _CUE_ORDER
+    cues: PhraseTable  # the status cue lists
     in_effect_weak: frozenset[str]
     hypothetical: re.Pattern
     not_yet: re.Pattern
     background: re.Pattern
     unilateral: re.Pattern
+    declared_by: re.Pattern
     army_words: re.Pattern
     rebel_words: re.Pattern
-    kinds: re.Pattern  # one named group per kind
+    kinds: PhraseTable
     kind_order: tuple[str, ...]
     mediator_after: re.Pattern
     mediator_before: re.Pattern
 
 
-# Cue lists, in the order they are tried at one position: the more specific
-# phrase first ("no violations" before "violations", "will take effect"
-# before "take effect", "push to extend" before "push").
+# Cue lists; where two lists share a phrase, the earlier list keeps it.
 _CUE_ORDER = (
-    "no_violation", "extend_proposed", "future_start", "future_end", "rejected", "collapsed", "ended",
+    "no_violation", "not_extended", "extend_proposed", "future_start", "future_end", "rejected", "collapsed", "ended",
     "extended", "violated", "in_effect", "in_context", "agreed", "talks", "proposed",
 )
 
@@ -63,15 +62,16 @@ def rules() -> TruceRules:
         civil_cue=lexicon(data["civil_cues"]),
         war_cue=lexicon(data["war_cues"]),
         priority=tuple(data["priority"]),
-        cues=re.compile("|".join(f"(?P<{name}>{lexicon(status[name]).pattern})" for name in _CUE_ORDER)),
+        cues=PhraseTable({name: status[name] for name in _CUE_ORDER}),
         in_effect_weak=frozenset(status["in_effect_weak"]),
         hypothetical=lexicon(status["hypothetical"], r"\b[^.;]{0,25}$"),
         not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$"),
         background=re.compile("|".join(f"(?:{p})" for p in status["background"])),
         unilateral=lexicon(data["sides"]["unilateral"]),
+        declared_by=lexicon(data["sides"]["declared_by"], ""),
         army_words=lexicon(data["sides"]["army_words"]),
         rebel_words=lexicon(data["sides"]["rebel_words"]),
-        kinds=re.compile("|".join(f"(?P<{name}>{lexicon(p).pattern})" for name, p in data["kind"].items())),
+        kinds=PhraseTable(data["kind"]),
         kind_order=tuple(data["kind"]),
         mediator_after=lexicon(data["mediators"]["after"], ""),
         mediator_before=lexicon(data["mediators"]["before"], r"\b"),
@@ -104,8 +104,9 @@ def find_truce(
     if len(parties) < 2:
         parties = complete_sides(parties, gazetteer, ctx.conflict)
     tz = gazetteer.utc_offset(ctx.conflict)
-    effective = _effective(low, ctx, tz, status)
-    ends = resolve_end(sentence, effective, ctx.published, tz) if status != "ended" else None
+    timed = _TIME_HINT.search(low) is not None
+    effective = _effective(low, ctx, tz, status) if timed else None
+    ends = resolve_end(sentence, effective, ctx.published, tz) if timed and status != "ended" else None
     return Truce(
         conflict=ctx.conflict,
         evidence=sentence,
@@ -166,12 +167,15 @@ def _clauses(sentence: str) -> tuple[str, str, bool]:
 def _status_of(text: str) -> str | None:
     found: set[str] = set()
     starts: list[str] = []
-    for match in rules().cues.finditer(text):
-        name = match.lastgroup
+    cues = rules().cues
+    for match in cues.pattern.finditer(text):
+        name = cues.name(match)
         if _counts(name, text, match):
             found.add(name)
             if name == "in_effect":
                 starts.append(match.group())
+        elif name == "agreed":
+            found.add("proposed")  # "could be signed", "urged both sides to accept"
     return _resolve(found, starts)
 
 
@@ -180,6 +184,9 @@ def _resolve(found: set[str], starts: list[str]) -> str | None:
     if "no_violation" in found:
         found.discard("violated")
         found.add("in_effect")
+    if "not_extended" in found:
+        found.discard("extended")
+        found.add("ended")
     if "extend_proposed" in found:
         found.discard("extended")
         found.add("proposed")
@@ -193,9 +200,8 @@ def _resolve(found: set[str], starts: list[str]) -> str | None:
     if "future_end" in found:
         found.discard("ended")
         found.add("in_effect")
-    if "rejected" in found:
-        return "proposed"
-    return next((name for name in rules().priority if name in found), None)
+    status = next((name for name in rules().priority if name in found), None)
+    return "proposed" if status == "rejected" else status
 
 
 def _counts(name: str, text: str, match: re.Match) -> bool:
@@ -211,7 +217,7 @@ def _counts(name: str, text: str, match: re.Match) -> bool:
 def truce_kind(sentence: str) -> str | None:
     """humanitarian | energy | maritime | holiday | unilateral | partial | local | general (lower-cased text)."""
     r = rules()
-    found = {m.lastgroup for m in r.kinds.finditer(sentence)}
+    found = {r.kinds.name(m) for m in r.kinds.pattern.finditer(sentence)}
     return next((name for name in r.kind_order if name in found), None)
 
 
@@ -234,6 +240,7 @@ def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> l
 
 
 _CLAUSE_END = re.compile(r"[.;:]|\b(?:said|says|after|when|while|between|and agreed)\b")
+_CLAUSE_START = re.compile(r"[.;:]|\b(?:after|when|while|between|and agreed)\b")
 
 
 def _clause_after(span: str) -> str:
@@ -245,7 +252,7 @@ def _clause_after(span: str) -> str:
 def _clause_before(span: str) -> str:
     """The end of *span* back to the start of the mediator's clause."""
     start = 0
-    for cut in _CLAUSE_END.finditer(span):
+    for cut in _CLAUSE_START.finditer(span):
         start = cut.end()
     return span[start:]
 
@@ -268,7 +275,7 @@ def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None)
     for mention in mentions:
         if any(e.conflict == conflict and conflict for e in mention.entries):
             continue
-        entry = next((e for e in mention.entries if e.kind in ("party", "actor")), None)
+        entry = next((e for e in mention.entries if e.kind == "actor"), None)
         if entry is None or sponsored(sentence, mention) or _URGER.match(sentence, mention.end):
             continue
         names.append(entry.name)
@@ -288,8 +295,11 @@ def story_parties(
     return complete_sides(named, gazetteer, conflict)
 
 
+# "Russia's Easter truce", but not "Ukraine's call for a truce".
 _POSSESSIVE_TRUCE = re.compile(
-    r"['\u2019]s\s+(?:[\w-]+\s+){0,4}?(?:truce|cease-?fire|pause|halt)", re.IGNORECASE
+    r"['\u2019]s\s+(?:(?!(?:calls?|offers?|proposals?|plans?|push|bid|demands?|requests?|idea|talks|rejection|refusal|of|for|to|a|the)\b)[\w-]+\s+){0,3}?"
+    r"(?:truce|cease-?fire|pause|halt)",
+    re.IGNORECASE,
 )
 _DECLARES = re.compile(
     r"^\W*(?P<who>[^,;:]{1,50}?)\s+(?:declar|announc|order|offer|proclaim)(?:e|es|ed|s|ing)?\b[^,;:]{0,40}?\b(?:truce|cease-?fire|pause|halt)",
@@ -320,7 +330,12 @@ def unilateral_side(
         side = _generic_party(declares.group("who"), info)
         if side:
             return side
-    if r.unilateral.search(sentence):
+    by = r.declared_by.search(lower(sentence))
+    if by:
+        who = gazetteer.parties(sentence[by.end(): by.end() + 40], conflict, actors=False)
+        if who and info and who[0] in info.parties:
+            return who[0]
+    if r.unilateral.search(lower(sentence)):
         if len(named) == 1:
             return named[0]
         return generic or ""
@@ -382,6 +397,10 @@ _EFFECT_ANCHOR = re.compile(
 )
 _PAST_START = re.compile(
     r"\b(?:took effect|came into|went into|entered into|began|started|has (?:been|held)|kicked in|since|has begun|had begun)\b",
+)
+# Cheap test for any time expression before the full time parser runs.
+_TIME_HINT = re.compile(
+    r"\d|\b(?:midnight|noon|midday|tonight|today|tomorrow|\w*days?|hours?|weeks?|months?|until|till|through|expir\w*|ends?)\b"
 )
 _CLOCK_HINT = re.compile(r"\b(?:midnight|noon|midday|\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}|\d{4}\s*(?:gmt|utc|hours|local))", re.IGNORECASE)
 

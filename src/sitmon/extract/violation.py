@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sitmon.extract.events import Context, Violation
-from sitmon.extract.gazetteer import ConflictInfo, Gazetteer, Mention, lexicon, load_data, lower
+from sitmon.extract.gazetteer import ConflictInfo, Gazetteer, Mention, PhraseTable, lexicon, load_data, lower
 
 _NOT_PLACES = frozenset(
     "January February March April May June July August September October November December "
@@ -31,7 +31,7 @@ class ViolationRules:
     """The compiled lexicon of ``violation.toml``."""
 
     any_act: re.Pattern
-    acts: re.Pattern  # groups: strong, weak, breach
+    acts: PhraseTable  # strong, breach, weak
     exclusions: re.Pattern
     war_cue: re.Pattern
     no_breach: re.Pattern
@@ -39,18 +39,18 @@ class ViolationRules:
     generic_actor: re.Pattern
     army_words: re.Pattern
     rebel_words: re.Pattern
-    weapons: re.Pattern
-    weapon_names: tuple[str, ...]
+    weapons: PhraseTable
 
 
 @lru_cache(maxsize=1)
 def rules() -> ViolationRules:
     data = load_data("violation.toml")
-    weapons = data["weapons"]
-    strong, weak, breach = (lexicon(data[k]).pattern for k in ("strong_acts", "weak_acts", "breach"))
     return ViolationRules(
         any_act=lexicon(data["strong_acts"] + data["weak_acts"] + data["breach"]),
-        acts=re.compile(f"(?P<strong>{strong})|(?P<breach>{breach})|(?P<weak>{weak})"),
+        acts=PhraseTable({
+            "strong": data["strong_acts"], "breach": data["breach"], "weak": data["weak_acts"],
+            "intercept": data["intercepts"],
+        }),
         exclusions=lexicon(data["exclusions"]),
         war_cue=lexicon(data["war_cues"]),
         no_breach=lexicon(data["no_breach"]),
@@ -58,8 +58,7 @@ def rules() -> ViolationRules:
         generic_actor=lexicon(data["generic_actors"]),
         army_words=lexicon(data["army_words"]),
         rebel_words=lexicon(data["rebel_words"]),
-        weapons=re.compile("|".join(f"(?P<w{i}>{lexicon(p).pattern})" for i, p in enumerate(weapons.values()))),
-        weapon_names=tuple(weapons),
+        weapons=PhraseTable(data["weapons"]),
     )
 
 
@@ -96,14 +95,12 @@ def find_violation(
 
 def _act(text: str, ctx: Context, mentions: list[Mention], story: str) -> tuple[re.Match | None, bool]:
     """The first hostile act (strong, else weak in a war context, else a breach accusation)."""
-    strong = weak = breach = None
-    for match in rules().acts.finditer(text):
-        if match.group("strong") and strong is None:
-            strong = match
-        elif match.group("breach") and breach is None:
-            breach = match
-        elif match.group("weak") and weak is None:
-            weak = match
+    found: dict[str, re.Match] = {}
+    acts = rules().acts
+    for match in acts.pattern.finditer(text):
+        found.setdefault(acts.name(match), match)
+    strong, breach = found.get("strong"), found.get("breach")
+    weak = found.get("weak") or found.get("intercept")
     if weak is not None and strong is None and not _at_war(text, ctx, mentions, story):
         weak = None
     return strong or weak or breach, breach is not None
@@ -130,6 +127,7 @@ def _story_at_war(story: str) -> bool:
 _ACCUSE_VERB = re.compile(r"\b(?:accus(?:ed|es|e|ing)|blam(?:ed|es|e|ing))\b")
 _OF_FOR = re.compile(r"\s(?:of|for)\s")
 _ACCORDING = re.compile(r"\baccording to (?:the )?")
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being)\s+$")
 _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|while|as|but|when|after)\b")
 
 
@@ -142,7 +140,8 @@ def _claim(
         who = _first_party(_tail_clause(sentence[max(0, accuse.start() - 80): accuse.start()]), gazetteer, info)
         of = _OF_FOR.search(low, accuse.end(), accuse.end() + 60)
         whom = _first_party(sentence[accuse.end(): of.start()], gazetteer, info) if of else None
-        if low[max(0, accuse.start() - 8): accuse.start()].strip() in ("was", "were", "is", "are", "been"):
+        headline_passive = of is not None and not low[accuse.end(): of.start()].strip()
+        if headline_passive or _PASSIVE_BEFORE.search(low, max(0, accuse.start() - 12), accuse.start()):
             who, whom = None, who  # "Houthis (were) accused of shelling Taiz"
         if who or whom:
             return who, whom
@@ -191,6 +190,7 @@ def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
 
 _BY = re.compile(r"\b(?:by|from)\s+(?:the\s+)?")
 _BY_END = re.compile(r"[,;:.]|\s(?:on|in|at|near|as|after|that|which|killed|killing|and|were|was|overnight|against)\b")
+_GAP_BREAK = re.compile(r"[,;:.]|\b(?:on|in|at|near|and|of|the|said|says|say|that|who|which|when)\b")
 _POSSESSIVE_PRONOUN = re.compile(r"\b(?:it|its|they|their|we|our)\b(?:\s+[\w-]+){0,2}\s*$")
 _AFTER_WEAPON = re.compile(r"\s+(?:that\s+)?(?P<who>[A-Z][\w'-]+(?:\s[A-Z][\w'-]+)?)\s+(?:had\s+|has\s+)?(?:launched|fired|sent|used)\b")
 
@@ -201,6 +201,8 @@ def _actor(
 ) -> str | None:
     """Who attacked: "by X", a party named right before the act or its weapon, the clause's subject."""
     conflict = info.name if info else None
+    if rules().acts.name(act) == "intercept":
+        return _attacker_after(sentence, act, mentions, conflict)
     by = _BY.search(low, act.end(), act.end() + 25)
     if by:
         end = _BY_END.search(low, by.end())
@@ -221,18 +223,34 @@ def _actor(
         return who
     if claimed_by and _POSSESSIVE_PRONOUN.search(lower(subject)):
         return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
-    generic = rules().generic_actor.search(lower(subject))
+    generic = rules().generic_actor.search(lower(subject + sentence[act.start(): act.end()]))
     return generic.group() if generic else None
 
 
 def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], conflict: str | None) -> str | None:
-    """"Israeli airstrike", "Houthi missile": a party named directly before the act."""
-    for mention in mentions:
+    """"Israeli airstrike", "Houthi missile": the party named closest before the act."""
+    for mention in reversed(mentions):
+        if mention.end > act.start():
+            continue
         gap = sentence[mention.end: act.start()]
-        if mention.end <= act.start() and len(gap) <= 24 and not re.search(r"[,;:.]|\b(?:on|in|at|near|and|of|the)\b", gap):
-            entry = next((e for e in mention.entries if e.kind in ("party", "actor")), None)
-            if entry is not None:
-                return mention.entry(conflict).name if mention.entry(conflict).kind in ("party", "actor") else entry.name
+        if len(gap) > 24 or _GAP_BREAK.search(gap):
+            return None
+        entry = mention.entry(conflict)
+        if entry.kind in ("party", "actor"):
+            return entry.name
+        named = next((e for e in mention.entries if e.kind in ("party", "actor")), None)
+        if named is not None:
+            return named.name
+    return None
+
+
+def _attacker_after(sentence: str, act: re.Match, mentions: list[Mention], conflict: str | None) -> str | None:
+    """"shot down 25 Indian drones": the attacker is named after the interception."""
+    for mention in mentions:
+        if act.end() <= mention.start <= act.end() + 40:
+            entry = mention.entry(conflict)
+            if entry.kind in ("party", "actor"):
+                return entry.name
     return None
 
 
@@ -249,10 +267,17 @@ def _subject(sentence: str, low: str, act_start: int) -> str:
 # -- where and with what ---------------------------------------------------------------
 
 _PREPOSITION_PLACE = re.compile(
-    r"\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|targeting|hit|struck)\s+"
-    r"(?:the\s+)?(?:(?:city|town|village|region|province|district|port|capital|outskirts|suburbs?)\s+of\s+)?"
+    r"(?:\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|targeting|hit|struck)\s+(?:the\s+)?"
+    r"(?:(?:city|town|village|region|province|district|port|capital|outskirts|suburbs?)\s+of\s+)?"
+    r"|\b(?:city|town|village|region|province|district|port|outskirts|suburbs?)\s+of\s+)"
     r"(?P<place>[A-Z][\w'\u2019-]+(?:[ -][A-Z][\w'\u2019-]+){0,2})"
 )
+# "US base", "Russian refinery": a name used as an adjective, not as the place.
+_ATTRIBUTIVE = re.compile(
+    r"\s+(?!(?:was|were|is|are|has|had|have|and|or|on|in|at|by|after|before|overnight|late|early|said|says|"
+    r"region|city|province|oblast|district|with|for|from|as|when|while|but|to|of|the|a|an|again|late)\b)[a-z]"
+)
+_PASSIVE_ACT = re.compile(r"\b(?:was|were|been|being|is|are|came under)\s+(?:\w+\s+)?$")
 _PASSIVE_AFTER = re.compile(r"\s+(?:was|were|has been|had been|is|are|came under)\b")
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|of)\s+(?:the\s+)?$")
 
@@ -270,12 +295,16 @@ def _location(sentence: str, mentions: list[Mention], act_start: int) -> str | N
     if after:
         return after[0][1]
     before = [c for c in candidates if _placed_before(sentence, c[0], c[1])]
+    if candidates and _PASSIVE_ACT.search(sentence, max(0, act_start - 16), act_start):
+        return candidates[0][1]  # "Stepanakert, the region's capital, was shelled": the subject
     return before[0][1] if before else None
 
 
 def _named_after_preposition(sentence: str, mention: Mention) -> bool:
-    """"on Moscow", "at Tel Aviv": a party's name used as a place (never a demonym)."""
-    return not mention.is_demonym and bool(_PREPOSITION_BEFORE.search(sentence, max(0, mention.start - 12), mention.start))
+    """"on Moscow", "in Qatar": a name used as a place (not a demonym, not "at US base")."""
+    if mention.is_demonym or _ATTRIBUTIVE.match(sentence, mention.end):
+        return False
+    return bool(_PREPOSITION_BEFORE.search(sentence, max(0, mention.start - 12), mention.start))
 
 
 def _placed_before(sentence: str, start: int, text: str) -> bool:
@@ -287,7 +316,6 @@ def _placed_before(sentence: str, start: int, text: str) -> bool:
 
 def _weapon(text: str) -> str | None:
     """The weapon named earliest in the (lower-cased, masked) sentence."""
-    match = rules().weapons.search(text)
-    if match is None:
-        return None
-    return rules().weapon_names[int(match.lastgroup[1:])]
+    weapons = rules().weapons
+    match = weapons.pattern.search(text)
+    return weapons.name(match) if match else None

@@ -21,7 +21,6 @@ from textual.worker import get_current_worker
 from sitmon.ui.messages import SituationLoaded, StoriesLoaded
 from sitmon.ui.sanitize import clean, plain
 from sitmon.ui.snapshot import (
-    FeedRow,
     SituationData,
     StoriesData,
     StoryRow,
@@ -68,8 +67,6 @@ def item_link(item: Any) -> str | None:
     """The link behind a row: a story's own link, else its first source's."""
     if isinstance(item, StoryRow):
         return item.link
-    if isinstance(item, FeedRow):
-        return item.url
     if isinstance(item, dict):
         for source in item.get("sources") or []:
             if isinstance(source, dict) and source.get("url"):
@@ -97,7 +94,8 @@ class MainScreen(Screen):
         self.stories_data: StoriesData | None = None
         self.situation_data: SituationData | None = None
         self._pending: list = []  # loads that arrived while another screen was on top
-        self._seen_breaches: set[str] = set()
+        self._seen_breaches: set[tuple] = set()
+        self._breach_baseline = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -116,11 +114,22 @@ class MainScreen(Screen):
         self.reload("start")
 
     def on_descendant_focus(self) -> None:
-        # The narrow layout gives the focused pane most of the height.
-        grid = self.query_one("#panes")
+        self._mark_focused_pane()
+
+    def on_resize(self) -> None:
+        self._mark_focused_pane()
+
+    def _mark_focused_pane(self) -> None:
+        """The narrow layout gives the focused pane most of the height.
+
+        Only there: a class change restyles every table under the grid, which
+        costs a full repaint of all four panes on each focus change."""
         pane = self.focused_pane()
+        if not self.has_class("-narrow") or pane is None:
+            return
+        grid = self.query_one("#panes")
         for number in range(1, 5):
-            grid.set_class(pane is not None and pane.NUMBER == number, f"focus-{number}")
+            grid.set_class(pane.NUMBER == number, f"focus-{number}")
 
     # --- loading -----------------------------------------------------------
 
@@ -177,12 +186,19 @@ class MainScreen(Screen):
             self.paint_situation()
 
     def announce_breaches(self, data: SituationData, announce: bool) -> None:
-        """A notification for each violation of an active truce not seen before."""
+        """A notification for each violation of an active truce that just arrived.
+
+        The first load with any data is the baseline: a backlog (the demo's first
+        poll, a monitor started after a night off) is not news arriving."""
         breaches = {
-            _fingerprint(v): v for v in data.violations if v.get("during_truce")
+            (v.get("conflict"), v.get("time"), v.get("location")): v
+            for v in data.violations if v.get("during_truce")
         }
         new = [v for key, v in breaches.items() if key not in self._seen_breaches]
         self._seen_breaches.update(breaches)
+        if not self._breach_baseline:
+            self._breach_baseline = bool(data.truces or data.violations)
+            return
         if not announce:
             return
         for violation in new[:3]:
@@ -390,7 +406,7 @@ class DetailScreen(Screen):
             self.links[key] = source.get("url")
             table.add_row(
                 plain(self.outlet(source.get("feed")), "bold", 40),
-                plain(source.get("title") or "", "", 200),
+                plain(source.get("title") or "", "", 80),
                 plain(source.get("url") or "—", "underline", 200),
                 key=key,
             )
@@ -406,10 +422,14 @@ class DetailScreen(Screen):
         now = self.app.clock()
         for label, value in self.summary_lines(now):
             grid.add_row(Text(label), value)
+        shown: set[tuple] = set()
         for detail in details:
             for event in detail.events:
-                if not self.relevant(event):
+                # Syndicated copies repeat a sentence word for word: show it once.
+                seen_key = (event.get("type"), event.get("evidence"))
+                if not self.relevant(event) or seen_key in shown:
                     continue
+                shown.add(seen_key)
                 grid.add_row(Text(""), Text(""))
                 grid.add_row(Text(f"[{event.get('type')}]", style="yellow"), event_summary(event))
                 grid.add_row(Text("evidence"), Text.assemble(

@@ -8,7 +8,7 @@ so a refresh that changes nothing costs a dictionary lookup per row.
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from rich.text import Text

@@ -1,0 +1,211 @@
+"""Truce detection: statuses, sides, mediators, kind, times and non-military look-alikes."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from sitmon.extract.events import Context
+from sitmon.extract.gazetteer import default_gazetteer
+from sitmon.extract.truce import find_truce, truce_kind, truce_status
+
+PUBLISHED = datetime(2020, 10, 17, 10, 0, tzinfo=timezone.utc)  # a Saturday
+
+
+def truce(sentence: str, hostile: bool = False, story: str = ""):
+    gaz = default_gazetteer()
+    ctx = Context(published=PUBLISHED, conflict=gaz.conflict_of(story or sentence))
+    return find_truce(sentence, ctx, gaz, story=story or sentence, hostile=hostile)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A ceasefire was announced in the border region.",
+        "The cease-fire held overnight.",
+        "A cease fire was declared at dawn.",
+        "The two armies signed an armistice.",
+        "Both sides agreed to a cessation of hostilities.",
+        "The UN asked for a humanitarian pause in the fighting.",
+        "The rivals agreed to halt attacks on each other's energy plants.",
+        "Commanders agreed to stop fighting around the airport.",
+        "Residents hoped the pause in fighting would last.",
+        "The militia agreed to end hostilities in the province.",
+    ],
+)
+def test_truce_words_are_found(sentence):
+    assert truce(sentence) is not None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Washington and Beijing agreed a 90-day tariff truce.",
+        "The two carmakers called a truce in their patent dispute.",
+        "The league and the players' union reached a truce over wages.",
+        "Rival football clubs declared a truce before the derby.",
+        "Labour and the Conservatives struck a political truce for the election campaign.",
+        "The pop star and the rapper ended their feud with a truce.",
+        "The airline and its pilots agreed a truce, calling off summer strikes.",
+        "Supermarkets called a ceasefire in the price war.",
+        "Troops patrolled the capital on Tuesday.",
+        "The shelling of Kharkiv went on all night.",
+    ],
+)
+def test_no_truce_in_trade_business_sports_politics_or_plain_war_news(sentence):
+    assert truce(sentence) is None
+
+
+def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
+    sentence = "Sudan's army and the RSF agreed a truce to let markets reopen in Khartoum."
+    assert truce(sentence).status == "agreed"
+
+
+@pytest.mark.parametrize(
+    "sentence, status",
+    [
+        # proposed: called for, offered, under talks, rejected
+        ("The UN called for an immediate ceasefire in Gaza.", "proposed"),
+        ("Hamas said it was studying the latest truce proposal.", "proposed"),
+        ("Mediators offered a three-day truce to both sides.", "proposed"),
+        ("Israel rejected a Hezbollah offer of a ceasefire.", "proposed"),
+        ("Talks on a ceasefire in Sudan began in Jeddah.", "proposed"),
+        ("Envoys pushed to extend the Gaza truce by another week.", "proposed"),
+        ("The two sides failed to agree on a truce after hours of talks.", "proposed"),
+        ("The deal could be signed within days, officials said of the truce.", "proposed"),
+        # agreed: announced, reached, signed, declared (unilateral too)
+        ("Armenia and Azerbaijan agreed to a humanitarian truce.", "agreed"),
+        ("Negotiators reached a ceasefire deal late on Friday.", "agreed"),
+        ("Thailand and Cambodia signed a ceasefire in Kuala Lumpur.", "agreed"),
+        ("The ELN declared a unilateral ceasefire for Holy Week.", "agreed"),
+        ("A new ceasefire will take effect at midnight, the ministers said.", "agreed"),
+        # in_effect: took effect, began, is holding
+        ("The ceasefire between Israel and Hezbollah took effect at 4 a.m.", "in_effect"),
+        ("A truce came into force in northern Shan state.", "in_effect"),
+        ("The truce is largely holding, residents said.", "in_effect"),
+        ("Guns fell silent as the ceasefire began.", "in_effect"),
+        ("No violations of the ceasefire were reported overnight.", "in_effect"),
+        # violated: breach reported, truce still on
+        ("Russia and Ukraine accused each other of violating the Easter truce.", "violated"),
+        ("Shelling continued despite the ceasefire.", "violated"),
+        ("Azerbaijan said Armenian forces broke the truce within minutes.", "violated"),
+        ("Monitors recorded dozens of breaches of the ceasefire.", "violated"),
+        # extended
+        ("Israel and Hamas agreed to extend the truce by two days.", "extended"),
+        ("The Yemen truce was renewed for two more months.", "extended"),
+        ("The sides agreed to keep the ceasefire in place.", "extended"),
+        # collapsed: broke down, failed, fighting resumed
+        ("The Sudan truce collapsed within hours.", "collapsed"),
+        ("The ceasefire broke down as fighting resumed in Khartoum.", "collapsed"),
+        ("A Russian-brokered truce failed almost at once.", "collapsed"),
+        ("Israel resumed its offensive, shattering the Gaza ceasefire.", "collapsed"),
+        # ended: expired, lifted
+        ("The 30-hour Easter truce expired at midnight.", "ended"),
+        ("The army lifted its unilateral ceasefire on Monday.", "ended"),
+        ("Russia's three-day truce ends.", "ended"),
+    ],
+)
+def test_status(sentence, status):
+    assert truce(sentence).status == status
+
+
+@pytest.mark.parametrize(
+    "sentence, status",
+    [
+        ("Fears grow that the fragile ceasefire could collapse.", "in_effect"),
+        ("The truce is set to expire on Friday.", "in_effect"),
+        ("The truce is due to end on Sunday, but talks continue.", "in_effect"),
+    ],
+)
+def test_talk_of_a_future_collapse_or_end_is_not_one(sentence, status):
+    assert truce(sentence).status == status
+
+
+def test_a_background_truce_does_not_override_the_new_one():
+    sentence = "Armenia and Azerbaijan agreed a new ceasefire, a week after a Moscow-brokered truce collapsed."
+    assert truce(sentence).status == "agreed"
+
+
+def test_hostile_act_during_a_truce_makes_it_violated():
+    assert truce("Drones struck Odesa during the energy truce.", hostile=True).status == "violated"
+    assert truce("Drones struck Odesa during the energy truce.", hostile=False).status == "in_effect"
+
+
+def test_hostile_act_does_not_override_an_explicit_start():
+    sentence = "The truce began at midnight, though residents heard gunfire."
+    assert truce(sentence, hostile=True).status == "in_effect"
+
+
+def test_lower_level_status_function_reads_lower_case_text():
+    assert truce_status("the truce collapsed") == "collapsed"
+
+
+@pytest.mark.parametrize(
+    "sentence, parties",
+    [
+        ("A truce between Armenia and Azerbaijan took effect.", {"Armenia", "Azerbaijan"}),
+        ("Israeli and Hamas negotiators agreed a ceasefire.", {"Israel", "Hamas"}),
+        ("The Kremlin and Kyiv agreed an energy truce.", {"Russia", "Ukraine"}),
+        ("Sudan's army and the Rapid Support Forces signed a truce.", {"Sudanese army", "RSF"}),
+        # One side named: the conflict's other main side completes the pair.
+        ("Hamas accepted the ceasefire proposal.", {"Hamas", "Israel"}),
+        # No side named: the conflict's two main sides.
+        ("The Gaza ceasefire took effect on Sunday.", {"Israel", "Hamas"}),
+    ],
+)
+def test_parties(sentence, parties):
+    assert set(truce(sentence).parties) == parties
+
+
+@pytest.mark.parametrize(
+    "sentence, mediators",
+    [
+        ("Armenia and Azerbaijan agreed a truce brokered by France, Russia and the United States.",
+         {"France", "Russia", "United States"}),
+        ("A Moscow-brokered truce between Armenia and Azerbaijan took effect.", {"Russia"}),
+        ("The ceasefire was mediated by Qatar and Egypt.", {"Qatar", "Egypt"}),
+        ("France, Russia and the US, which co-chair the Minsk Group, welcomed the truce in Karabakh.",
+         {"France", "Russia", "United States", "OSCE Minsk Group"}),
+    ],
+)
+def test_mediators(sentence, mediators):
+    result = truce(sentence)
+    assert set(result.mediators) == mediators
+    assert not mediators & set(result.parties)
+
+
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("a humanitarian truce", "humanitarian"),
+        ("a ceasefire on energy infrastructure", "energy"),
+        ("a Black Sea ceasefire", "maritime"),
+        ("Putin's Easter truce", "holiday"),
+        ("a unilateral ceasefire", "unilateral"),
+        ("a partial truce", "partial"),
+        ("a local truce around Manbij", "local"),
+        ("a full and permanent ceasefire", "general"),
+        ("a ceasefire", None),
+    ],
+)
+def test_kind(sentence, kind):
+    assert truce_kind(sentence.lower()) == kind
+
+
+def test_effective_time_at_midnight_uses_the_conflict_clock():
+    result = truce("Armenia and Azerbaijan agreed a humanitarian truce from midnight.")
+    assert result.effective == "2020-10-17T20:00:00+00:00"  # midnight in Baku and Yerevan (UTC+4)
+
+
+def test_effective_on_sunday_and_a_72_hour_end():
+    result = truce("A 72-hour ceasefire between the army and the RSF took effect on Sunday in Sudan.")
+    assert result.effective == "2020-10-10T22:00:00+00:00"  # the Sunday before, local midnight (UTC+2)
+    assert result.ends == "2020-10-13T22:00:00+00:00"
+
+
+def test_no_effective_time_for_a_proposal():
+    assert truce("Mediators proposed a truce from midnight in Gaza.").effective is None
+
+
+def test_evidence_is_the_sentence():
+    sentence = "The Thai-Cambodian truce is holding."
+    assert truce(sentence).evidence == sentence

@@ -1,0 +1,194 @@
+"""Violations: hostile acts, their actor, claimant, place and weapon, and the look-alikes that are not."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from sitmon.extract.events import Context
+from sitmon.extract.gazetteer import default_gazetteer
+from sitmon.extract.violation import find_violation
+
+PUBLISHED = datetime(2024, 5, 2, 8, 0, tzinfo=timezone.utc)
+
+
+def violation(sentence: str, story: str = ""):
+    gaz = default_gazetteer()
+    ctx = Context(published=PUBLISHED, conflict=gaz.conflict_of(story or sentence))
+    return find_violation(sentence, ctx, gaz, story=story or sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "An airstrike flattened a house in Khan Younis.",
+        "Russian artillery shelled Kherson overnight.",
+        "Stepanakert was shelled for a second day.",
+        "A missile attack on Ganja destroyed a block of flats.",
+        "A drone strike hit a fuel depot in Bryansk.",
+        "Rockets were fired at Kiryat Shmona from Lebanon.",
+        "Heavy clashes erupted between the army and the RSF in Omdurman.",
+        "Israeli forces raided the Jenin camp at dawn.",
+        "A suicide bombing killed recruits in Mogadishu.",
+        "Insurgents ambushed a convoy in Kunar province.",
+        "Gunmen attacked a village near Djibo.",
+        "Jihadists stormed a military camp in central Mali.",
+        "Mortar fire hit a market in Mogadishu.",
+        "The Thai army said Cambodian troops opened fire on its positions.",
+    ],
+)
+def test_hostile_acts_are_found(sentence):
+    assert violation(sentence) is not None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A cyberattack took down the ministry's website.",
+        "The minister died of a heart attack on Tuesday.",
+        "The opposition leader attacked the government's budget plan.",
+        "Critics attacked his remarks as reckless.",
+        "Nurses went on strike over pay in London.",
+        "Teachers' strikes closed schools across the region.",
+        "The prisoner has been on hunger strike for a month.",
+        "The two firms hope to strike a deal before Friday.",
+        "The striker scored twice in the second half.",
+        "Her memoir was a bombshell for the palace.",
+        "The retailer expanded drone deliveries to rural towns.",
+        "Police raids on drug gangs led to 40 arrests in Ohio.",
+        "The earthquake struck the coast at dawn.",
+        "A shark attack closed the beach.",
+        "Fans clashed with police after the cup final.",
+        "Protesters clashed with police outside parliament.",
+        "North Korea carried out a missile test over the sea.",
+        "The company launched a charm offensive with investors.",
+        "Oil prices hit a record high.",
+        "Investors were shelling out record sums for the stock.",
+    ],
+)
+def test_look_alikes_are_not_violations(sentence):
+    assert violation(sentence) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Both sides agreed to halt all attacks on energy facilities.",
+        "The night passed without shelling for the first time in weeks.",
+        "Residents said there had been no air strikes since Friday.",
+        "Moscow said it would pause strikes on power plants for 30 days.",
+    ],
+)
+def test_halted_or_denied_acts_are_not_violations(sentence):
+    assert violation(sentence) is None
+
+
+def test_weak_word_needs_a_war_context():
+    assert violation("The attack left two people dead.") is None
+    assert violation("The attack left two people dead.", story="Russian drones hit Kharkiv. The attack left two people dead.")
+    assert violation("An attack on a Kharkiv school left two dead.") is not None
+
+
+@pytest.mark.parametrize(
+    "sentence, actor",
+    [
+        ("Russian forces shelled Kharkiv overnight.", "Russia"),
+        ("An Israeli airstrike killed six people in Rafah.", "Israel"),
+        ("Azerbaijan said Armenian forces shelled Tartar.", "Armenia"),
+        ("The village was shelled by Azerbaijani troops, Armenia said.", "Azerbaijan"),
+        ("Ukraine said it struck an oil depot in Crimea.", "Ukraine"),
+        ("Three civilians were killed when Russian missiles struck Dnipro.", "Russia"),
+        ("Hezbollah fired rockets at northern Israel.", "Hezbollah"),
+        ("Armenia accused Azerbaijan of shelling Goris.", "Azerbaijan"),
+        ("The Houthis were accused of shelling Taiz.", "Houthis"),
+        ("Sudan's army bombed RSF positions in Nyala.", "Sudanese army"),
+        ("Gunmen killed five villagers near Kaya.", "gunmen"),
+        ("Houthi missiles hit a tanker in the Red Sea.", "Houthis"),
+        ("A drone attack on Moscow was repelled, the mayor said.", None),
+    ],
+)
+def test_actor(sentence, actor):
+    assert violation(sentence).actor == actor
+
+
+@pytest.mark.parametrize(
+    "sentence, claimed_by",
+    [
+        ("Azerbaijan said 14 people were killed in a missile attack on Ganja.", "Azerbaijan"),
+        ("Rockets hit Sderot, according to the Israeli military.", "Israel"),
+        ("Ukraine's air force said Russia launched 40 drones overnight.", "Ukraine"),
+        ("Armenia accused Azerbaijan of shelling Goris.", "Armenia"),
+        ("Shells fell on Stepanakert, the Karabakh authorities said.", None),
+    ],
+)
+def test_claimed_by(sentence, claimed_by):
+    assert violation(sentence).claimed_by == claimed_by
+
+
+@pytest.mark.parametrize(
+    "sentence, location",
+    [
+        ("A missile attack on Ganja killed 14.", "Ganja"),
+        ("Stepanakert was shelled overnight.", "Stepanakert"),
+        ("Drones attacked targets near Kharkiv.", "Kharkiv"),
+        ("Jihadists attacked a camp near Sevare in central Mali.", "Sevare"),
+        ("Beirut lodged a complaint after Israeli drone strikes in Khiam.", "Khiam"),
+        ("A Ukrainian drone attack on Moscow was repelled.", "Moscow"),
+        ("Iran fired missiles at Tel Aviv.", "Tel Aviv"),
+    ],
+)
+def test_location(sentence, location):
+    assert violation(sentence).location == location
+
+
+@pytest.mark.parametrize(
+    "sentence, weapon",
+    [
+        ("A ballistic missile hit the city of Dnipro.", "missile"),
+        ("Shahed drones struck Odesa's port.", "drone"),
+        ("Grad rockets slammed into Donetsk.", "rocket"),
+        ("Warplanes struck Idlib province.", "airstrike"),
+        ("Heavy artillery fire hit Bakhmut.", "artillery"),
+        ("Mortar rounds landed in Mogadishu.", "mortar"),
+        ("A roadside bomb hit a patrol in Helmand.", "ied"),
+        ("A car bomb exploded in Baghdad.", "car bomb"),
+        ("Gunmen opened fire on a bus in Kaduna.", "gunfire"),
+        ("Clashes broke out in Khartoum.", None),
+    ],
+)
+def test_weapon(sentence, weapon):
+    assert violation(sentence).weapon == weapon
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Armenia accused Azerbaijan of violating the ceasefire.",
+        "India said Pakistan breached the truce along the Line of Control.",
+        "Monitors reported ceasefire violations in Donetsk.",
+        "Artillery fire hit Khartoum in breach of the truce.",
+        "Drones struck Odesa despite the energy ceasefire.",
+    ],
+)
+def test_breach_accusations(sentence):
+    result = violation(sentence)
+    assert result is not None and result.breach
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "No ceasefire violations were reported in Karabakh overnight.",
+        "Russian shelling hit Kherson.",
+        "The truce brokered by Qatar took effect.",
+    ],
+)
+def test_not_a_breach(sentence):
+    result = violation(sentence)
+    assert result is None or not result.breach
+
+
+def test_evidence_and_conflict():
+    sentence = "Russian missiles struck Lviv overnight."
+    result = violation(sentence)
+    assert result.evidence == sentence
+    assert result.conflict == "Russia-Ukraine"
