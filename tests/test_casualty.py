@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sitmon.extract.casualty import find_casualties, merge_story
+from sitmon.extract.casualty import find_casualties, fold_casualties
 from sitmon.extract.events import Casualty, Context
 
 NOW = Context(published=datetime(2020, 10, 18, 6, 0, tzinfo=timezone.utc), conflict="armenia-azerbaijan")
@@ -348,26 +348,77 @@ def test_the_wounded_toll():
 
 
 # --- one story -------------------------------------------------------------------------------------
-def _events(*sentences: str) -> list[Casualty]:
-    return [e for s in sentences for e in find_casualties(s, NOW)]
+def _story(title: str, *body: str) -> list[Casualty]:
+    """The casualty events of a story once folded, as the extractor reads it."""
+    events = [e for s in (title, *body) for e in find_casualties(s, NOW)]
+    return fold_casualties(events, title)
 
 
-def test_merge_story_counts_a_repeated_figure_once():
-    title = _events("14 killed in missile strike on Ganja")
-    body = _events("Azerbaijan said 14 people were killed in an overnight missile attack on Ganja.",
+def _killed(events: list[Casualty]) -> int:
+    return sum(e.killed or 0 for e in events if e.scope == "incident" and not e.historical)
+
+
+def test_a_figure_repeated_in_headline_and_body_counts_once():
+    story = _story("14 killed in missile strike on Ganja",
+                   "Azerbaijan said 14 people were killed in an overnight missile attack on Ganja.",
                    "Rescuers said 14 people were killed and dozens hurt.")
-    merged = merge_story(title, body)
-    assert sum(e.killed or 0 for e in merged) == 14
+    assert _killed(story) == 14
+    assert sum(e.wounded or 0 for e in story) == 12  # the wounded of the last sentence are kept
 
 
-def test_merge_story_prefers_the_body_over_a_vaguer_headline():
-    title = _events("Dozens killed in shelling of Stepanakert")
-    body = _events("At least 40 people were killed in the shelling, officials said.")
-    assert [e.killed for e in merge_story(title, body)] == [40]
+def test_a_vague_headline_gives_way_to_the_precise_body():
+    assert [e.killed for e in _story("Dozens killed in shelling of Stepanakert",
+                                     "At least 40 people were killed in the shelling, officials said.")] == [40]
 
 
-def test_merge_story_keeps_additional_deaths_and_other_incidents():
-    title = _events("Two soldiers killed on the border")
-    body = _events("Two soldiers were killed in a border clash on Monday.",
+def test_additional_deaths_and_other_incidents_are_added():
+    story = _story("Two soldiers killed on the border", "Two soldiers were killed in a border clash on Monday.",
                    "Two more soldiers were killed in a separate attack on Tuesday.")
-    assert sum(e.killed for e in merge_story(title, body)) == 4
+    assert _killed(story) == 4
+
+
+def test_details_of_the_lead_figure_are_its_parts():
+    story = _story("", "Troops killed two militants during a raid on a compound in Kunar province.",
+                   "The first militant was killed when he fired on the soldiers.",
+                   "A second armed militant was killed as he tried to flee.")
+    assert _killed(story) == 2
+
+
+def test_details_that_exceed_a_vague_lead_replace_it():
+    story = _story("", "Soldiers killed several insurgents in an ambush near the village.",
+                   "The patrol returned fire, killing four insurgents.")
+    assert _killed(story) == 4
+
+
+def test_a_new_place_after_one_attack_is_a_new_incident():
+    story = _story("", "In Kajaki district, a patrol killed two insurgents who attacked it.",
+                   "In Sangin district, Helmand province, an air strike killed two insurgents.")
+    assert _killed(story) == 4
+
+
+def test_places_after_a_lead_about_many_strikes_are_its_details():
+    story = _story("Strikes across Gaza kill 30", "Israeli strikes across Gaza killed 30 people overnight.",
+                   "In Rafah, a strike on a house killed seven members of one family.")
+    assert _killed(story) == 30
+
+
+def test_other_victims_than_the_lead_are_added():
+    story = _story("", "Troops killed two insurgents in a firefight in Zabul.",
+                   "One civilian was killed in the crossfire.")
+    assert _killed(story) == 3
+
+
+def test_a_round_up_gives_way_to_its_incidents():
+    story = _story("", "Several insurgents were killed in separate operations over the past 24 hours.",
+                   "In Kandahar, a patrol killed two insurgents who fired on it.")
+    assert _killed(story) == 2
+
+
+def test_a_crime_story_has_no_casualties_even_in_its_plain_sentences():
+    assert _story("Gunman kills four at nightclub in apparent robbery, police say",
+                  "Officers said six people were wounded.") == []
+
+
+def test_folding_twice_changes_nothing_and_keeps_other_events():
+    story = _story("", "Troops killed one insurgent in Paktika.", "The force returned fire, killing him.")
+    assert _killed(story) == 1 and fold_casualties(story, "") == story

@@ -652,10 +652,71 @@ def _true_headline(day: int, when: datetime, rng: random.Random) -> dict:
     return truce(rng.choice(["in_effect", "violated"]), f"Truce holds amid breaches {words}")
 
 
-@pytest.mark.parametrize("seed", range(6))
+def _checked_at(day: int) -> datetime:
+    """Noon, except on the collapse day: it comes at 06:00 and the eight outlets' stories
+    fall at random hours, so by noon some seeds carry no report of it at all (seed 4)
+    and a third carry at most one headline, which the model rightly waits to see
+    corroborated (a lone "collapse" headline is the commonest misread). That
+    day's record is checked once its news is in."""
+    return at(day, 23) if day == 13 else at(day, 12)
+
+
+@pytest.mark.parametrize("seed", range(12))
 def test_a_noisy_replay_matches_the_record_day_by_day(seed: int) -> None:
     events, truth = noisy_weeks(seed)
     for day, active in truth.items():
-        data = export(events, at(day, 12))
+        data = export(events, _checked_at(day))
         assert bool([t for t in data["truces"] if t["active"]]) == active, (seed, day)
         assert len([t for t in data["truces"] if t["active"]]) <= 1, (seed, day)
+
+
+def test_during_talks_stray_took_effect_and_extended_headlines_make_no_truce() -> None:
+    events = []
+    for n in range(6):
+        events += story(f"talk{n}", at(0, 2 * n), truce("proposed", f"Ceasefire talks continue in Cairo ({n})"))
+    events += story("odd1", at(0, 13), truce("in_effect", "Truce takes effect, officials say"))
+    events += story("odd2", at(0, 14), truce("extended", "Truce extended by two days"))
+    assert not any(t["active"] for t in export(events, at(0, 16))["truces"])
+    events += agreement(at(1, 8))  # the real deal is still recognised
+    assert export(events, at(1, 9))["truces"][0]["active"]
+
+
+def test_stale_breach_reports_after_a_collapse_do_not_start_a_new_truce() -> None:
+    events = agreement(at(0, 8))
+    events += story("c1", at(2, 6), truce("collapsed", "Ceasefire collapses as shelling resumes"))
+    events += story("c2", at(2, 7), truce("collapsed", "Truce in ruins after night of shelling"))
+    for n in range(4):
+        events += story(f"talk{n}", at(3, 2 * n), truce("proposed", f"Mediators push for a new truce ({n})"))
+    # Outlets look back at the dead truce in their headlines, one misread as "extended".
+    events += story("s1", at(3, 10), truce("violated", "How both sides violated the ceasefire"))
+    events += story("s2", at(3, 11), truce("extended", "Why the truce extended last month failed"))
+    events += story("s3", at(3, 12), truce("violated", "Ceasefire violations: a timeline"))
+    data = export(events, at(3, 14))
+    assert not any(t["active"] for t in data["truces"])
+
+
+def test_a_truce_holding_despite_strikes_is_not_an_attack() -> None:
+    events = agreement(at(0, 8))
+    for day in (1, 2, 3):
+        events += story(f"holds{day}", at(day, 9),
+                        truce("in_effect", f"Ceasefire holds despite strikes (day {day})"),
+                        attack(f"Ceasefire holds despite strikes (day {day})", None, actor="Azerbaijan"))
+    events += story("toll", at(3, 10), toll("The toll from Azerbaijani attacks rises to 640", 640,
+                                            scope="cumulative"),
+                    attack("The toll from Azerbaijani attacks rises to 640", None, actor="Azerbaijan"))
+    events += story("kapan", at(3, 11), attack("Shells hit Kapan overnight", "Kapan", actor="Azerbaijan"))
+    data = export(events, at(4))
+    assert [v["location"] for v in data["violations"]] == ["Kapan"]
+    assert data["truces"][0]["violations"] == 1
+
+
+def test_a_rise_reported_by_one_outlet_is_the_latest_toll() -> None:
+    events = story("a", at(0), toll("The war has killed 40 people, officials say.", 40, scope="cumulative"))
+    events += story("b", at(0, 5), toll("At least 40 people have died in the fighting.", 40, scope="cumulative"))
+    events += story("c", at(1), toll("The death toll from the fighting rises to 52.", 52, scope="cumulative"))
+    (t,) = export(events, at(1, 1))["tally"]
+    assert t["killed"] == 52
+    # A misread "rise" to another war's toll is no rise.
+    events += story("d", at(2), toll("The toll rose to 20,000 in the 1990s.", 20000, scope="cumulative"))
+    (t,) = export(events, at(2, 1))["tally"]
+    assert t["killed"] == 52 and t["killed_high"] == 20000

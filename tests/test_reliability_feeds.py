@@ -125,11 +125,12 @@ def in_words(text: object) -> bool:
 # --- the feedparser corpus --------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class CorpusFile:
     path: str  # relative to the corpus root, as INDEX.csv names it
     body: bytes
     headers: dict[str, str]  # the HTTP headers served with it (lower-case names)
+    _view: feedparser.FeedParserDict | None = field(default=None, repr=False)
 
     @property
     def route(self) -> str:
@@ -137,7 +138,9 @@ class CorpusFile:
 
     def feedparser_view(self) -> feedparser.FeedParserDict:
         """What feedparser itself makes of the bytes and headers sitmon receives."""
-        return feedparser.parse(self.body, response_headers=self.headers)
+        if self._view is None:  # parsed once: the checks ask several times
+            self._view = feedparser.parse(self.body, response_headers=self.headers)
+        return self._view
 
     def has_story(self) -> bool:
         doc = self.feedparser_view()
@@ -189,6 +192,9 @@ class CorpusRun:
     def covered(self) -> list[CorpusFile]:
         return [f for f in self.with_story() if self.urls[f.path] in self.stored]
 
+    def missing(self) -> list[CorpusFile]:
+        return [f for f in self.with_story() if self.urls[f.path] not in self.stored]
+
 
 def poll_corpus(tmp: Path, files: list[CorpusFile], timeout: float = 300) -> CorpusRun:
     """Serve ``files`` on loopback, poll them all in one ``sitmon poll --once``."""
@@ -219,7 +225,7 @@ def check_corpus(result: CorpusRun) -> None:
     run = result.run
     assert run.code == 0, run.output[-2000:]
     assert "Traceback" not in run.output, run.output[-4000:]
-    missing = [f.path for f in result.with_story() if f not in result.covered()]
+    missing = [f.path for f in result.missing()]
     wanted = len(result.with_story())
     assert wanted, "no corpus file has an entry: the corpus is not what this test expects"
     assert len(result.covered()) >= COVERAGE_TARGET * wanted, (
@@ -271,10 +277,12 @@ WELL_FORMED = [
     ("Truce talks \u202eodnalreF\u202c in Baku \u2066isolated\u2069 text \u200fmark",
      "Mediators \u202bembedded\u202c speak",
      "Truce talks odnalreF in Baku isolated text \u200fmark", "Mediators embedded speak"),
-    ("Fourteen killed &amp; more wounded in Ganja",  # escaped twice: "&amp;" is the text
+    # escaped twice on the wire, as many outlets do: an RSS title is HTML (feedparser
+    # says text/html), so its XML text "&amp;" is an escaped "&" and the reader sees "&"
+    ("Fourteen killed &amp; more wounded in Ganja",
      "<p>Fourteen &amp; more were <b>killed</b> in <i>Ganja</i> &lt;script&gt;</p>"
      "<script>alert(1)</script><style>p{}</style>",
-     "Fourteen killed &amp; more wounded in Ganja",
+     "Fourteen killed & more wounded in Ganja",
      "Fourteen & more were killed in Ganja <script>"),
     ("Entity NUL in summary", "Before &#0; middle &#27; and &#x202e; after &#xd800; end",
      "Entity NUL in summary", "Before \ufffd middle and after \ufffd end"),

@@ -443,3 +443,223 @@ def test_link_refusal_explains_why() -> None:
     assert link_refusal("http://example.org/a") is None
     assert "only http and https" in link_refusal("javascript:alert(1)")
     assert "no link" in link_refusal(None)
+
+
+# --- every column the contract lists ---------------------------------------------------
+
+
+def headers(pane) -> list[str]:
+    return [column.label.plain for column in pane.columns.values()]
+
+
+def row_with(pane, text: str) -> list[str]:
+    return next(cells for cells in ([c.plain for c in pane.get_row_at(i)] for i in range(pane.row_count))
+                if any(text in c for c in cells))
+
+
+async def test_header_shows_clock_last_poll_and_feed_health(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        header = screen_text(app).splitlines()[0]
+        assert "Fri 20 Nov 09:10:00 UTC" in header
+        assert "last poll 09:05 (5m ago)" in header
+        assert "feeds 5/6 ok" in header
+
+
+async def test_truce_pane_columns(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await loaded(pilot)
+        truces = app.main.query_one(TrucesPane)
+        assert headers(truces) == ["Conflict", "Status", "In effect since", "Viol", "Kind", "Mediators", "Parties"]
+        row = row_with(truces, "humanitarian")
+        assert row[0] == "Armenia-Azerbaijan"
+        assert row[2] == "19 Nov 20:00 · 13h"  # since midnight local (UTC+4), and for how long
+        assert int(row[3]) >= 2  # Ganja and Stepanakert were reported after it began
+        assert row[5] == "France, Russia, United States" and row[6] == "Armenia, Azerbaijan"
+        assert "2 active / 4" in screen_text(app)
+
+
+async def test_violation_pane_columns(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await loaded(pilot)
+        violations = app.main.query_one(ViolationsPane)
+        assert headers(violations) == ["When", "Conflict", "Place", "Truce", "K/W", "Actor (per source)", "Src"]
+        assert row_with(violations, "Ganja") == [
+            "04:00", "Armenia-Azerbaijan", "Ganja", BREACH, "14/—", "Armenia per Azerbaijan", "4"]
+        odesa = row_with(violations, "Odesa")
+        assert odesa[3] == "" and odesa[4] == "2/8"  # no truce covered Odesa: no breach mark
+
+
+async def test_tally_pane_columns_and_trend(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await loaded(pilot)
+        tally = app.main.query_one(TallyPane)
+        assert headers(tally) == ["Conflict", "Killed", "7 days", "Wounded", "As of", "Src"]
+        conflict, killed, trend, wounded, as_of, sources = row_with(tally, "Russia-Ukraine")
+        assert killed == "≥12,100" and wounded == "≥29" and as_of == "07:30" and int(sources) >= 2
+        assert len(trend) == 7 and trend[0] < trend[-1]  # the toll rose over the week
+
+
+def test_tally_shows_conflicting_figures_as_a_range() -> None:
+    from sitmon.ui.widgets import tally_cells
+
+    cells = tally_cells({"conflict": "X", "killed": 40, "killed_high": 55, "wounded": None,
+                         "as_of": NOW.isoformat(), "sources": [{}, {}]}, (1, 2, 2), NOW)
+    assert [c.plain for c in cells] == ["X", "40–55", "▁██", "—", "09:10", "2"]
+
+
+async def test_stories_pane_shows_source_counts_and_event_tags(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        stories = app.main.query_one(StoriesPane)
+        assert headers(stories) == ["Age", "Src", "Events", "Title"]
+        age, sources, tags, title = row_with(stories, "Drone attack on Odesa")
+        assert (age, sources, tags) == ("8h", "3", "[violation][casualty]")
+        published = [s.published for s in stories.items.values()]
+        assert published == sorted(published, reverse=True)  # newest first
+
+
+async def test_story_detail_lists_every_source_and_every_fact_with_its_evidence(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        main = await loaded(pilot)
+        stories = main.query_one(StoriesPane)
+        row = next(i for i, s in enumerate(stories.items.values()) if s.title.startswith("Drone attack on Odesa"))
+        story = list(stories.items.values())[row]
+        stories.move_cursor(row=row)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.screen.links) == story.sources)
+        sources = app.screen.query_one("#sources")
+        assert sources.row_count == 3
+        assert all(link.startswith("https://") for link in app.screen.links.values())
+        store = Store(demo.db_path)
+        try:
+            detail = store.cluster_detail(story.id)
+        finally:
+            store.close()
+        console = Console(width=500, file=io.StringIO(), record=True)
+        console.print(app.screen.query_one("#facts").content)
+        facts = console.export_text()
+        assert detail.events
+        for event in detail.events:
+            assert clean(event["evidence"], 1000) in facts
+        assert "evidence" in facts and "reported by" in facts
+
+
+async def test_feed_health_lists_every_column(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("f")
+        table = app.screen.query_one("#feeds")
+        assert headers(table) == ["Status", "Feed", "Last fetch", "HTTP", "Error", "Items", "Next poll"]
+        assert row_with(table, "Meridian Wire") == ["ok", "Meridian Wire", "5m ago", "200", "", "8", "in 55m"]
+        status, _, last, http, error, items, next_poll = row_with(table, "offline")
+        assert (status, last, http, items) == ("failing", "5m ago", "503", "—")
+        assert "503" in error and "Unavailable" in error and next_poll.startswith("in ")
+
+
+# --- focus, layout, colour -----------------------------------------------------------
+
+
+async def test_focus_is_visible_in_the_border_shape(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        text = screen_text(app)
+        assert "┏━ 4 Stories" in text and "╭─ 1 Active truces" in text
+        await pilot.press("1")
+        text = screen_text(app)
+        assert "┏━ 1 Active truces" in text and "╭─ 4 Stories" in text
+
+
+async def test_refresh_keeps_the_scroll_position(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await loaded(pilot)
+        await pilot.press("4", *["j"] * 20)
+        stories = main.query_one(StoriesPane)
+        assert stories.scroll_y > 0
+        before = (stories.cursor_row, stories.scroll_y, stories.current)
+        main.stories_data = None
+        main.reload("poll")
+        await wait_for(pilot, lambda: main.stories_data is not None)
+        assert (stories.cursor_row, stories.scroll_y, stories.current) == before
+
+
+async def test_80x24_footer_shows_every_main_key(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("⏎ Details", "o Link", "/ Search", "c Conflict", "r Poll", "f Feeds", "? Help", "q Quit"):
+            assert key in footer, footer
+
+
+def _colours(app) -> set[tuple[int, int, int]]:
+    console = Console(width=app.size.width, file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    found = set()
+    for segment in console.render(update):
+        style = segment.style
+        for colour in (style.color, style.bgcolor) if style else ():
+            if colour is not None and colour.triplet is not None:
+                found.add(tuple(colour.triplet))
+    return found
+
+
+async def test_no_color_renders_in_greys_only(demo: DemoSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        colours = _colours(app)
+        assert colours and all(r == g == b for r, g, b in colours)
+        assert BREACH in screen_text(app)  # the breach mark is words, not just red
+
+
+async def test_themes_change_the_colours(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        dark = _colours(app)
+        assert any("theme" in c.title.lower() for c in app.get_system_commands(app.screen))
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert _colours(app) != dark
+        assert "Armenia-Azerbaijan" in screen_text(app)
+
+
+# --- polling cadence and failures -------------------------------------------------------
+
+
+async def test_polls_repeat_on_a_timer_and_never_overlap(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        url = server.add("/slow", rss_document([{"title": "Talks continue", "guid": "t1",
+                                                "published": NOW - timedelta(hours=1)}]), delay=0.4)
+        config, db_path = _config_with(tmp_path, [url])
+        app = make_app(config, db_path, autopoll=True, interval=0.05)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_for(pilot, lambda: app.polls_done >= 3, timeout=15)
+            assert server.peak_in_flight == 1  # each poll waited for the one before
+            assert server.hits("/slow") >= 3
+
+
+async def test_worker_failures_become_a_visible_message(tmp_path: Path) -> None:
+    config, db_path = _config_with(tmp_path, [])
+    db_path.write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    app = make_app(config, db_path, autopoll=True)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await wait_for(pilot, lambda: len([n for n in app._notifications if "failed" in (n.title or "")]) >= 2)
+        titles = {n.title for n in app._notifications}
+        assert {"Poll failed", "Loading the store failed"} <= titles
+        await wait_for(pilot, lambda: "Poll failed" in screen_text(app))  # on screen, not only in a list
+        await pilot.press("f")  # and the app still answers keys
+        assert isinstance(app.screen, FeedHealthScreen)

@@ -34,11 +34,13 @@ _PREFIX = re.compile(
     r"^\s*(?:(?:live(?:\s+updates?|\s+blog)?|breaking(?:\s+news)?|watch|video|audio|"
     r"updated?|exclusive|analysis|opinion|explainer|in\s+pictures|pictured|photos?|"
     r"just\s+in|developing(?:\s+story)?|latest|news\s+alert|alert|factbox|timeline|"
-    r"fact\s*check)\s*[:|\-–—]\s*)+",
+    r"fact\s*check|refile|corrected|wrapup|insight)(?:\s+\d{1,2})?\s*[:|\-–—]\s*)+",
     re.IGNORECASE,
 )
 # "Israel-Gaza war live: ..." / "Ukraine war live updates: ..."
-_TOPIC_LIVE = re.compile(r"^[^:]{0,60}?\blive(?:\s+updates?|\s+blog|\s+news)?\s*:\s+", re.I)
+_TOPIC_LIVE = re.compile(
+    r"^[^:]{0,60}?\b(?:live|latest)(?:\s+updates?|\s+blog|\s+news)?\s*:\s+", re.I
+)
 _PAREN = re.compile(
     r"\s*[(\[](?:ap|afp|reuters|upi|dpa|tass|video|videos|photos?|watch|live|updated?|"
     r"opinion|analysis|pictures|audio|podcast|graphic|map|maps|exclusive)[)\]]\s*",
@@ -256,7 +258,7 @@ _SYNONYMS = {
     "raids": "strike", "rockets": "missil", "rocket": "missil", "missiles": "missil",
     "missile": "missil", "shelled": "shell", "shelling": "shell", "shells": "shell",
     "artillery": "shell", "bombardment": "shell", "bombarded": "shell",
-    "pounded": "shell", "pounds": "shell", "began": "begin", "begun": "begin",
+    "pounded": "strike", "pounds": "strike", "began": "begin", "begun": "begin",
     "begins": "begin", "starts": "begin", "started": "begin", "start": "begin",
     "starting": "begin", "kicks": "begin", "took": "take", "taken": "take", "held": "hold",
     "fighting": "fight", "fought": "fight", "agreement": "agre", "deal": "agre",
@@ -277,6 +279,9 @@ _SYNONYMS = {
     "insurgents": "fighter", "insurgent": "fighter", "blast": "explosion",
     "blasts": "explosion", "explosions": "explosion", "blew": "explosion",
     "retook": "retak", "retakes": "retak", "retake": "retak", "retaken": "retak",
+    "pound": "strike", "pounding": "strike", "pummel": "strike", "pummels": "strike",
+    "pummelled": "strike", "military": "army", "forces": "soldier",
+    "breach": "violat", "breaches": "violat", "breached": "violat", "breaching": "violat",
 }
 
 # Event words: two headlines naming different ones are different stories.
@@ -325,10 +330,13 @@ _EVENT_WORDS = (
     ("daypart", "afternoon", "afternoon"),
     ("daypart", "evening", "evening"),
     ("daypart", "night", "night"),
+    ("actor", "state", "army junta government regime"),
+    ("actor", "armed_group", "rebel fighter separatist insurgent guerrilla jihadist militia "
+     "paramilitary alliance"),
     ("momentum", "stall", "stall deadlock suspend postpon adjourn"),
     ("momentum", "resume", "resum restart reconven progress breakthrough"),
 )
-_DISJOINT_FAMILIES = ("harm", "weapon", "target", "victim", "daypart", "momentum")
+_DISJOINT_FAMILIES = ("harm", "weapon", "target", "victim", "daypart", "momentum", "actor")
 
 # Verbs with a direction: who did it to whom.  "Ukraine downs Russian drones" and
 # "Russia downs Ukrainian drones" share every word but not the story.
@@ -578,9 +586,19 @@ def _classes_compatible(a: TitleKey, b: TitleKey) -> bool:
         ca, cb = _family(a, family), _family(b, family)
         if ca and cb and not ca & cb:
             return False
-    # "agreed" vs "takes effect" vs "rejected": the status must match when both say one
+    # "agreed" vs "rejected" vs "called for": the status must match when both say
+    # one.  A decided status (agreed, rejected) outweighs mere talk: "agree truce in
+    # Doha talks" is the agreement, not the talks
     sa, sb = _family(a, "status"), _family(b, "status")
-    if sa and sb and sa - {"in_effect"} != sb - {"in_effect"}:
+    if sa and sb:
+        decided_a, decided_b = sa & _DECIDED, sb & _DECIDED
+        if (decided_a or decided_b) and decided_a != decided_b:
+            return False
+        if not (decided_a or decided_b) and sa - {"in_effect"} != sb - {"in_effect"}:
+            return False
+    # a truce's news ("takes effect") and an attack's ("strikes Lebanon despite the
+    # truce") are different stories even when they share every name
+    if _kind(a) and _kind(b) and not _kind(a) & _kind(b):
         return False
     # a follow-up (violated, collapsed, extended, ended) is a story of its own;
     # "broke" is either a violation or a collapse
@@ -591,6 +609,20 @@ def _classes_compatible(a: TitleKey, b: TitleKey) -> bool:
         rest = (fa | fb) - {"broken"}
         return len(rest) == 1 and rest <= {"violated", "collapsed"} and bool(fa) and bool(fb)
     return False
+
+
+_DECIDED = frozenset({"agreed", "rejected"})
+_ATTACK_STEMS = frozenset({"strike", "shell", "bomb", "attack", "clash", "missil", "dron"})
+
+
+def _kind(key: TitleKey) -> frozenset[str]:
+    """What the headline reports: a truce's status, an attack, or both."""
+    kinds = set()
+    if key.families.get("status"):
+        kinds.add("truce")
+    if key.stems & _ATTACK_STEMS:
+        kinds.add("attack")
+    return frozenset(kinds)
 
 
 def _relations_compatible(a: TitleKey, b: TitleKey) -> bool:

@@ -192,7 +192,8 @@ def situation(
     party_map = _party_map(known, parties)
     tracks = _fold_truces(_truce_claims(by_type["truce"], party_map))
     figures = _casualty_reports(by_type["casualty"], by_type["violation"])
-    incidents = _violation_incidents(by_type["violation"], figures, as_of)
+    attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
+    incidents = _violation_incidents(attacks, figures, as_of)
     truces = _truce_states(tracks, incidents, as_of)
     _flag_during_truce(incidents, truces)
     tally = _tallies(figures, party_map, as_of)
@@ -279,8 +280,9 @@ class _Deal:
 class _Track:
     """One agreement: its claims in time order, with running sums for fast replay."""
 
-    def __init__(self, conflict: str) -> None:
+    def __init__(self, conflict: str, follows: bool = False) -> None:
         self.conflict = conflict
+        self.follows = follows  # an earlier truce of this conflict came before it
         self.claims: list[_Claim] = []
         self.times: list[datetime] = []
         self.deals: list[_Deal] = []  # deals[i]: after claims[0..i]
@@ -318,10 +320,13 @@ class _Track:
     def _confirm(self, index: int) -> None:
         """Is there a deal now? Reports since the first deal report of the last day must
         outweigh the proposal reports among them, with a headline start time or with
-        weight 3 including a headline. Reports before that run are replayed out of the deal.
+        start reports (agreed, took effect) of weight 3 including a headline. Reports
+        before that run are replayed out of the deal.
 
         One stray headline never makes a truce (a fake truce would have no
-        collapse reports to end it), nor do background mentions alone.
+        collapse reports to end it), nor do background mentions alone. After
+        talks or an earlier truce, "violated"/"extended" reports are about the
+        old truce (or misread): only an announcement or a start opens a new one.
         """
         now = self.times[index]
         start = bisect_left(self.times, now - timedelta(hours=24))
@@ -331,14 +336,22 @@ class _Track:
         run = self.claims[first:index + 1]
         deal_w = sum(c.weight for c in run if _RANK[c.status] in (1, 2, 3))
         talk_w = sum(c.weight for c in run if c.status == PROPOSED)
-        headline = any(c.headline for c in run if _RANK[c.status] in (1, 2, 3))
+        starts = [c for c in run if c.status in self._start_statuses(first)]
+        headline = any(c.headline for c in starts)
         announced = any(c.headline and c.effective is not None for c in run if c.status == AGREED)
-        if deal_w > talk_w and (announced or (headline and deal_w >= CORROBORATED)):
+        start_w = sum(c.weight for c in starts)
+        if deal_w > talk_w and (announced or (headline and start_w >= CORROBORATED)):
             self.confirmed_at = now
             deal = _Deal()
             for i in range(first, index + 1):
                 deal = deal.after(self.claims[i])
                 self.deals[i] = deal
+
+    def _start_statuses(self, first: int) -> frozenset[str]:
+        """Reports that can start this truce; any deal report if nothing came before it."""
+        if self.follows or any(c.status == PROPOSED for c in self.claims[:first]):
+            return frozenset({AGREED, IN_EFFECT})
+        return frozenset({AGREED}) | ACTIVE_REPORTS
 
     def state(self, at: datetime) -> _State | None:
         """The truce's status as of *at*, from its claims published up to *at*."""
@@ -475,7 +488,7 @@ def _fold_truces(claims: list[tuple[str, _Claim]]) -> list[_Track]:
         elif not _opens_new(track, claim):
             track.add(claim)
             continue
-        track = _Track(conflict)
+        track = _Track(conflict, follows=track is not None)
         track.add(claim)
         current[conflict] = track
         tracks.append(track)
@@ -652,6 +665,26 @@ def _attack_places(data: dict, attacks: list[tuple[str, frozenset[str]]]) -> fro
     return next(iter(distinct)) if len(distinct) == 1 else frozenset()
 
 
+_NOT_AN_ATTACK = frozenset({PROPOSED, AGREED, IN_EFFECT, EXTENDED})
+
+
+def _hostile_acts(violations: list[StoredEvent], others: list[StoredEvent]) -> list[StoredEvent]:
+    """Violation events that report an attack, not a toll or a truce's state.
+
+    "The toll from Indian strikes rises to 31" is a war-to-date figure, and
+    "the truce holds despite strikes" (naming no place or weapon) a holding
+    truce: counting either would add a phantom incident (and a breach of the
+    truce) every time outlets repeat it. Breach accusations always count.
+    """
+    def key(e: StoredEvent) -> tuple[int, str]:
+        return e.story_key, _norm(e.data.get("evidence") or "")
+
+    tolls = {key(e) for e in others if e.data.get("scope") == "cumulative"}
+    holding = {key(e) for e in others if e.data.get("status") in _NOT_AN_ATTACK}
+    return [e for e in violations if e.data.get("breach") or (
+        key(e) not in tolls and (e.data.get("weapon") or _places(e.data) or key(e) not in holding))]
+
+
 def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],
                          as_of: datetime) -> list[ViolationIncident]:
     by_cluster: dict[str, list[_Figure]] = defaultdict(list)
@@ -665,8 +698,8 @@ def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],
         mine = open_attacks[event.data.get("conflict")]
         match = None
         for attack in reversed(mine):
-            if when - attack.time > timedelta(hours=30):
-                break  # attacks are in time order: nothing older can be the same day
+            if when - attack.time > INCIDENT_REPEAT:
+                break  # attacks are in time order: nothing older can be the same one
             if _same_attack(attack, event, when, places, by_cluster):
                 match = attack
                 break
@@ -692,19 +725,34 @@ class _Attack:
 
 def _same_attack(attack: _Attack, event: StoredEvent, when: datetime, places: frozenset[str],
                  by_cluster: dict[str, list[_Figure]]) -> bool:
-    """Same UTC day, same place (or both unknown), compatible tolls (same conflict by the caller)."""
-    if not _close_in_time(attack.time, when):
-        return False
+    """Same UTC day, same place (or one report names none), compatible tolls; or the
+    same toll repeated without a place within days (same conflict by the caller).
+
+    A report naming no place ("Pakistan denies violating the ceasefire") is a
+    vaguer account of that day's attack by the same actor, not another one.
+    """
     ours = attack.places
-    if event.cluster_id in attack.clusters:
-        return not (ours and places) or bool(ours & places)
-    if bool(ours) != bool(places) or (ours and not ours & places):
-        return False
     mine = _attack_figures(attack.events, by_cluster)
     other = _attack_figures([event], by_cluster)
+    if not _close_in_time(attack.time, when):
+        return not ours and not places and _same_toll(mine, other)
+    if event.cluster_id in attack.clusters:
+        return not (ours and places) or bool(ours & places)
+    if ours and places and not ours & places:
+        return False
+    if bool(ours) != bool(places):
+        actor = event.data.get("actor")
+        if actor and actor not in {e.data.get("actor") for e in attack.events} - {None} | {actor}:
+            return False
     if any(f.update for f in mine + other):
         return True  # a toll that rose is the same attack
     return _compatible(_span(f.killed for f in mine), _span(f.killed for f in other))
+
+
+def _same_toll(mine: list[_Figure], other: list[_Figure]) -> bool:
+    """Both reports give the same death toll (a repeat days later, not a new attack)."""
+    ours = {f.killed for f in mine if f.killed and f.killed[0]}
+    return bool(ours) and any(f.killed in ours for f in other)
 
 
 def _attack_figures(group: list[StoredEvent], by_cluster: dict[str, list[_Figure]]) -> list[_Figure]:
@@ -800,11 +848,15 @@ def _tally(conflict: str, figures: list[_Figure], party_keys: set[str], as_of: d
     baseline, _, _ = _total(groups, "killed", party_keys)
     # "Ministry says 14,800 killed" read as one attack is the war's toll again.
     misread = max(100, baseline[0] // 2) if baseline else None
+    # "Pakistan says 51 killed" repeated after "attacks since Wednesday killed 51":
+    # the war's toll again, read without its "since".
+    stated = {f.killed: f.time for f in sorted(cumulative, key=lambda f: f.time, reverse=True) if f.killed}
     incident_figures = []
     for figure in figures:
         if figure.scope == "cumulative":
             continue
-        if misread is not None and figure.killed and figure.killed[0] >= misread:
+        restated = not figure.places and stated.get(figure.killed, figure.time + _SLACK) <= figure.time
+        if restated or (misread is not None and figure.killed and figure.killed[0] >= misread):
             cumulative.append(figure)
         else:
             incident_figures.append(figure)
@@ -928,8 +980,19 @@ def _credible(figures: list[_Figure], what: str) -> tuple[int, int, list[_Figure
         return None
     ranked = sorted(best.values(), reverse=True)
     low = ranked[1] if len(ranked) > 1 else ranked[0]
+    low = _risen(figures, what, low)
     support = [f for f in figures if getattr(f, what) and getattr(f, what)[0] >= low]
     return low, max(high, low), support, min(f.time for f in support)
+
+
+def _risen(figures: list[_Figure], what: str, low: int) -> int:
+    """An explicit rise ("the toll rose to 52") above the agreed toll is the latest figure.
+
+    Only a plausible rise counts (up to half as much again): a sentence misread
+    as an update must not replace the toll with another war's.
+    """
+    rises = [getattr(f, what)[0] for f in figures if f.update and getattr(f, what)]
+    return max([low] + [r for r in rises if low < r <= low * 3 // 2])
 
 
 def _add_incidents(toll: tuple[int, int] | None, incidents: list[_Incident], what: str,
@@ -980,6 +1043,8 @@ def _same_incident(incident: _Incident, figure: _Figure) -> bool:
     if any(f.cluster == figure.cluster for f in incident.figures):
         return overlap or bool(places & figure.places)
     same_day = _close_in_time(incident.time, figure.time)
+    if not places and not figure.places and not same_day:
+        return _same_toll(incident.figures, [figure])  # repeated days later without a place
     if places & figure.places:
         # the toll rising that day, a repeat days later, or "the toll rose to" an update
         rising = _compatible(_span(f.killed for f in incident.figures), figure.killed)

@@ -14,6 +14,7 @@ import calendar
 import hashlib
 import html
 import re
+import xml.sax
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -63,7 +64,10 @@ def parse_feed(body: bytes, headers: dict[str, str] | None, feed_url: str, fetch
         entries=len(doc.get("entries") or []),
     )
     if not parsed.entries:
-        recognised = bool(doc.get("version")) or (not bozo and bool(doc.get("feed")))
+        # an entry-less document that is not even well-formed XML (a truncated
+        # download, say) is broken, not a quiet feed, whatever tag it starts with
+        broken = isinstance(doc.get("bozo_exception"), xml.sax.SAXException)
+        recognised = not broken and (bool(doc.get("version")) or (not bozo and bool(doc.get("feed"))))
         parsed.error = _not_a_feed(body, headers, bozo, recognised)
     return parsed
 
@@ -86,6 +90,9 @@ def _story(entry: Any, feed_url: str, fetched: datetime) -> Story | None:
     if not summary and entry.get("content"):
         first = entry["content"][0]
         summary = plain_text(first.get("value"), "html" in str(first.get("type", "")))
+    if not title and not summary:
+        # an entry that is only a picture still says something in its alt text
+        summary = _image_text(entry)
     if not title and not summary:
         return None
     link = canonical_link(_text(entry.get("link")), feed_url)
@@ -142,8 +149,9 @@ _BLOCK_TAGS = frozenset(
 )
 _SPACE = re.compile(r"\s+")
 # C0/C1 controls (escape sequences start with them), bidi overrides and
-# isolates (they reorder what the reader sees), lone surrogates (not storable)
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# isolates (they reorder what the reader sees), lone surrogates (not storable);
+# the whitespace among them (tab, newline...) becomes a space instead
+_UNSAFE = re.compile("(?!\\s)[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def plain_text(value: Any, html_markup: bool = True) -> str:
@@ -160,6 +168,22 @@ def plain_text(value: Any, html_markup: bool = True) -> str:
     return _clean(text)
 
 
+_IMG_ALT = re.compile(r"<img\b[^>]*?\salt\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
+
+
+def _image_text(entry: Any) -> str:
+    """The alt texts of the images in an entry's summary, else its content
+    (feedparser often fills both from one element), as plain text."""
+    markup = [_text(entry.get("summary"))]
+    markup += [_text(c.get("value")) for c in entry.get("content") or [] if isinstance(c, dict)]
+    for html_text in markup:
+        alts = [next(filter(None, m.groups()), "") for m in _IMG_ALT.finditer(html_text)]
+        text = plain_text(" ".join(alts), html_markup=False)
+        if text:
+            return text
+    return ""
+
+
 def _strip_tags(text: str) -> str:
     text = _DROPPED.sub(" ", text)
     text = _CDATA.sub(r"\1", text)
@@ -167,8 +191,8 @@ def _strip_tags(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    text = _SPACE.sub(" ", text)  # first, so tabs and newlines become spaces
-    return _UNSAFE.sub("", text).strip()
+    # removal first, so "a \u202e b" does not leave two spaces behind
+    return _SPACE.sub(" ", _UNSAFE.sub("", text)).strip()
 
 
 def _text(value: Any) -> str:

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from importlib import resources
 
 from sitmon.extract.events import Casualty, Context
-from sitmon.extract.numbers import Quantity, alternation, lower, scan
+from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
 _VERBS, _NOUNS, _CTX = _LEX["verbs"], _LEX["nouns"], _LEX["context"]
@@ -69,7 +70,7 @@ _DEMONYM_SINGULAR = [k for k in SIDES if k not in _DEMONYM_NOUNS and k.isalpha()
 _SINGULAR = {n for n in VICTIM_GROUP if not re.search(r"(?:s|men|people|children|police|"
                                                        r"personnel|crew|taliban|staff|more|"
                                                        r"women|youth|troops)$", n)}
-_SINGULAR -= {"enemy", "mujahideen", "paramilitary"}
+_SINGULAR -= {"enemy", "mujahideen", "paramilitary", "them"}
 _SINGULAR |= {"year-old"}
 
 # A modifier between a number and its noun: "Afghan", "suspected", "14-year-old".
@@ -96,12 +97,14 @@ _NOT_NAMES = ("The|A|An|He|She|They|It|This|That|In|On|At|During|After|And|No|No
               "Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|"
               "September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _NAME_WORD = rf"(?!(?:{_STOP}|{_alt(_VERBS['aux'])})\b)(?-i:(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'\u2019-]+)"
-_NAME = rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}},?)"
+# Later words of a name may look like a month ("Fayez Jan") but not like a new sentence part.
+_NAME_NEXT = rf"(?!(?:{_STOP}|{_alt(_VERBS['aux'])})\b)(?-i:(?!(?:The|A|An|In|On|At|During|After|And)\b)[A-Z][a-z'\u2019-]+)"
+_NAME = rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-\w+|bin|ibn)){{0,3}},?)"
 # "two people in Kharkiv and three in Odesa": a place after each group.
 _PLACE = (r"(?:\s+(?:in|near|at|from)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)(?:\s+(?-i:[A-Z][\w'\u2019-]+)){0,2}"
           r"(?:\s+(?:region|province|district|city|village|oblast|governorate|state))?(?=\s*,?\s+and\s+#))")
 # "eight of its fighters", "one of the soldiers"
-_OF = rf"(?:\s+of\s+(?:the|its|their|his|her|our|those|these)(?:\s+{_MOD}){{0,3}}?\s+{_NOUN}(?![\w-]))"
+_OF = rf"(?:\s+of\s+(?:them(?![\w-])|(?:the|its|their|his|her|our|those|these)(?:\s+{_MOD}){{0,3}}?\s+{_NOUN}(?![\w-])))"
 # "members of one family", "officers of the border police"
 _PP = rf"(?:\s+of\s+(?:(?:the|a|an|his|her|their|its|one|{_TAG})\s+)?(?:{_MOD}\s+){{0,2}}?{_MOD})"
 
@@ -193,6 +196,12 @@ OBJECT_RE = re.compile(
     rf"(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])(?:{_NAME}|\s+(?:and|along|as|during|in|on|at|"
     rf"with|who|when|after|while|by|near)\b|\s*[,.;]|$))", _I
 )
+# "the force responded, killing him": one victim ("her" only where it is no possessive).
+PRONOUN_RE = re.compile(
+    rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE}|{_WOUNDED_BEFORE})\s+(?:him|her)(?![\w-])"
+    r"(?=\s*[,.;)]|\s+(?:and|in|on|at|with|during|after|when|while|as|before|near|by)\b|\s*$)", _I)
+# "the death of Maulawi Tayeb, a local Taliban leader": the same person described.
+APPOSITIVE_RE = re.compile(r"(#\d+# person),\s+#(\d+)#")
 # "killed Rostum", "confirmed the death of Mullah Nafi": a named person killed.
 NAMED_OBJECT_RE = re.compile(
     rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE})\s+(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
@@ -206,8 +215,8 @@ PERSON_RE = re.compile(
     rf"engaged\s+and|believed\s+to\s+have\s+been))*\s+(?P<verb>killed|slain|shot\s+dead)\b", _I
 )
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
-BARE_RE = re.compile(
-    rf"(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])", _I
+BARE_RE = re.compile(  # not "Neither soldier was hurt"
+    rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])", _I
 )
 _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
 _HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
@@ -221,7 +230,8 @@ SUBSET_RE = re.compile(
     rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
 )
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
-SUBSET_AFTER_RE = re.compile(rf"\s*,?\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
+# (after a comma: "killing several of them" is the figure itself)
+SUBSET_AFTER_RE = re.compile(rf"\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
                              rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*", _I)
 # "Among the dead were a boy and two women": the victims of a toll told elsewhere.
 AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
@@ -231,26 +241,28 @@ AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|w
 CUE_RE = re.compile("|".join(re.escape(c) for c in _CTX["cue_stems"]))
 DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
 CRIME_RE = _cue_re(_CTX["crime"])
+ACCIDENT_START_RE = re.compile(rf"\s*(?:{_alt(_CTX['accident_start'])})(?![\w-])")
 VIOLENCE_RE = _cue_re(_CTX["violence"])
 WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
                   if w not in set(_CTX["weak_violence"])])
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
-CUMULATIVE_RE = re.compile(
-    rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])"
-    rf"|\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
+CUMULATIVE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])", _I)
+# Split from the lexicon so that each runs only when its key word is there.
+CUMULATIVE_SINCE_RE = re.compile(
+    rf"\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
     r"the\s+(?:start|beginning|outbreak)\b)"
     # "killed since the truce ended", "since fighting erupted"
     r"|\bsince\s+(?:\S+\s+){0,4}?(?:began|begun|started|ended|erupted|broke\s+out|collapsed|resumed|"
     r"was\s+launched|expired)\b"
     r"|\bsince\s+(?:the\s+|its\s+|their\s+)?(?:\S+\s+){0,2}?(?:war|conflict|invasion|offensive|coup|uprising|"
     r"revolution|fighting|hostilities|clashes|start|beginning|outbreak|escalation|incursion|takeover|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
-    # a total over weeks of war, not one attack ("in the past three months", "after two weeks of fighting")
-    r"|(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:weeks?|months?|years?)\b"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", _I)
+# a total over weeks of war, not one attack ("in the past three months", "after two weeks of fighting")
+CUMULATIVE_SPAN_RE = re.compile(
+    r"(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:weeks?|months?|years?)\b"
     r"|\b(?:days|weeks|months|years)\s+of\s+(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b",
-    _I,
-)
+    _I)
 # "the deadliest day since January", "the worst attack this year": a comparison,
 # not a toll to date.
 SUPERLATIVE_RE = re.compile(
@@ -265,7 +277,9 @@ TOLL_WIDE_RE = re.compile(
     r"\b(?:war|offensive|conflict|invasion|campaign|fighting|hostilities|insurgency|total|overall)\b"
     r"|(?-i:\b(?!The\b|This\b|That\b|Its\b|Their\b|Our\b)[A-Z][a-z]+)(?:'s|\u2019s)?\s+"
     r"(?:overall\s+|total\s+|military\s+|civilian\s+)?(?:death\s+)?toll"
-    rf"|\b(?:{_alt(SIDE_NAMES)})\s+(?:\w+\s+)?(?:death\s+)?toll", _I)
+    rf"|\b(?:{_alt(SIDE_NAMES)})\s+(?:\w+\s+)?(?:death\s+)?toll"
+    # "the death toll in Gaza rises to 33,000": a whole place's toll
+    r"|\btoll\s+in\s+(?:the\s+)?(?-i:[A-Z])", _I)
 TOLL_INCIDENT_RE = re.compile(
     r"\b(?:attack|strike|airstrike|air\s+strike|bombing|blast|explosion|raid|ambush|massacre|"
     r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)", _I)
@@ -277,6 +291,12 @@ BACKGROUND_RE = re.compile(
 YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)", _I)
 WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b", _I)
+# "the Aug. 7 attack", "on March 3": a day; weeks before the story it is history.
+DAY_RE = re.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
+                    r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*\d|:)", _I)
+_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_DATE_DIGIT_RE = re.compile(r"(?<![#\d])\d(?!\d*#)")  # a digit that is not part of a "#i#" tag
+PAST_DAYS = 7  # a day named this long before the story is not the story's news
 _WHOLE_WAR_RE = re.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
                            r"uprising|insurgency|invasion|occupation|partition)\b", _I)
 _SINCE_RE = re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b", _I)
@@ -314,7 +334,7 @@ def find_casualties(sentence: str, ctx: Context) -> list[Casualty]:
 
 def _not_war(text: str) -> bool:
     """Disaster, accident or crime deaths, with nothing of war or terror about them."""
-    if DISASTER_RE.search(text) and not VIOLENCE_RE.search(text):
+    if (DISASTER_RE.search(text) or ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text):
         return True
     return bool(CRIME_RE.search(text)) and not WAR_RE.search(text)
 
@@ -388,6 +408,11 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
     tagged = OBJECT_RE.sub(lambda m: m.group() if m.group("det") and _after_figure(m, numbers) else
                            m.group("verb") + " " + one(m), tagged)
     tagged = NAMED_OBJECT_RE.sub(lambda m: _named(m, one), tagged)
+    if " him" in low or " her" in low:
+        tagged = PRONOUN_RE.sub(lambda m: f"{m.group('verb')} {one(m)}person", tagged)
+    if " person, #" in tagged:
+        tagged = APPOSITIVE_RE.sub(lambda m: m.group(1) + (", one" if values[int(m.group(2))].low == 1
+                                                           else m.group()[len(m.group(1)):]), tagged)
     if "been" in low or "was" in low:
         if _PERSON_HINT.search(low):
             tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
@@ -469,7 +494,7 @@ def _read_list(m: re.Match, tagged: str, values: list[Quantity], used: set[int],
     """Sum the groups of a matched list, skipping tags already used or negated."""
     kind = "wounded" if m.groupdict().get("wound") else "killed"
     start, end = m.span("list")
-    if _NEGATION_RE.search(tagged[max(0, start - 20):start]):
+    if _NEGATION_RE.search(tagged[max(0, start - 20):start]) or _with_capture(m, kind):
         return None
     items = list(_ITEM_RE.finditer(tagged, start, end))
     if active and len(items) > 1:
@@ -496,6 +521,20 @@ def _read_list(m: re.Match, tagged: str, values: list[Quantity], used: set[int],
     if mention.high is not None:
         mention.high = sum(highs)
     return mention
+
+
+def _with_capture(m: re.Match, kind: str) -> bool:
+    """ "were killed or captured", "captured or killed 80": one figure for two fates."""
+    if kind != "killed" or m.groupdict().get("kill") is None:
+        return False
+    verb_start, verb_end = m.span("kill")
+    return bool(_CAPTURE_AFTER_RE.match(m.string, verb_end)
+                or _CAPTURE_BEFORE_RE.search(m.string, max(0, verb_start - 30), verb_start))
+
+
+_CAPTURE = _alt(_CTX["capture"])
+_CAPTURE_AFTER_RE = re.compile(rf"\s+(?:and|or|and/or)\s+(?:{_CAPTURE})(?![\w-])", _I)
+_CAPTURE_BEFORE_RE = re.compile(rf"(?<![\w-])(?:{_CAPTURE})\s+(?:and|or|and/or)\s+$", _I)
 
 
 def _own_items(items: list[re.Match], tagged: str, end: int) -> list[re.Match]:
@@ -532,7 +571,7 @@ def _who(noun_phrase: str) -> tuple[str | None, str | None]:
 
 # --- events --------------------------------------------------------------------
 def _events(sentence: str, tagged: str, mentions: list[_Mention], ctx: Context) -> list[Casualty]:
-    groups: dict[tuple[str, bool], list[_Mention]] = {}
+    groups: dict[tuple[str, bool, str | None], list[_Mention]] = {}
     clauses = _clauses(tagged)
     in_clause: dict[int, list[_Mention]] = {}
     for mention in mentions:
@@ -544,9 +583,12 @@ def _events(sentence: str, tagged: str, mentions: list[_Mention], ctx: Context) 
             scope = _toll_scope(clause) if mention.toll else _scope(clause)
             if historical and _WHOLE_WAR_RE.search(clause):
                 scope = "cumulative"  # "the 1990s war killed 20,000": that war's whole toll
-            groups.setdefault((scope, historical), []).append(mention)
+            # each side apart: "killing 10 people; India said one of its nationals died"
+            # is a toll and a nationality's share of it, not one sum of 11
+            side = next(iter(mention.sides)) if len(mention.sides) == 1 else None
+            groups.setdefault((scope, historical, side), []).append(mention)
     events = []
-    for (scope, historical), group in groups.items():
+    for (scope, historical, _), group in groups.items():
         killed = [m for m in group if m.kind == "killed"]
         wounded = [m for m in group if m.kind == "wounded"]
         k, kh = _total(killed)
@@ -603,11 +645,20 @@ def _clause_index(clauses: list[tuple[int, str]], pos: int) -> int:
 def _scope(clause: str) -> str:
     if "since" in clause or "year" in clause or "far" in clause:
         clause = SUPERLATIVE_RE.sub("", clause)
-    if CUMULATIVE_RE.search(clause):
+    if _is_cumulative(clause):
         return "cumulative"
     if (" has " in clause or " have " in clause) and WAR_HAS_RE.search(clause):
         return "cumulative"
     return "incident"
+
+
+def _is_cumulative(clause: str) -> bool:
+    if CUMULATIVE_RE.search(clause):
+        return True
+    low = clause.lower()
+    if "since" in low and CUMULATIVE_SINCE_RE.search(clause):
+        return True
+    return (" the " in low or " of " in low) and bool(CUMULATIVE_SPAN_RE.search(clause))
 
 
 def _toll_scope(clause: str) -> str:
@@ -639,6 +690,8 @@ def _in_the_past(clause: str, ctx: Context) -> bool:
     for m in HISTORICAL_RE.finditer(clause):
         if not _SINCE_BEFORE_RE.search(clause, max(0, m.start() - 7), m.start()):
             return True
+    if not _DATE_DIGIT_RE.search(clause):
+        return False  # no year and no day: the rest cannot fire
     year_now = ctx.published.year
     when = WHEN_YEAR_RE.search(clause)
     if when and int(when.group("year")) < year_now:
@@ -649,7 +702,20 @@ def _in_the_past(clause: str, ctx: Context) -> bool:
         last_year = int(m.group("year")) + (9 if m.group("decade") else 0)
         if not m.group("since") and last_year < year_now:
             return True
-    return False
+    return any(_days_before(m, ctx.published) > PAST_DAYS for m in DAY_RE.finditer(clause))
+
+
+def _days_before(m: re.Match, published: datetime) -> int:
+    """Days from a named day ("Aug. 7") to the story, taking the latest such day not after it."""
+    month, day = _MONTHS.index(m.group("month").lower()) + 1, int(m.group("day"))
+    for year in (published.year, published.year - 1):
+        try:
+            named = published.replace(year=year, month=month, day=day)
+        except ValueError:  # "Feb. 30" is no date
+            return 0
+        if named <= published + timedelta(days=1):
+            return (published - named).days
+    return 0
 
 
 def _is_ongoing(clause: str) -> bool:
@@ -660,56 +726,128 @@ def _is_ongoing(clause: str) -> bool:
 
 
 # --- one story ------------------------------------------------------------------------
+# A day's round-up ("in separate operations over the past 24 hours") sums up the
+# incidents told beside it.
 _ROLLUP_RE = re.compile(
     r"\b(?:in|over|during|within)\s+the\s+(?:past|last|previous)\s+(?:24|48|twenty-four|forty-eight)\s+hours\b"
     r"|\bseparate\s+(?:\w+\s+){0,3}?(?:operations|incidents|attacks|clashes|engagements)\b", _I)
-_ADDITIONAL_RE = re.compile(r"\b(?:more|another|additional|further|other|separate(?:ly)?)\b", _I)
+_STORY = _LEX["story"]
+_ADDITIONAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['additional'])})(?![\w-])(?!\s+than\b)", _I)
+_AGGREGATE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['aggregate'])})(?![\w-])", _I)
+# "In Nahr-e Saraj district, Helmand province, ...": the story moves to another place.
+_NEW_PLACE_RE = re.compile(r"(?:also\s+|elsewhere\s+)?(?:in|near)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)[^,.;]{0,60},", _I)
+_VAGUE_RE = _cue_re(list(VAGUE))
 
 
-def merge_story(title: list[Casualty], body: list[Casualty]) -> list[Casualty]:
-    """The casualty events of one story, each death counted once.
+def fold_casualties(events: list, title: str = "") -> list:
+    """The events of one story with each death (and wound) counted once.
 
-    A story repeats itself: the headline states what the text then tells, and a
-    summary sentence is followed by the details.  So a headline figure gives way
-    to a body figure at least as large (same scope and history), and a body
-    figure equal to one already kept (same number, same or unnamed victims) is
-    the same deaths told again unless its sentence says "more", "another"...
-    A round-up ("in separate operations over the past 24 hours") gives way to
-    the incidents told beside it.
+    ``events`` are a story's events in sentence order (any type; only casualties
+    change) and ``title`` its headline.  News tells a death more than once, so:
+
+    * in a story whose headline is about a disaster, an accident or a crime,
+      casualty sentences with nothing of war about them are not casualties;
+    * a day's round-up gives way to the incidents told beside it;
+    * the story is cut into incidents: a sentence that says "another",
+      "separate", "more" or moves to a new place ("In Kandahar, ...") after a
+      sentence about one attack starts a new one;
+    * in one incident, the first figure (the headline or lead sentence) sums up
+      the figures after it: a figure told again is dropped, and details that do
+      not add up to more than the lead are its parts; details that do replace a
+      vague lead ("several insurgents") and add to a precise one.  Deaths of
+      other victims ("one civilian" after "two insurgents") always count.
+
+    An event whose killed figure is folded keeps its wounded figure (and the
+    other way round); one left with neither is dropped.  Folding a folded story
+    changes nothing, so callers may apply it more than once.
     """
-    details = [e for e in body if not _ROLLUP_RE.search(e.evidence)]
-    if details:
-        body = details  # a day's round-up beside the incidents it sums up
-    kept: list[Casualty] = []
-    for event in body:
-        if _repeats(event, kept) and not _ADDITIONAL_RE.search(event.evidence):
-            continue
-        kept.append(event)
-    headline = [e for e in title if not any(_covers(b, e) for b in kept)]
-    return headline + kept
+    casualties = [e for e in events if isinstance(e, Casualty)]
+    if not casualties:
+        return events
+    headline = " ".join(title.split())
+    dropped = _not_war_story(casualties, headline)
+    current = [e for e in casualties if id(e) not in dropped and e.scope == "incident" and not e.historical]
+    counted = {what: {id(e) for e in _counted(current, what, headline)} for what in ("killed", "wounded")}
+    out = []
+    for event in events:
+        if isinstance(event, Casualty) and id(event) not in dropped and event in current:
+            event = _keep(event, id(event) in counted["killed"], id(event) in counted["wounded"])
+        if event is not None and id(event) not in dropped:
+            out.append(event)
+    return out
 
 
-def _same_kind(a: Casualty, b: Casualty) -> bool:
-    return a.scope == b.scope and a.historical == b.historical
+def _keep(event: Casualty, killed: bool, wounded: bool) -> Casualty | None:
+    """The event with only the figures that still count, or None."""
+    killed = killed and event.killed is not None
+    wounded = wounded and event.wounded is not None
+    if not killed and not wounded:
+        return None
+    if killed == (event.killed is not None) and wounded == (event.wounded is not None):
+        return event
+    return replace(event, killed=event.killed if killed else None, killed_high=event.killed_high if killed else None,
+                   wounded=event.wounded if wounded else None, wounded_high=event.wounded_high if wounded else None)
 
 
-def _repeats(event: Casualty, kept: list[Casualty]) -> bool:
-    for other in kept:
-        if not _same_kind(event, other):
-            continue
-        if None not in (event.victims, other.victims) and event.victims != other.victims:
-            continue
-        if event.killed is not None and event.killed == other.killed:
-            return True
-        if event.killed is None and event.wounded is not None and event.wounded == other.wounded:
-            return True
-    return False
+def _not_war_story(casualties: list[Casualty], headline: str) -> set[int]:
+    """Casualties of a disaster or crime story told in sentences that name no war:
+    "Gunman kills four at nightclub" ... "six people were wounded"."""
+    low = lower(headline)
+    if not headline or not CUE_RE.search(low) or not _not_war(low):
+        return set()
+    needed = WAR_RE if CRIME_RE.search(low) else VIOLENCE_RE
+    return {id(e) for e in casualties if not needed.search(lower(e.evidence))}
 
 
-def _covers(body: Casualty, headline: Casualty) -> bool:
-    """A body figure that tells the headline's deaths (or wounded) in detail."""
-    if not _same_kind(body, headline):
-        return False
-    if headline.killed is not None:
-        return body.killed is not None and body.killed >= headline.killed
-    return body.wounded is not None and headline.wounded is not None and body.wounded >= headline.wounded
+def _counted(events: list[Casualty], what: str, headline: str) -> list[Casualty]:
+    """The events whose ``what`` figure counts towards the story's total."""
+    told = [e for e in events if getattr(e, what)]
+    details = [e for e in told if not _ROLLUP_RE.search(e.evidence)]
+    if details and len(details) < len(told) and any(e.evidence != headline for e in details):
+        told = details
+    counted: list[Casualty] = []
+    for incident in _incidents(told, headline):
+        counted.extend(_incident_counted(incident, what))
+    return counted
+
+
+def _incidents(events: list[Casualty], headline: str) -> list[list[Casualty]]:
+    """Consecutive figures of one attack, split where the story moves on."""
+    incidents: list[list[Casualty]] = []
+    for event in events:
+        current = incidents[-1] if incidents else None
+        if current is None or _moves_on(event, current, headline):
+            incidents.append([event])
+        elif event.evidence != current[-1].evidence:
+            current.append(event)
+        else:  # two figures of one sentence are two groups, not a restatement
+            incidents.append([event])
+    return incidents
+
+
+def _moves_on(event: Casualty, incident: list[Casualty], headline: str) -> bool:
+    if _ADDITIONAL_RE.search(event.evidence):
+        return True
+    told_in_body = any(e.evidence != headline for e in incident)
+    return (told_in_body and bool(_NEW_PLACE_RE.match(event.evidence))
+            and not _AGGREGATE_RE.search(incident[0].evidence))
+
+
+def _incident_counted(incident: list[Casualty], what: str) -> list[Casualty]:
+    lead, rest = incident[0], []
+    others = []  # other victims than the lead's: never part of its figure
+    for event in incident[1:]:
+        if not _compatible(lead, event):
+            others.append(event)
+        elif not any(getattr(event, what) == getattr(e, what) and _compatible(e, event) for e in [lead, *rest]):
+            rest.append(event)
+    if not rest or sum(getattr(e, what) for e in rest) <= getattr(lead, what):
+        return [lead, *others]
+    if _VAGUE_RE.search(lower(lead.evidence)):
+        return [*rest, *others]
+    return [lead, *rest, *others]
+
+
+def _compatible(a: Casualty, b: Casualty) -> bool:
+    """Figures that can be of the same victims: same or unnamed group and side."""
+    return all(None in (x, y) or x == y for x, y in ((a.victims, b.victims), (a.side, b.side)))

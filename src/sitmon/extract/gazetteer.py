@@ -39,31 +39,60 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    text: str
+class Meaning:
+    """Everything one listed name means, with the tests callers ask of it worked out once."""
+
     entries: tuple[Entry, ...]
-    term: str  # the name as listed (curly apostrophes and hyphens straightened)
+    is_place: bool  # a place or theatre name of some conflict
+    is_demonym: bool  # "Russian": names a side, but is no place or subject on its own
+    votes: bool  # counts towards a conflict (outside actors do not)
+
+    @classmethod
+    def of(cls, entries: Iterable[Entry]) -> Meaning:
+        entries = tuple(entries)
+        named = [e for e in entries if e.kind in (PARTY, ACTOR)]
+        return cls(
+            entries,
+            is_place=any(e.kind in (PLACE, ALIAS) for e in entries),
+            is_demonym=bool(named) and all(e.demonym for e in named),
+            votes=any(e.conflict for e in entries),
+        )
+
+
+class Mention:
+    """One name found in a text: where, as written, and what it means."""
+
+    __slots__ = ("start", "end", "text", "term", "meaning")
+
+    def __init__(self, start: int, end: int, text: str, term: str, meaning: Meaning) -> None:
+        self.start, self.end, self.text, self.term, self.meaning = start, end, text, term, meaning
+
+    def __repr__(self) -> str:
+        return f"Mention({self.start}, {self.end}, {self.text!r})"
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return self.meaning.entries
 
     def entry(self, conflict: str | None = None) -> Entry:
         """The most fitting meaning, preferring *conflict*'s own."""
-        for entry in self.entries:
-            if entry.conflict == conflict and conflict is not None:
-                return entry
-        return self.entries[0]
+        entries = self.meaning.entries
+        if conflict is not None:
+            for entry in entries:
+                if entry.conflict == conflict:
+                    return entry
+        return entries[0]
 
     @property
     def is_place(self) -> bool:
-        return any(e.kind in (PLACE, ALIAS) for e in self.entries)
+        return self.meaning.is_place
 
     @property
     def is_demonym(self) -> bool:
-        named = [e for e in self.entries if e.kind in (PARTY, ACTOR)]
-        return bool(named) and all(e.demonym for e in named)
+        return self.meaning.is_demonym
 
     def votes(self) -> bool:
-        return any(e.conflict for e in self.entries)
+        return self.meaning.votes
 
 
 @dataclass(frozen=True)
@@ -93,7 +122,8 @@ class Gazetteer:
                 self._add(name, Entry(None, ACTOR, spec["name"], demonym=True))
         for place in neutral_places:
             self._add(place, Entry(None, PLACE, place))
-        self._share = {term: _distinct_conflicts(entries) for term, entries in self._entries.items()}
+        self._weights = {term: _term_weights(entries) for term, entries in self._entries.items()}
+        self._meanings = {term: Meaning.of(entries) for term, entries in self._entries.items()}
         self._pattern = _compile(self._entries)
 
     # -- building -------------------------------------------------------------
@@ -142,15 +172,18 @@ class Gazetteer:
     def mentions(self, text: str) -> list[Mention]:
         """Every gazetteer name in *text*, left to right, longest first."""
         found = []
+        meanings = self._meanings
         for match in self._pattern.finditer(text):
+            start = match.start()
             # The word-start check is done here, not in the regex: a leading
             # lookbehind would defeat the regex engine's first-character scan.
-            if match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] == "_"):
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue
-            term = match.group().translate(_NORMALISE)
-            entries = self._entries.get(term)
-            if entries:
-                found.append(Mention(match.start(), match.end(), match.group(), tuple(entries), term))
+            written = match.group()
+            term = written.translate(_NORMALISE) if not written.isascii() else written
+            meaning = meanings.get(term)
+            if meaning is not None:
+                found.append(Mention(start, match.end(), written, term, meaning))
         return found
 
     def scores(self, mentions: Iterable[Mention]) -> dict[str, float]:
@@ -162,12 +195,8 @@ class Gazetteer:
             if term in seen:
                 continue
             seen.add(term)
-            share = self._share.get(term) or ()
-            for entry in mention.entries:
-                if entry.conflict is None:
-                    continue
-                weight = _WEIGHT[entry.kind] / max(1, len(share))
-                scores[entry.conflict] = scores.get(entry.conflict, 0.0) + weight
+            for conflict, weight in self._weights.get(term, ()):
+                scores[conflict] = scores.get(conflict, 0.0) + weight
         return scores
 
     def best(self, scores: dict[str, float]) -> str | None:
@@ -234,8 +263,10 @@ def _demonym_list(spec: dict) -> list[str]:
     return [str(d) for d in demonyms] if isinstance(demonyms, list) else []
 
 
-def _distinct_conflicts(entries: list[Entry]) -> tuple[str, ...]:
-    return tuple(_unique(e.conflict for e in entries if e.conflict is not None))
+def _term_weights(entries: list[Entry]) -> tuple[tuple[str, float], ...]:
+    """(conflict, weight) of each meaning of one name; a name shared by n conflicts counts 1/n to each."""
+    shared = len(_unique(e.conflict for e in entries if e.conflict is not None))
+    return tuple((e.conflict, _WEIGHT[e.kind] / max(1, shared)) for e in entries if e.conflict is not None)
 
 
 def _unique(items: Iterable) -> list:
@@ -322,7 +353,10 @@ class PhraseTable:
                 else:
                     complex_.append((name, pattern))
         self._names = [name for name, _ in complex_]
-        parts = [f"(?P<g{i}>{p})" for i, (_, p) in enumerate(complex_)]
+        # The naming group closes each branch instead of opening it: a branch
+        # that starts with a group marker cannot be rejected by its first
+        # character, which made this scan three times slower.
+        parts = [f"(?:{p})(?P<g{i}>)" for i, (_, p) in enumerate(complex_)]
         if self.phrases:
             parts.append(_trie_regex(_build_trie(self.phrases), re.escape))
         self.pattern = re.compile(r"\b(?:" + ("|".join(parts) or "(?!)") + ")" + tail)

@@ -83,6 +83,9 @@ def resolve_end(text: str, start: datetime | None, published: datetime, tz: tzin
 
 
 def _duration(text: str) -> timedelta | None:
+    folded = text.lower()
+    if not any(unit in folded for unit in _UNITS):  # both patterns need a unit word; skip their scans
+        return None
     match = _DURATION.search(text)
     if match:
         number = match.group(1) or match.group(3)

@@ -307,6 +307,10 @@ _DECLARES = re.compile(
 )
 
 
+# Cheap first test for _DECLARES: its verbs, anywhere in the lower-cased sentence.
+_DECLARE_VERB = re.compile(r"declar|announc|order|offer|proclaim")
+
+
 def unilateral_side(
     sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention]
 ) -> str | None:
@@ -315,14 +319,16 @@ def unilateral_side(
     Returns "" when the truce is one-sided but its declarer is not named here.
     """
     r = rules()
+    low = lower(sentence)
     info = gazetteer.conflicts.get(conflict or "")
     own = [m for m in mentions if info and any(e.conflict == conflict and e.kind == "party" for e in m.entries)]
-    for mention in own:
-        if _POSSESSIVE_TRUCE.match(sentence, mention.end):
-            return mention.entry(conflict).name
+    if "'s" in low or "\u2019s" in low:
+        for mention in own:
+            if _POSSESSIVE_TRUCE.match(sentence, mention.end):
+                return mention.entry(conflict).name
     generic = _generic_party(sentence, info)
     named = list(dict.fromkeys(m.entry(conflict).name for m in own))
-    declares = _DECLARES.search(sentence)
+    declares = _DECLARES.search(sentence) if _DECLARE_VERB.search(low) else None
     if declares and " and " not in declares.group("who") and len(named) <= 1:
         who = gazetteer.parties(declares.group("who"), conflict, actors=False)
         if who and who[0] in named:
@@ -330,12 +336,12 @@ def unilateral_side(
         side = _generic_party(declares.group("who"), info)
         if side:
             return side
-    by = r.declared_by.search(lower(sentence))
+    by = r.declared_by.search(low)
     if by:
         who = gazetteer.parties(sentence[by.end(): by.end() + 40], conflict, actors=False)
         if who and info and who[0] in info.parties:
             return who[0]
-    if r.unilateral.search(lower(sentence)):
+    if r.unilateral.search(low):
         if len(named) == 1:
             return named[0]
         return generic or ""

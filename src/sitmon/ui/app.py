@@ -61,14 +61,14 @@ class SitmonApp(App):
 
     CSS_PATH = "sitmon.tcss"
     TITLE = "sitmon"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-medium"), (160, "-wide")]
 
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("r", "poll", "Poll now"),
-        Binding("f", "feeds", "Feeds"),
         Binding("c", "pick_conflict", "Conflict"),
+        Binding("r", "poll", "Poll"),
+        Binding("f", "feeds", "Feeds"),
         Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
     ]
 
     def __init__(
@@ -189,7 +189,8 @@ class SitmonApp(App):
                 self.main.reload("poll")
         if state == WorkerState.ERROR:
             error = worker.error
-            what = {"poll": "Poll", "load": "Loading the store"}.get(worker.group, "A background task")
+            what = {"poll": "Poll", "load": "Loading the store", "detail": "Loading the details",
+                    "link": "Finding the link"}.get(worker.group, "A background task")
             self.notify(
                 clean(f"{type(error).__name__}: {error}", 300),
                 title=f"{what} failed",

@@ -14,9 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from sitmon.ui.messages import SituationLoaded, StoriesLoaded
 from sitmon.ui.sanitize import clean, plain
@@ -30,6 +30,7 @@ from sitmon.ui.snapshot import (
 )
 from sitmon.ui.widgets import (
     BREACH,
+    KeysFooter,
     Pane,
     StatusBar,
     StoriesPane,
@@ -74,7 +75,17 @@ def item_link(item: Any) -> str | None:
     return None
 
 
-class MainScreen(Screen):
+class ForwardsWorkerEvents:
+    """Screens' workers report to the app's one Worker.StateChanged handler.
+
+    The message does not bubble, so without this a failing loader on a screen
+    would fail silently."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.on_worker_state_changed(event)  # type: ignore[attr-defined]
+
+
+class MainScreen(ForwardsWorkerEvents, Screen):
     """The four panes, the status bar, the search box and the footer."""
 
     app: "SitmonApp"
@@ -84,7 +95,7 @@ class MainScreen(Screen):
         Binding("2", "focus_pane(2)", "Violations", show=False),
         Binding("3", "focus_pane(3)", "Tally", show=False),
         Binding("4", "focus_pane(4)", "Stories", show=False),
-        Binding("o", "open_link", "Open link"),
+        Binding("o", "open_link", "Link"),
         Binding("slash", "search", "Search"),
         Binding("escape", "clear_filters", "Clear filter", show=False),
     ]
@@ -105,7 +116,7 @@ class MainScreen(Screen):
             yield TallyPane(id="tally")
             yield StoriesPane(id="stories")
         yield Input(placeholder="Search stored stories (Enter to apply, Esc to cancel)", id="search")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search").display = False
@@ -335,7 +346,7 @@ class MainScreen(Screen):
 MAX_DETAIL_STORIES = 30  # a tally can cite hundreds of stories; their evidence is capped
 
 
-class DetailScreen(Screen):
+class DetailScreen(ForwardsWorkerEvents, Screen):
     """Everything behind one row: its facts, each with the sentence it came from, and sources."""
 
     app: "SitmonApp"
@@ -361,12 +372,12 @@ class DetailScreen(Screen):
         table = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
         table.border_title = "Sources (o opens the highlighted link)"
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail-title", StatusBar).update(self.heading())
         table = self.query_one("#sources", DataTable)
-        table.add_columns("Outlet", "Title", "Link")
+        table.add_columns("Outlet", "Link", "Title as the outlet wrote it")
         self.query_one("#facts", Static).update(Text("Loading…", style="dim"))
         table.focus()
         self._load()
@@ -406,8 +417,8 @@ class DetailScreen(Screen):
             self.links[key] = source.get("url")
             table.add_row(
                 plain(self.outlet(source.get("feed")), "bold", 40),
-                plain(source.get("title") or "", "", 80),
                 plain(source.get("url") or "—", "underline", 200),
+                plain(source.get("title") or "", "", 200),
                 key=key,
             )
 
@@ -554,7 +565,7 @@ class FeedHealthScreen(Screen):
         table = DataTable(id="feeds", cursor_type="row", zebra_stripes=True)
         table.border_title = "Feed health"
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#feeds", DataTable)

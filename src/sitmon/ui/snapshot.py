@@ -99,9 +99,13 @@ def feed_row(feed: Any, now: datetime, interval: float) -> FeedRow:
         status = "new"
     else:
         status = "ok"
-    next_poll = feed.next_attempt
-    if next_poll is None and feed.last_attempt is not None and feed.enabled:
-        next_poll = feed.last_attempt + timedelta(seconds=interval)
+    # A healthy feed is "due at once" in the store; the poll interval paces it,
+    # so its next fetch is one interval after the last (or later, when backing off).
+    next_poll = parse_time(feed.next_attempt)
+    last = parse_time(feed.last_attempt)
+    if last is not None and feed.enabled:
+        paced = last + timedelta(seconds=interval)
+        next_poll = max(next_poll, paced) if next_poll else paced
     return FeedRow(
         url=feed.url,
         title=feed.title or "",
@@ -110,7 +114,7 @@ def feed_row(feed: Any, now: datetime, interval: float) -> FeedRow:
         http_status=feed.status,
         error=feed.error,
         items=feed.items,
-        next_poll=parse_time(next_poll),
+        next_poll=next_poll,
     )
 
 

@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterable
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual import events
+from textual.widgets import DataTable, Footer, Static
 
 from sitmon.ui.sanitize import clean, plain
 from sitmon.ui.snapshot import FeedRow, StoryRow, parse_time
@@ -294,6 +295,13 @@ class StoriesPane(Pane):
     TITLE = "Stories"
     NUMBER = 4
     COLUMNS = ("Age", "Src", "Events", "Title")
+
+
+class KeysFooter(Footer):
+    """The footer; packed tighter on a narrow terminal so every key still fits."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.compact = event.size.width < 110
 
 
 class StatusBar(Static):
