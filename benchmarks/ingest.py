@@ -104,9 +104,10 @@ def stories(n: int, start: datetime, rng: random.Random, tag: str) -> list[Story
     return made
 
 
-def ingest(store: Store, items: list[Story]) -> float:
+def ingest(store: Store, items: list[Story]) -> tuple[float, float]:
+    """Wall and CPU seconds to ingest ``items`` feed batch by feed batch."""
     by_feed: dict[str, list[Story]] = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for story in items:
         batch = by_feed.setdefault(story.feed_url, [])
         batch.append(story)
@@ -116,7 +117,7 @@ def ingest(store: Store, items: list[Story]) -> float:
     for feed, batch in by_feed.items():
         if batch:
             store.ingest(feed, batch)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
@@ -130,14 +131,14 @@ def main() -> None:
     large = stories(args.small * 10, small[-1].published + timedelta(minutes=1), rng, "l")
     with tempfile.TemporaryDirectory() as tmp:
         with Store(Path(tmp) / "bench.db") as store:
-            t_small = ingest(store, small)
+            t_small, cpu_small = ingest(store, small)
             profiler = None
             if args.profile:
                 from pyinstrument import Profiler
 
                 profiler = Profiler()
                 profiler.start()
-            t_large = ingest(store, large)
+            t_large, cpu_large = ingest(store, large)
             if profiler:
                 profiler.stop()
                 print(profiler.output_text(unicode=True, color=False, show_all=False))
@@ -149,6 +150,9 @@ def main() -> None:
           f"(folded {1 - counts['clusters'] / counts['stories']:.0%})")
     ratio = t_large / t_small
     print(f"cost ratio 100k/10k: {ratio:.2f}  (target <= 11)  {'OK' if ratio <= 11 else 'MISSED'}")
+    # CPU time is immune to other processes sharing the machine
+    print(f"CPU-time ratio 100k/10k: {cpu_large / cpu_small:.2f}  "
+          f"({cpu_small:.2f} s and {cpu_large:.2f} s of CPU)")
 
 
 if __name__ == "__main__":

@@ -422,3 +422,85 @@ def test_a_crime_story_has_no_casualties_even_in_its_plain_sentences():
 def test_folding_twice_changes_nothing_and_keeps_other_events():
     story = _story("", "Troops killed one insurgent in Paktika.", "The force returned fire, killing him.")
     assert _killed(story) == 1 and fold_casualties(story, "") == story
+
+
+# --- rules learnt from real press releases (sentences written for this test) --------------------
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # "several of them" / "two of them" after the verb is the figure itself, not a subset
+        ("The patrol returned fire, killing several of them.", {"killed": 3}),
+        ("The helicopter engaged the gunmen, killing two of them.", {"killed": 2}),
+        ("Twelve people were killed, nine of them children.", {"killed": 12}),
+        # a pronoun object is one victim
+        ("The soldiers responded to the threat, killing him.", {"killed": 1}),
+        # an appositive describes the named victim again
+        ("Troops confirmed the death of Abdul Karim, a local militia commander.", {"killed": 1}),
+        ("Officials confirmed the death of Hamid, one of the cell's leaders, on Monday.", {"killed": 1}),
+        # a later name part that looks like a month ("Jan") is still the name
+        ("The raid killed the militant commander Fayez Jan and one other fighter.", {"killed": 2}),
+        # "Neither soldier" is no victim
+        ("Neither soldier was hurt.", None),
+        # a whole place's toll is a toll to date
+        ("The death toll in Gaza rises to 33,000, the health ministry says.", {"killed": 33000, "scope": "cumulative"}),
+    ],
+)
+def test_release_rules(sentence, expected):
+    check(sentence, expected)
+
+
+@pytest.mark.parametrize("sentence", [
+    "More than 10 insurgents were killed and detained in the operations.",
+    "Security forces have captured or killed more than 80 cell leaders this year.",
+])
+def test_killed_or_captured_is_no_death_toll(sentence):
+    assert [e for e in find_casualties(sentence, NOW) if e.killed] == []
+
+
+def test_killed_and_others_captured_is_a_death_toll():
+    assert one("Several insurgents were killed and numerous others were detained.").killed == 3
+
+
+def test_a_persons_past_deeds_are_history():
+    events = find_casualties("He was also involved with a suicide attack that killed four soldiers in the capital.", NOW)
+    assert [(e.killed, e.historical) for e in events] == [(4, True)]
+
+
+def test_a_day_weeks_before_the_story_is_history_but_yesterday_is_news():
+    sept = Context(published=datetime(2012, 9, 17, 12, tzinfo=timezone.utc))
+    old = one("He supplied the bombers for the Aug. 7 attack, which wounded three civilians.", sept)
+    new = one("An air strike on Sept. 16 killed four fighters near the border.", sept)
+    assert (old.historical, new.historical) == (True, False)
+
+
+def test_a_nationalitys_share_is_its_own_event():
+    events = find_casualties("Shelling hit the centre on Tuesday, killing at least 10 people; India's foreign "
+                             "ministry confirmed one of its nationals had died.", NOW)
+    assert sorted((e.killed, e.side) for e in events) == [(1, "India"), (10, None)]
+
+
+def test_a_fire_is_no_casualty_but_fire_from_artillery_is():
+    assert find_casualties("Fire in a workers' dormitory kills 49, most of them migrants", NOW) == []
+    assert one("Fire from Russian artillery killed two people in Kherson.").killed == 2
+
+
+def test_a_named_person_before_a_group_of_victims_is_one_more():
+    assert one("The rebels said Ahmed al-Rahawi and several ministers died when jets hit the meeting.").killed == 4
+    assert one("South Africa and two other countries said 14 peacekeepers were killed.").killed == 14
+    assert one("Ahmed Saleh and his brother were killed in the air strike.").killed == 2
+
+
+def test_a_separate_threat_is_no_separate_incident():
+    story = _story("", "Soldiers killed several gunmen during a raid on the compound.",
+                   "Four gunmen were killed when each presented a separate and immediate threat.")
+    assert _killed(story) == 4
+
+
+def test_a_headline_gives_way_to_a_fuller_body():
+    story = _story("Troops kill rebel commander in Kunar",
+                   "Troops killed two rebels, including the commander, in a raid on Monday.")
+    assert _killed(story) == 2
+
+
+def test_a_killer_and_his_associate():
+    assert one("The air strike killed Rostum and his associate.").killed == 2

@@ -158,3 +158,25 @@ def test_default_extractor_is_reused():
 
 def test_rules_version_is_a_positive_int():
     assert isinstance(RULES_VERSION, int) and RULES_VERSION >= 1
+
+
+def test_a_hostile_act_inside_a_running_truce_is_a_breach():
+    events = extract("Houthis accused of shelling Taiz during UN truce", "", PUBLISHED)
+    assert of(events, Truce)[0].status == "violated"
+    assert of(events, Violation)[0].breach
+
+
+def test_fighting_after_a_truce_collapsed_is_no_breach():
+    events = extract(
+        "Karabakh truce falters as both sides report shelling",
+        "The ceasefire had broken down within hours, Armenia and Azerbaijan said.",
+        PUBLISHED,
+    )
+    assert "collapsed" in {t.status for t in of(events, Truce)}
+    assert not any(v.breach for v in of(events, Violation))
+
+
+def test_stories_without_any_cue_skip_the_finders_but_keep_casualties():
+    events = extract("Ten killed as gunmen storm a village in Zamfara", "Police said the attackers fled.", PUBLISHED)
+    assert not of(events, Truce)
+    assert of(events, Casualty)

@@ -96,6 +96,10 @@ def test_mediators_do_not_decide_the_conflict():
         ("Washington", "United States"),
         ("the U.S. envoy", "United States"),
         ("Qatari mediators", "Qatar"),
+        ("the International Committee of the Red Cross", "ICRC"),
+        ("the Red Cross", "ICRC"),
+        ("the Yemen government", "Yemeni government"),
+        ("Turkish-backed Syrian National Army fighters", "Syrian National Army"),
         ("the weather", None),
     ],
 )
@@ -138,3 +142,15 @@ def test_user_entry_can_extend_a_shipped_conflict():
     gaz = build_gazetteer([{"name": "Sudan", "places": ["Um Kadada"]}])
     assert gaz.conflict_of("Drones struck Um Kadada") == "Sudan"
     assert "RSF" in gaz.conflicts["Sudan"].parties
+
+
+def test_an_outside_body_never_decides_the_conflict():
+    assert conflict("The Red Cross delivered aid") is None
+
+
+def test_mentions_carry_what_each_name_means():
+    found = default_gazetteer().mentions("Russian drones hit Kharkiv, the ICRC said.")
+    by_text = {m.text: m for m in found}
+    assert by_text["Kharkiv"].is_place and by_text["Kharkiv"].votes()
+    assert by_text["Russian"].is_demonym and not by_text["Russian"].is_place
+    assert not by_text["ICRC"].votes()

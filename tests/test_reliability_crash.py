@@ -2,7 +2,7 @@
 
 A newsroom of feeds on loopback (with ETags, so a feed recorded as fetched but
 whose stories were lost would answer 304 and never give them again) grows a
-few stories between rounds. Each round starts ``sitmon poll --once`` and kills
+couple of stories per feed between rounds. Each round starts ``sitmon poll --once`` and kills
 it with SIGKILL at a random moment of its run. After every kill the database
 must pass ``PRAGMA integrity_check``; after the last, a poll left alone must
 complete and the store must hold every story the feeds serve, each once, with
@@ -34,7 +34,7 @@ from test_reliability_feeds import open_store, run_sitmon, sitmon_env, write_con
 
 FEEDS = 24
 FIRST_ITEMS = 20  # stories per feed before the first round
-GROWTH = 3  # stories added to a few feeds after each round
+GROWTH = 2  # stories added to every feed before each round, so every poll writes throughout
 PLACES = ["Ganja", "Stepanakert", "Kharkiv", "Rafah", "El Fasher", "Goma", "Marib", "Idlib",
           "Kherson", "Shusha", "Aleppo", "Bunia"]
 WEAPONS = ["missile", "drone", "rocket", "artillery"]
@@ -43,16 +43,16 @@ WEAPONS = ["missile", "drone", "rocket", "artillery"]
 class Newsroom:
     """Feeds that only ever grow, served with an ETag that changes as they do."""
 
-    def __init__(self, server: FeedServer, rng: random.Random) -> None:
+    def __init__(self, server: FeedServer, rng: random.Random, feeds: int = FEEDS, first: int = FIRST_ITEMS) -> None:
         self.server = server
         self.rng = rng
-        self.items: dict[str, list[dict]] = {f"/desk-{n}.rss": [] for n in range(FEEDS)}
+        self.items: dict[str, list[dict]] = {f"/desk-{n}.rss": [] for n in range(feeds)}
         self.urls = {path: server.url(path) for path in self.items}
         for path in self.items:
-            self._write(path, FIRST_ITEMS)
+            self._write(path, first)
 
     def grow(self) -> None:
-        for path in self.rng.sample(sorted(self.items), 4):
+        for path in self.items:
             self._write(path, GROWTH)
 
     def expected(self) -> dict[str, set[str]]:
@@ -111,30 +111,48 @@ def event_count(db: Path) -> int:
 @dataclass
 class KillReport:
     kills: int = 0
-    mid_write: int = 0  # kills after which the store held some but not all stories
+    mid_write: int = 0  # kills after the poll had stored something but not everything
     moments: list[float] = field(default_factory=list)  # seconds after start of each kill
     final_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
 
-def kill_rounds(tmp: Path, kills: int, seed: int = 7, window: float = 2.5) -> tuple[KillReport, Newsroom, Path]:
-    """``kills`` rounds of grow, start a poll, SIGKILL it at a random moment within
-    ``window`` seconds; then one poll to the end. Problems are collected, not raised."""
+def clean_poll_seconds(tmp: Path, seed: int = 7, **size: int) -> float:
+    """How long an uninterrupted first poll of the newsroom takes, start-up included."""
+    with FeedServer() as server:
+        newsroom = Newsroom(server, random.Random(seed), **size)
+        env = sitmon_env(write_config(tmp / "timing.toml", list(newsroom.urls.values())), tmp / "timing.db")
+        return run_sitmon(["poll", "--once"], env).seconds
+
+
+def kill_rounds(tmp: Path, kills: int, seed: int = 7, window: float = 2.5,
+                **size: int) -> tuple[KillReport, Newsroom, Path]:
+    """``kills`` rounds of grow, start a poll, SIGKILL it; then one poll to the end.
+
+    Even rounds kill at a random moment within ``window`` seconds of the start
+    (start-up, fetching or writing, whichever it is then); odd rounds wait for the
+    poll's first new story and kill within the next 0.3 s, so that some kills
+    surely land while feeds are being written. Problems are collected, not raised.
+    """
     rng = random.Random(seed)
     report = KillReport()
     db = tmp / "sitmon.db"
     server = FeedServer()
-    newsroom = Newsroom(server, rng)
+    newsroom = Newsroom(server, rng, **size)
     env = sitmon_env(write_config(tmp / "config.toml", list(newsroom.urls.values())), db)
+    held = 0
     for round_ in range(kills):
         newsroom.grow()
+        started = time.monotonic()
         poller = start_poll(env)
-        moment = rng.uniform(0.2, window)
-        time.sleep(moment)
+        if round_ % 2 == 0:
+            time.sleep(rng.uniform(0.2, window))
+        elif _first_write(db, held, poller):
+            time.sleep(rng.uniform(0, 0.3))
         if poller.poll() is None:
             poller.send_signal(signal.SIGKILL)
             report.kills += 1
-            report.moments.append(moment)
+            report.moments.append(time.monotonic() - started)
         output = poller.communicate()[0].decode("utf-8", "replace")
         if "Traceback" in output:
             report.problems.append(f"round {round_}: traceback\n{output[-2000:]}")
@@ -143,8 +161,8 @@ def kill_rounds(tmp: Path, kills: int, seed: int = 7, window: float = 2.5) -> tu
             if check != "ok":
                 report.problems.append(f"round {round_}: integrity_check says {check}")
                 break
-            held = sum(stored_links(db).values())
-            if 0 < held < sum(len(links) for links in newsroom.expected().values()):
+            before, held = held, _story_rows(db)
+            if before < held < sum(len(links) for links in newsroom.expected().values()):
                 report.mid_write += 1
     final = run_sitmon(["poll", "--once"], env)
     server.close()
@@ -152,6 +170,28 @@ def kill_rounds(tmp: Path, kills: int, seed: int = 7, window: float = 2.5) -> tu
     if final.code != 0 or "Traceback" in final.output:
         report.problems.append(f"poll after the kills failed ({final.code}): {final.output[-2000:]}")
     return report, newsroom, db
+
+
+def _story_rows(db: Path) -> int:
+    """Stories in the database, read without the store (a read never blocks the writer in WAL)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not created yet, or mid-creation
+        return 0
+
+
+def _first_write(db: Path, held: int, poller: subprocess.Popen, patience: float = 60) -> bool:
+    """Wait until the poll has stored a story (True) or ended (False)."""
+    deadline = time.monotonic() + patience
+    while poller.poll() is None and time.monotonic() < deadline:
+        if _story_rows(db) > held:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def check_store(db: Path, newsroom: Newsroom, reference_events: int | None = None) -> list[str]:
@@ -185,9 +225,10 @@ def reference_events(tmp: Path, newsroom: Newsroom) -> int:
 
 
 def test_kill_9_during_polls_loses_and_doubles_nothing(tmp_path):
-    report, newsroom, db = kill_rounds(tmp_path, kills=4)
+    report, newsroom, db = kill_rounds(tmp_path, kills=4, feeds=12, first=10)
     assert not report.problems, "\n".join(report.problems)
     assert report.kills >= 3, f"only {report.kills} polls were still running when killed"
+    assert report.mid_write >= 1, "no kill landed while stories were being written"
     problems = check_store(db, newsroom, reference_events(tmp_path, newsroom))
     assert not problems, "\n".join(problems)
     again = run_sitmon(["poll", "--once"], sitmon_env(tmp_path / "config.toml", db))
@@ -196,7 +237,7 @@ def test_kill_9_during_polls_loses_and_doubles_nothing(tmp_path):
 
 def test_two_pollers_at_once_never_lock_or_double(tmp_path):
     with FeedServer() as server:
-        newsroom = Newsroom(server, random.Random(11))
+        newsroom = Newsroom(server, random.Random(11), feeds=12, first=10)
         env = sitmon_env(write_config(tmp_path / "config.toml", list(newsroom.urls.values())),
                          tmp_path / "sitmon.db")
         run_sitmon(["feeds", "list"], env)  # create the database first: both then start polling at once

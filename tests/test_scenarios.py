@@ -3,20 +3,26 @@
 Each scenario serves its outlets' RSS files (tests/data/scenarios/) on
 loopback, adds them with `sitmon feeds add`, polls once into a fresh SQLite file
 and asks for the situation at several instants, the way a user replaying the
-news would. Assertions are on the export JSON of DESIGN.md.
+news would. Assertions are on the export JSON of DESIGN.md. Feeds are added and
+polled by the `sitmon` program; exports run the same command in-process (one
+interpreter start per instant would make the suite slow).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
+
+from sitmon.cli import main as sitmon_main
 
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 
@@ -42,12 +48,16 @@ def _replay(tmp: Path, prefix: str) -> Iterator[Export]:
         polled = _sitmon(env, "poll", "--once")
         assert polled.returncode == 0, polled.stderr
 
-        def export(instant: str) -> dict:
-            done = _sitmon(env, "export", "--as-of", instant)
-            assert done.returncode == 0, done.stderr
-            return json.loads(done.stdout)
+    locations = ["--config", env["SITMON_CONFIG"], "--db", env["SITMON_DB"]]
 
-        yield export
+    def export(instant: str) -> dict:
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = sitmon_main([*locations, "export", "--as-of", instant])
+        assert code == 0
+        return json.loads(out.getvalue())
+
+    yield export
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +193,157 @@ def test_karabakh_reference_morning(karabakh: Export) -> None:
     toll = tally(data, KARABAKH)
     assert 600 <= toll["killed"] < 20600
     assert toll["killed"] not in (600 + 14 * 2, 600 + 14 * 3, 20600)
+
+
+def sources_from(item: dict) -> set[str]:
+    return {s["feed"].rsplit("/", 1)[1] for s in item["sources"]}
+
+
+# --------------------------------------------------------------------------- Lebanon, Nov-Dec 2024
+# What real news does for days: tolls repeated and rising, "the truce agreed last week",
+# talks on a permanent deal while the truce holds, another conflict's truce talks.
+
+LEBANON = "Israel-Hezbollah"
+
+
+@pytest.fixture(scope="module")
+def lebanon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Export]:
+    yield from _replay(tmp_path_factory.mktemp("lebanon"), "lebanon")
+
+
+def test_lebanon_before_any_story_is_empty(lebanon: Export) -> None:
+    data = lebanon("2024-11-18T00:00:00Z")
+    assert (data["truces"], data["violations"], data["tally"], data["stories"]) == ([], [], [], [])
+
+
+def test_lebanon_talks_and_a_rising_toll(lebanon: Export) -> None:
+    data = lebanon("2024-11-22T12:00:00Z")
+    assert [(t["status"], t["active"]) for t in truces(data, LEBANON)] == [("proposed", False)]
+    # "rises to 3,583" replaces "more than 3,500" (two outlets); the 2006 war's 1,200 is history.
+    assert tally(data, LEBANON)["killed"] == 3583
+    assert data["violations"] == []  # a toll rising is not an attack
+
+
+def test_lebanon_agreed_for_4am_then_in_effect(lebanon: Export) -> None:
+    (truce,) = truces(lebanon("2024-11-26T22:00:00Z"), LEBANON)
+    assert truce["status"] == "agreed" and not truce["active"]
+    assert truce["effective"] == "2024-11-27T02:00:00+00:00"  # 4am in Beirut
+    assert {"United States", "France"} <= set(truce["mediators"])
+    (truce,) = active(lebanon("2024-11-27T03:00:00Z"), LEBANON)
+    assert truce["status"] == "in_effect"
+
+
+def test_lebanon_gaza_talks_do_not_touch_the_lebanon_truce(lebanon: Export) -> None:
+    data = lebanon("2024-11-28T20:00:00Z")
+    (truce,) = active(data, LEBANON)
+    (gaza_talks,) = truces(data, GAZA)
+    assert gaza_talks["status"] == "proposed" and not gaza_talks["active"]
+    (gaza_strike,) = [v for v in data["violations"] if v["conflict"] == GAZA]
+    assert not gaza_strike["during_truce"] and gaza_strike["killed"] == 20
+    assert truce["violations"] == 1  # Markaba, told by both sides; nothing from Gaza
+    assert tally(data, LEBANON)["killed"] == 3823  # the same toll from two outlets, once
+    assert tally(data, GAZA)["killed"] == 20
+
+
+def test_lebanon_talks_and_retrospective_mentions_keep_one_active_truce(lebanon: Export) -> None:
+    data = lebanon("2024-12-01T12:00:00Z")
+    (truce,) = truces(data, LEBANON)  # "agreed last week" is no new agreement
+    assert truce["active"] and truce["status"] == "in_effect"
+    assert truce["effective"] == "2024-11-27T02:00:00+00:00"
+    assert tally(data, LEBANON)["killed"] == 3823  # repeated on the 27th and the 1st
+
+
+def test_lebanon_syndicated_strike_counted_once_after_the_cumulative_toll(lebanon: Export) -> None:
+    data = lebanon("2024-12-03T12:00:00Z")
+    (haris,) = at_place(data, "Haris")
+    assert haris["killed"] == 5 and haris["during_truce"]
+    assert sources_from(haris) == {"lebanon-wire.xml", "lebanon-herald.xml", "lebanon-radio.xml"}
+    (truce,) = active(data, LEBANON)
+    own = [v for v in data["violations"] if v["conflict"] == LEBANON]
+    # Markaba, Haris, Shebaa Farms; "the ceasefire holds despite strikes" is no fourth attack
+    assert truce["violations"] == len(own) == 3 and all(v["during_truce"] for v in own)
+    assert tally(data, LEBANON)["killed"] == 3823 + 5
+
+
+def test_lebanon_a_new_cumulative_toll_absorbs_earlier_incidents(lebanon: Export) -> None:
+    data = lebanon("2024-12-05T00:00:00Z")
+    toll = tally(data, LEBANON)
+    assert toll["killed"] == 4047  # not 4047 + 5, not 4047 twice, never + 1,200 from 2006
+    assert toll["sources"] and all(s["url"].startswith("http://") for s in toll["sources"])
+
+
+# --------------------------------------------------------------------------- Kashmir, May 2025
+# A ceasefire breached within hours (one side accuses, the other denies), commanders'
+# talks while it holds, the same toll repeated for days, a three-outlet incident, a
+# historical figure, and Russia's three-day truce in another war at the same time.
+
+KASHMIR = "India-Pakistan"
+UKRAINE = "Russia-Ukraine"
+
+
+@pytest.fixture(scope="module")
+def kashmir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Export]:
+    yield from _replay(tmp_path_factory.mktemp("kashmir"), "kashmir")
+
+
+def test_kashmir_before_any_story_is_empty(kashmir: Export) -> None:
+    data = kashmir("2025-05-06T00:00:00Z")
+    assert (data["truces"], data["violations"], data["tally"], data["stories"]) == ([], [], [], [])
+
+
+def test_kashmir_one_shelling_from_three_outlets_counts_once(kashmir: Export) -> None:
+    data = kashmir("2025-05-07T12:00:00Z")
+    (poonch,) = at_place(data, "Poonch")
+    assert poonch["killed"] == 15 and not poonch["during_truce"]
+    assert sources_from(poonch) == {"kashmir-wire.xml", "kashmir-herald.xml", "kashmir-radio.xml"}
+    assert tally(data, KASHMIR)["killed"] == 26 + 15  # not 26 + 15 * 3
+    assert truces(data, KASHMIR) == []
+
+
+def test_kashmir_another_wars_truce_is_its_own(kashmir: Export) -> None:
+    data = kashmir("2025-05-08T12:00:00Z")
+    (russian,) = active(data, UKRAINE)
+    assert russian["ends"] is not None
+    assert active(data, KASHMIR) == []
+    assert all(not v["during_truce"] for v in data["violations"] if v["conflict"] == KASHMIR)
+    # "the toll rises to 31" includes the 26 from the first strikes: never 26 + 31
+    assert 31 <= tally(data, KASHMIR)["killed"] < 26 + 31
+
+
+def test_kashmir_talks_then_a_ceasefire_from_5pm(kashmir: Export) -> None:
+    (talks,) = truces(kashmir("2025-05-10T11:00:00Z"), KASHMIR)
+    assert talks["status"] == "proposed" and not talks["active"]
+    (truce,) = active(kashmir("2025-05-10T12:00:00Z"), KASHMIR)
+    assert truce["effective"] == "2025-05-10T11:30:00+00:00"  # 5pm in New Delhi
+    assert "United States" in truce["mediators"]
+
+
+def test_kashmir_a_breach_claim_and_its_denial_are_one_violation(kashmir: Export) -> None:
+    data = kashmir("2025-05-10T20:00:00Z")
+    (truce,) = active(data, KASHMIR)
+    assert truce["status"] == "violated" and truce["violations"] == 1
+    (srinagar,) = at_place(data, "Srinagar")
+    assert srinagar["during_truce"] and srinagar["actor"] == "Pakistan"
+    assert sources_from(srinagar) == {"kashmir-wire.xml", "kashmir-herald.xml"}
+    (russian,) = active(data, UKRAINE)
+    assert russian["violations"] == 1  # Pokrovsk, not Srinagar
+
+
+def test_kashmir_the_other_truce_ends_on_schedule(kashmir: Export) -> None:
+    data = kashmir("2025-05-11T13:00:00Z")
+    (russian,) = truces(data, UKRAINE)
+    assert not russian["active"] and russian["status"] == "ended"
+    (truce,) = active(data, KASHMIR)
+    assert truce["status"] == "in_effect"
+
+
+def test_kashmir_days_of_repeats_change_nothing(kashmir: Export) -> None:
+    data = kashmir("2025-05-14T12:00:00Z")
+    (truce,) = truces(data, KASHMIR)  # commanders' talks and "agreed on Saturday" mentions
+    assert truce["active"] and truce["status"] == "in_effect"
+    assert truce["violations"] == 1
+    # "40 civilians and 11 soldiers" from four stories over four days is one toll;
+    # the 1999 Kargil war's 1,000 soldiers are history.
+    assert tally(data, KASHMIR)["killed"] == 51
+    repeats = [v for v in data["violations"] if v["conflict"] == KASHMIR and v["killed"] == 51]
+    assert repeats == []  # a repeated toll is no attack

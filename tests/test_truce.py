@@ -72,6 +72,9 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         ("Envoys pushed to extend the Gaza truce by another week.", "proposed"),
         ("The two sides failed to agree on a truce after hours of talks.", "proposed"),
         ("The deal could be signed within days, officials said of the truce.", "proposed"),
+        # a condition further back, and a truce that is only the aim of the talks
+        ("The Houthis offered to halt Red Sea attacks if a Gaza ceasefire is reached.", "proposed"),
+        ("Envoys arrived for talks brokered by Saudi Arabia aimed at a humanitarian truce.", "proposed"),
         # agreed: announced, reached, signed, declared (unilateral too)
         ("Armenia and Azerbaijan agreed to a humanitarian truce.", "agreed"),
         ("Negotiators reached a ceasefire deal late on Friday.", "agreed"),
@@ -93,15 +96,33 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         ("Israel and Hamas agreed to extend the truce by two days.", "extended"),
         ("The Yemen truce was renewed for two more months.", "extended"),
         ("The sides agreed to keep the ceasefire in place.", "extended"),
+        ("Thailand and Cambodia agreed to maintain their border truce.", "extended"),
+        ("The sides will maintain border ceasefire, officials said.", "extended"),
+        ("The army said the operational pause would continue, minutes before it was due to end.", "extended"),
+        ("Both sides kept the truce going for another week.", "extended"),
         # collapsed: broke down, failed, fighting resumed
         ("The Sudan truce collapsed within hours.", "collapsed"),
         ("The ceasefire broke down as fighting resumed in Khartoum.", "collapsed"),
         ("A Russian-brokered truce failed almost at once.", "collapsed"),
         ("Israel resumed its offensive, shattering the Gaza ceasefire.", "collapsed"),
+        ("The truce failed to take hold in Khartoum.", "collapsed"),
+        # ending in fighting is a collapse, not a planned end
+        ("Gaza truce ends in gunfire as Israel resumes offensive.", "collapsed"),
+        ("The Sudan ceasefire expired and heavy fighting resumed in Khartoum.", "collapsed"),
+        ("Clashes broke out again in the capital hours after the truce lapsed.", "collapsed"),
+        ("Heavy fighting erupted again around Lashio, ending the truce that had held since January.", "collapsed"),
         # ended: expired, lifted
         ("The 30-hour Easter truce expired at midnight.", "ended"),
         ("The army lifted its unilateral ceasefire on Monday.", "ended"),
         ("Russia's three-day truce ends.", "ended"),
+        ("The week-long truce between Israel and Hamas ran out on Friday morning.", "ended"),
+        ("The brief ceasefire arranged by Saudi Arabia ran its course on Friday.", "ended"),
+        ("Three-month pause in fighting with al-Shabaab near Mahas ends, elders say", "ended"),
+        ("The group said its unilateral Holy Week ceasefire had finished.", "ended"),
+        ("One hundred Palestinians killed since Gaza truce ended, ministry says", "ended"),
+        # the truce ends the war, not itself
+        ("The Gaza truce ends 11 days of fighting.", "in_effect"),
+        ("A ceasefire that ended the war took effect in 2020.", "in_effect"),
     ],
 )
 def test_status(sentence, status):
@@ -112,6 +133,7 @@ def test_status(sentence, status):
     "sentence, status",
     [
         ("Fears grow that the fragile ceasefire could collapse.", "in_effect"),
+        ("The truce is near collapse, diplomats warn.", "in_effect"),
         ("The truce is set to expire on Friday.", "in_effect"),
         ("The truce is due to end on Sunday, but talks continue.", "in_effect"),
     ],
@@ -165,6 +187,7 @@ def test_parties(sentence, parties):
         ("The ceasefire was mediated by Qatar and Egypt.", {"Qatar", "Egypt"}),
         ("France, Russia and the US, which co-chair the Minsk Group, welcomed the truce in Karabakh.",
          {"France", "Russia", "United States", "OSCE Minsk Group"}),
+        ("The UN and the Red Cross broker a pause in the fighting in Mariupol.", {"United Nations", "ICRC"}),
     ],
 )
 def test_mediators(sentence, mediators):
@@ -177,8 +200,14 @@ def test_mediators(sentence, mediators):
     "sentence, kind",
     [
         ("a humanitarian truce", "humanitarian"),
-        ("a ceasefire on energy infrastructure", "energy"),
-        ("a Black Sea ceasefire", "maritime"),
+        # a truce limited to some targets or waters is partial
+        ("a ceasefire on energy infrastructure", "partial"),
+        ("a Black Sea ceasefire", "partial"),
+        ("a truce to let women and children leave the steelworks", "humanitarian"),
+        ("a truce so that aid could reach quake survivors", "humanitarian"),
+        ("a truce to support earthquake relief", "humanitarian"),
+        ("a lasting ceasefire", "general"),
+        ("a truce lasting until the harvest", None),
         ("Putin's Easter truce", "holiday"),
         ("a unilateral ceasefire", "unilateral"),
         ("a partial truce", "partial"),

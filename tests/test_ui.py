@@ -498,10 +498,20 @@ async def test_tally_pane_columns_and_trend(demo: DemoSession) -> None:
     async with app.run_test(size=(200, 50)) as pilot:
         await loaded(pilot)
         tally = app.main.query_one(TallyPane)
-        assert headers(tally) == ["Conflict", "Killed", "7 days", "Wounded", "As of", "Src"]
+        assert headers(tally) == ["Conflict", "Killed", "Deaths 7d", "Wounded", "As of", "Src"]
         conflict, killed, trend, wounded, as_of, sources = row_with(tally, "Russia-Ukraine")
         assert killed == "≥12,100" and wounded == "≥29" and as_of == "07:30" and int(sources) >= 2
-        assert len(trend) == 7 and trend[0] < trend[-1]  # the toll rose over the week
+        # Killed per day in reported incidents, oldest first: Kharkiv's seven (five days
+        # ago) is the week's highest bar, Odesa's two (today) a low one.
+        assert trend == "▁█▁▁▁▁▃", trend
+
+
+def test_daily_killed_counts_each_incident_once_per_day() -> None:
+    from sitmon.ui.snapshot import daily_killed
+
+    violations = [{"conflict": "X", "time": (NOW - timedelta(days=d)).isoformat(), "killed": k}
+                  for d, k in ((0, 2), (0, 3), (2, 10), (9, 50))] + [{"conflict": "X", "time": None, "killed": 9}]
+    assert daily_killed(violations, NOW) == {"X": (0, 0, 0, 0, 10, 0, 5)}
 
 
 def test_tally_shows_conflicting_figures_as_a_range() -> None:
@@ -509,7 +519,7 @@ def test_tally_shows_conflicting_figures_as_a_range() -> None:
 
     cells = tally_cells({"conflict": "X", "killed": 40, "killed_high": 55, "wounded": None,
                          "as_of": NOW.isoformat(), "sources": [{}, {}]}, (1, 2, 2), NOW)
-    assert [c.plain for c in cells] == ["X", "40–55", "▁██", "—", "09:10", "2"]
+    assert [c.plain for c in cells] == ["X", "40–55", "▅██", "—", "09:10", "2"]
 
 
 async def test_stories_pane_shows_source_counts_and_event_tags(demo: DemoSession) -> None:

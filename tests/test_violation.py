@@ -76,6 +76,12 @@ def test_look_alikes_are_not_violations(sentence):
         "The night passed without shelling for the first time in weeks.",
         "Residents said there had been no air strikes since Friday.",
         "Moscow said it would pause strikes on power plants for 30 days.",
+        "No air strikes were reported in Gaza overnight.",
+        "There were no reports of shelling in Kharkiv on Sunday.",
+        "Tehran denied launching any missiles at Israel after the deadline.",
+        "Pakistan denied firing on Indian posts along the Line of Control.",
+        "The army did not carry out any air strikes in Idlib, a spokesman said.",
+        "Israel has not struck Lebanon since the truce began.",
     ],
 )
 def test_halted_or_denied_acts_are_not_violations(sentence):
@@ -104,6 +110,11 @@ def test_weak_word_needs_a_war_context():
         ("Gunmen killed five villagers near Kaya.", "gunmen"),
         ("Houthi missiles hit a tanker in the Red Sea.", "Houthis"),
         ("A drone attack on Moscow was repelled, the mayor said.", None),
+        # the names before the act are its victims
+        ("Indian student among those killed in Kharkiv shelling.", None),
+        ("Ukrainian civilians killed in a Russian missile attack on Dnipro.", "Russia"),
+        # a bare "junta" or "army" right before the act stands for the conflict's army
+        ("Dozens of villagers killed in junta air strike in Sagaing, rebels say.", "Myanmar military"),
     ],
 )
 def test_actor(sentence, actor):
@@ -118,6 +129,8 @@ def test_actor(sentence, actor):
         ("Ukraine's air force said Russia launched 40 drones overnight.", "Ukraine"),
         ("Armenia accused Azerbaijan of shelling Goris.", "Armenia"),
         ("Shells fell on Stepanakert, the Karabakh authorities said.", None),
+        ("Yemen government says Houthis broke truce with attacks near Marib.", "Yemeni government"),
+        ("Hamas delays hostage release, citing Israeli ceasefire violations.", "Hamas"),
     ],
 )
 def test_claimed_by(sentence, claimed_by):
@@ -167,6 +180,10 @@ def test_weapon(sentence, weapon):
         "Monitors reported ceasefire violations in Donetsk.",
         "Artillery fire hit Khartoum in breach of the truce.",
         "Drones struck Odesa despite the energy ceasefire.",
+        "Israel accused Hamas of firing rockets and breaking the terms.",
+        "Moscow accuses Kyiv of hitting energy sites despite moratorium.",
+        "Israel said Hezbollah moved weapons in a violation of the understandings.",
+        "Ukrainian drones struck a gas facility in Crimea, in breach of the 30-day pause on energy attacks.",
     ],
 )
 def test_breach_accusations(sentence):

@@ -20,9 +20,11 @@ enough to run against a bounded set of candidates for every incoming story.
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
@@ -353,7 +355,7 @@ _PLACE_PREPOSITIONS = frozenset({"in", "near", "at", "across", "inside", "outsid
 
 
 def _crude_stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
+    for suffix in ("ings", "ers", "ing", "er", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
@@ -391,6 +393,7 @@ class _Word:
     glued: bool  # joined to the next word by a plain space (part of one name)
     pause: bool  # punctuation follows (",", ":", " - "): a clause ends here
     acronym: bool
+    colon: bool  # ":" follows ("Sudan: ...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +409,9 @@ class TitleKey:
     by_prefix: dict[str, tuple[str, ...]]  # stems by their first two letters
     families: dict[str, frozenset[str]]  # event words by family: {"harm": {"killed"}}
     relations: tuple[tuple[str, str, str], ...]  # (verb group, agent, patient)
+    # names that only frame the headline: {stem: "label"} for a leading "Sudan:",
+    # {stem: "source"} for a trailing ", WHO says"
+    framing: dict[str, str]
 
 
 def _is_title_case(raw: list[str]) -> bool:
@@ -445,6 +451,7 @@ def _words(title: str) -> list[_Word]:
                 glued=gap == " " and not possessive,
                 pause=bool(gap.strip()) and gap.strip() not in ("-", "'"),
                 acronym=token.isupper() and len(token) <= 4,
+                colon=":" in gap,
             )
         )
     return words
@@ -533,7 +540,26 @@ def title_key(title: str) -> TitleKey:
         by_prefix=_by_prefix(stems),
         families=_families(stems),
         relations=_relations(words),
+        framing=_framing(words),
     )
+
+
+_LABEL_WORDS = 3  # "South Sudan:" at most
+_SAYING = frozenset({"say", "claim", "report", "confirm", "tell", "announc"})
+
+
+def _framing(words: list[_Word]) -> dict[str, str]:
+    """Names in a leading topic label or a trailing attribution clause."""
+    found: dict[str, str] = {}
+    for i, word in enumerate(words[:_LABEL_WORDS]):
+        if word.colon:
+            found.update((w.stem, "label") for w in words[: i + 1] if w.name)
+            break
+    if len(words) > 2 and words[-1].stem in _SAYING:
+        clause = [i for i, w in enumerate(words[:-1]) if w.pause]
+        if clause and len(words) - clause[-1] <= _LABEL_WORDS + 2:
+            found.update((w.stem, "source") for w in words[clause[-1] + 1 :] if w.name)
+    return found
 
 
 # --- comparison --------------------------------------------------------------------
@@ -542,10 +568,51 @@ _FUZZY_TOKEN = 85.0  # rapidfuzz ratio above which two words are spellings of on
 _PREFIX_LEN = 5  # "Azerbaijan"/"Azerbaijani", "Ukraine"/"Ukrainian"
 
 
+_GAZETTEER = Path(__file__).with_name("data") / "conflicts.toml"
+
+
+@cache
+def _demonyms() -> dict[str, frozenset[str]]:
+    """Country and demonym stems that name one side, both ways ("thai" <-> "thailand"),
+    read from the conflict gazetteer on first use.  Prefix matching already pairs
+    "Ukraine"/"Ukrainian"; this catches "Thai", "Afghan", "Dutch"."""
+    try:
+        data = tomllib.loads(_GAZETTEER.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    kin: dict[str, set[str]] = {}
+    for entry in [p for c in data.get("conflict", []) for p in c.get("party", [])] + data.get(
+        "actor", []
+    ):
+        demonyms = entry.get("demonyms", [])
+        names = [entry.get("name", ""), *(demonyms if isinstance(demonyms, list) else [])]
+        stems = {_stem(n.casefold()) for n in names if n and " " not in n}
+        for stem in stems:
+            kin.setdefault(stem, set()).update(stems - {stem})
+    return {stem: frozenset(others) for stem, others in kin.items() if others}
+
+
+@cache
+def _adjectives() -> frozenset[str]:
+    """Stems of the gazetteer's demonyms ("thai", "russian")."""
+    try:
+        data = tomllib.loads(_GAZETTEER.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return frozenset()
+    found = set()
+    for entry in [p for c in data.get("conflict", []) for p in c.get("party", [])] + data.get(
+        "actor", []
+    ):
+        demonyms = entry.get("demonyms", [])
+        found.update(_stem(d.casefold()) for d in (demonyms if isinstance(demonyms, list) else []))
+    return frozenset(found)
+
+
 @lru_cache(maxsize=1 << 16)
 def _alike(a: str, b: str) -> bool:
-    """Same word in another inflection or spelling ("Azerbaijan"/"Azerbaijani")."""
-    if a == b:
+    """Same word in another inflection or spelling ("Azerbaijan"/"Azerbaijani"), or a
+    country and its people ("Thailand"/"Thai")."""
+    if a == b or b in _demonyms().get(a, ()):
         return True
     if len(a) < _PREFIX_LEN or len(b) < _PREFIX_LEN or a[:2] != b[:2]:
         return False
@@ -556,19 +623,50 @@ def _alike(a: str, b: str) -> bool:
 
 
 def _mentioned(word: str, key: TitleKey) -> bool:
-    if word in key.stems:
+    if word in key.stems or not key.stems.isdisjoint(_demonyms().get(word, ())):
         return True
     return any(_alike(word, s) for s in key.by_prefix.get(word[:2], ()))
+
+
+def _framing_only(a: TitleKey, only_a: list[str], b: TitleKey, only_b: list[str]) -> bool:
+    """"Sudan: ... kills 70" vs "... kills 70, WHO says": the names one side lacks
+    only frame the headline, and in different roles (a topic label against a
+    source), so they do not disagree.  Two different sources still do."""
+    roles_a = {a.framing.get(n) for n in only_a}
+    roles_b = {b.framing.get(n) for n in only_b}
+    return None not in roles_a | roles_b and roles_a.isdisjoint(roles_b)
+
+
+def _adjectival(stem: str, other: str) -> int:
+    """+1 when ``stem`` is the people's word and ``other`` the country's, -1 the other
+    way round, 0 when it cannot tell."""
+    adjectives = _adjectives()
+    if (stem in adjectives) != (other in adjectives):
+        return 1 if stem in adjectives else -1
+    return (len(stem) > len(other)) - (len(stem) < len(other))
+
+
+def _reversed_sides(a: TitleKey, b: TitleKey) -> bool:
+    """"Russia ... Ukrainian soldiers" vs "Ukraine ... Russian soldiers": one name
+    turned from country to people and another from people to country."""
+    shifts = set()
+    for name in a.names:
+        if name in b.stems:
+            continue
+        twin = next((s for s in b.stems if s != name and _alike(name, s)), None)
+        if twin is not None:
+            shifts.add(_adjectival(name, twin))
+    return {1, -1} <= shifts
 
 
 def _names_compatible(a: TitleKey, b: TitleKey) -> bool:
     only_a = [n for n in a.names if not _mentioned(n, b)]
     only_b = [n for n in b.names if not _mentioned(n, a)]
-    if only_a and only_b:
+    if only_a and only_b and not _framing_only(a, only_a, b, only_b):
         return False
     # "Russia ... Ukrainian soldiers" vs "Ukraine ... Russian soldiers": both sides
     # swapped between noun and adjective is a reversal, not a rewording
-    if sum(1 for n in a.names if n not in b.stems and n not in only_a) >= 2:
+    if _reversed_sides(a, b):
         return False
     # "Sudan" vs "South Sudan": the extra word is part of a longer, different name
     return not any(n in a.compound for n in only_a) and not any(n in b.compound for n in only_b)
@@ -719,8 +817,10 @@ _BLOCKING_MAX = 6
 def blocking_tokens(key: TitleKey) -> list[str]:
     """A few distinctive tokens; a duplicate headline shares at least one of them.
 
-    Numbers (which must be equal) and names come first, then the longest unusual
-    content words.
+    Each token carries the headline's numbers ("14|ganja"): ``same_story`` never
+    folds headlines whose numbers differ, so candidates with other numbers need not
+    even be fetched.  Numbers and names come first, then the longest unusual content
+    words.
     """
     chosen = [f"#{n}" for n in sorted(key.numbers)]
     chosen += sorted(key.names, key=lambda n: (-len(n), n))
@@ -730,7 +830,8 @@ def blocking_tokens(key: TitleKey) -> list[str]:
     unique = list(dict.fromkeys(chosen))
     if len(unique) < 2:
         unique += sorted(key.tokens - set(unique), key=lambda t: (-len(t), t))
-    return unique[:_BLOCKING_MAX]
+    signature = ",".join(sorted(key.numbers))
+    return [f"{signature}|{token}" for token in unique[:_BLOCKING_MAX]]
 
 
 _COMMON_STEMS = frozenset(_stem(w) for w in _COMMON)

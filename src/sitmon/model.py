@@ -679,10 +679,32 @@ def _hostile_acts(violations: list[StoredEvent], others: list[StoredEvent]) -> l
     def key(e: StoredEvent) -> tuple[int, str]:
         return e.story_key, _norm(e.data.get("evidence") or "")
 
-    tolls = {key(e) for e in others if e.data.get("scope") == "cumulative"}
+    stated = _stated_tolls(others)
+    tolls = {key(e) for e in others if e.data.get("scope") == "cumulative" or _restates_toll(e, stated)}
     holding = {key(e) for e in others if e.data.get("status") in _NOT_AN_ATTACK}
     return [e for e in violations if e.data.get("breach") or (
         key(e) not in tolls and (e.data.get("weapon") or _places(e.data) or key(e) not in holding))]
+
+
+def _restates_toll(event: StoredEvent, stated: dict[tuple[str | None, int], datetime]) -> bool:
+    """Does this placeless casualty figure repeat a war-to-date toll reported before it?"""
+    data = event.data
+    if data.get("type") != "casualty" or not data.get("killed") or _places(data):
+        return False
+    first = stated.get((data.get("conflict"), data.get("killed")))
+    return first is not None and first <= _utc(event.published)
+
+
+def _stated_tolls(events: list[StoredEvent]) -> dict[tuple[str | None, int], datetime]:
+    """(conflict, killed) -> when a current cumulative toll was first reported."""
+    first: dict[tuple[str | None, int], datetime] = {}
+    for event in events:
+        data = event.data
+        if data.get("scope") == "cumulative" and data.get("killed") and not data.get("historical"):
+            moment = _utc(event.published)
+            key = (data.get("conflict"), data["killed"])
+            first[key] = min(first.get(key, moment), moment)
+    return first
 
 
 def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],

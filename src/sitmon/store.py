@@ -54,9 +54,11 @@ BUSY_TIMEOUT_S = 10.0
 WRITE_PATIENCE_S = 120.0  # a writer waits this long for another before giving up
 DEFAULT_DEDUP_WINDOW_HOURS = 72.0
 MAX_CANDIDATES = 30  # clusters compared with one incoming story, at most
+ROWS_PER_TOKEN = 128  # latest clusters per blocking token looked at
 TITLES_PER_CLUSTER = 4  # outlet titles of a cluster compared with a new story
 KEY_CACHE_SIZE = 20_000  # clusters whose title keys stay in memory
 CHUNK = 500  # ids per "IN (...)" query
+CACHE_KIB = 64 * 1024  # SQLite page cache per connection
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -263,8 +265,35 @@ def _migrate_v1(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_REKEY_DAYS = 7  # clusters this recent get their blocking tokens rebuilt
+
+
+def _migrate_v2(db: sqlite_utils.Database) -> None:
+    """Blocking tokens now carry the headline's numbers: rebuild them for the recent
+    clusters (older ones are past any dedup window and keep theirs)."""
+    conn = db.conn
+    newest = conn.execute("SELECT MAX(updated) FROM clusters").fetchone()[0]
+    if newest is None:
+        return
+    since = _ts(datetime.fromisoformat(newest) - timedelta(days=_REKEY_DAYS))
+    recent = "SELECT id FROM clusters WHERE updated >= ?"
+    conn.execute(f"DELETE FROM cluster_keys WHERE cluster_id IN ({recent})", (since,))
+    rows = conn.execute(
+        f"SELECT cluster_id, title, published FROM stories WHERE cluster_id IN ({recent})",
+        (since,),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO cluster_keys(token, published, cluster_id) VALUES (?, ?, ?)",
+        (
+            (token, published, cluster_id)
+            for cluster_id, title, published in rows.fetchall()
+            for token in _keys_of(dedup.title_key(title))
+        ),
+    )
+
+
 # Applied in order; MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_v1, _migrate_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _FEED_FIELDS = frozenset(
@@ -281,6 +310,24 @@ def _sql_value(value: Any) -> Any:
     if value is None or isinstance(value, (int, float, str, bytes)):
         return value
     return str(value)
+
+
+_PER_TOKEN = (
+    "SELECT * FROM (SELECT cluster_id, published FROM cluster_keys WHERE token = ? "
+    "AND published BETWEEN ? AND ? ORDER BY published DESC LIMIT ?)"
+)
+# the candidate query for 0..8 blocking tokens, built once
+_PER_TOKEN_UNION = [" UNION ALL ".join([_PER_TOKEN] * n) for n in range(9)]
+
+
+def _text_token(key: dedup.TitleKey) -> str:
+    """The whole normalised headline as one short token."""
+    return "=" + sha1(key.text.encode("utf-8")).hexdigest()[:16]
+
+
+def _keys_of(key: dedup.TitleKey) -> list[str]:
+    """Rows of ``cluster_keys`` for one outlet title: its blocking tokens and its text."""
+    return [_text_token(key), *dedup.blocking_tokens(key)] if key.text else []
 
 
 def _placeholders(n: int) -> str:
@@ -385,6 +432,9 @@ class Store:
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         self._pragma_retrying("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # the indexes ingest and the panes walk stay in memory as the file grows
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA foreign_keys = ON")
         self._migrate()
 
@@ -686,15 +736,25 @@ class Store:
         tokens = dedup.blocking_tokens(key)
         if not tokens:
             return None
+        low, high = _ts(published - self.dedup_window), _ts(published + self.dedup_window)
+        # the same headline under another outlet's decoration: one index lookup
+        row = self.conn.execute(
+            "SELECT cluster_id FROM cluster_keys WHERE token = ? AND published BETWEEN ? AND ? "
+            "ORDER BY published DESC LIMIT 1",
+            (_text_token(key), low, high),
+        ).fetchone()
+        if row:
+            return row[0]
         # a retelling shares most distinctive words: with three or more to go on,
         # a cluster sharing just one is not worth comparing
         needed = 2 if len(tokens) >= 3 else 1
+        # each token contributes only its latest rows in the window, so a common word
+        # costs no more than a rare one however full the window is
         rows = self.conn.execute(
-            f"SELECT cluster_id FROM cluster_keys WHERE token IN ({_placeholders(len(tokens))}) "
-            "AND published BETWEEN ? AND ? GROUP BY cluster_id HAVING COUNT(*) >= ? "
-            "ORDER BY COUNT(*) DESC, MAX(published) DESC LIMIT ?",
-            (*tokens, _ts(published - self.dedup_window), _ts(published + self.dedup_window),
-             needed, MAX_CANDIDATES),
+            f"SELECT cluster_id FROM ({_PER_TOKEN_UNION[len(tokens)]}) GROUP BY cluster_id "
+            "HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, MAX(published) DESC LIMIT ?",
+            (*[v for t in tokens for v in (t, low, high, ROWS_PER_TOKEN)], needed,
+             MAX_CANDIDATES),
         ).fetchall()
         candidates = [r[0] for r in rows]
         keys = self._cluster_keys(candidates)
@@ -771,7 +831,7 @@ class Store:
     def _add_keys(self, cluster_id: str, key: dedup.TitleKey, published: str) -> None:
         self.conn.executemany(
             "INSERT OR IGNORE INTO cluster_keys(token, published, cluster_id) VALUES (?, ?, ?)",
-            [(token, published, cluster_id) for token in dedup.blocking_tokens(key)],
+            [(token, published, cluster_id) for token in _keys_of(key)],
         )
 
     def _add_events(

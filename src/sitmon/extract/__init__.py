@@ -29,7 +29,7 @@ from sitmon.extract.truce import rules as truce_rules
 from sitmon.extract.violation import find_violation
 from sitmon.extract.violation import rules as violation_rules
 
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 # How much the story's conflict counts against the sentence's own names.
 _STORY_WEIGHT = 1.0
@@ -71,6 +71,7 @@ class Extractor:
             conflict = self._conflict(votes, story_scores) or story_conflict
             ctx = Context(published=published, conflict=conflict)
             per_sentence.append(self._sentence_events(sentence, ctx, mentions, story, kinds))
+        _mark_breaches(per_sentence)
         self._fold_truces(sentences, found, per_sentence)
         _fold_violations(per_sentence, has_title=bool(title.strip()))
         return [event for events in per_sentence for event in events]
@@ -163,6 +164,18 @@ def _story_scores(gaz: Gazetteer, voting: list[list[Mention]], has_title: bool) 
         for conflict, score in gaz.scores(voting[0]).items():
             scores[conflict] = scores.get(conflict, 0.0) + score
     return scores
+
+
+def _mark_breaches(per_sentence: list[list[Event]]) -> None:
+    """"Houthis accused of shelling Taiz during UN truce": a hostile act that its own
+    sentence places inside a running truce breaks it, unless the story says that
+    truce is already over (then the act is the war resuming, not a breach)."""
+    over = {e.conflict for events in per_sentence for e in events
+            if isinstance(e, Truce) and e.status in ("collapsed", "ended")}
+    for events in per_sentence:
+        if any(isinstance(e, Truce) and e.status == "violated" and e.conflict not in over for e in events):
+            for violation in (e for e in events if isinstance(e, Violation)):
+                violation.breach = True
 
 
 def _fold_violations(per_sentence: list[list[Event]], has_title: bool) -> None:

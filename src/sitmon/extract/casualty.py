@@ -19,8 +19,11 @@ How a sentence is read:
    ("the death toll rose to 45", "12 deaths").  Lists of groups are summed
    ("a police officer and two civilians" -> 3).
 5. Each figure's clause decides its scope (incident or cumulative) and whether it
-   is historical (a past war, a past year relative to the story's date, or the
-   background of a person: "responsible for an attack that killed ...").
+   is historical (a past war, a past year or a day weeks before the story's
+   date, or the background of a person: "responsible for an attack that killed ...").
+
+A story tells its deaths more than once (headline and body, a summary and its
+details): ``fold_casualties(events, title)`` keeps each counted once.
 
 All word lists live in ``data/casualty.toml``.
 """
@@ -214,6 +217,11 @@ PERSON_RE = re.compile(
     rf"(?:,\s+(?:a|an|the)\s+[^,]{{1,60}},)?\s+(?:was|has\s+been|had\s+been)(?:\s+(?:also|reportedly|later|subsequently|confirmed|"
     rf"engaged\s+and|believed\s+to\s+have\s+been))*\s+(?P<verb>killed|slain|shot\s+dead)\b", _I
 )
+# A person of two or more names before a group of victims: "Ahmed al-Rahawi and
+# several ministers died".
+NAMED_SUBJECT_RE = re.compile(
+    rf"{_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
+    rf"(?=(?:his\s+|her\s+|their\s+)?#\d+#[^.;:]*?\s(?:{_KILLED_AFTER})(?![\w-]))")
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
 BARE_RE = re.compile(  # not "Neither soldier was hurt"
     rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])", _I
@@ -229,6 +237,7 @@ SUBSET_RE = re.compile(
     rf"(?:\s*,|\s*\)|(?=\s+(?:were|was|have|has|had|are|is|and\s+(?:wounded|injured|wounding|"
     rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
 )
+_SUBSET_WORD_RE = re.compile(_SUBSET, _I)  # cheap test before SUBSET_RE
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
 SUBSET_AFTER_RE = re.compile(rf"\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
@@ -361,13 +370,18 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity]]:
         tagged = SUBSET_AFTER_RE.sub("", tagged)
     if "the " in tagged:
         tagged = AMONG_THE_DEAD_RE.sub("", tagged)
-    tagged = SUBSET_RE.sub(_cut_subset, tagged)
+    if _SUBSET_WORD_RE.search(tagged):
+        tagged = SUBSET_RE.sub(_cut_subset, tagged)
     return tagged, values
 
 
 def _is_title_case(sentence: str) -> bool:
-    words = [w for w in sentence.split() if w[:1].isalpha() and len(w) > 3]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) > 0.7 * len(words)
+    words = _LONG_WORD_RE.findall(sentence)
+    return len(words) >= 3 and len(_CAPITAL_RE.findall(sentence)) > 0.7 * len(words)
+
+
+_LONG_WORD_RE = re.compile(r"(?<!\S)[^\W\d_]\S{3,}")  # words of four or more characters
+_CAPITAL_RE = re.compile(r"(?<!\S)[A-Z\u00c0-\u00de]\S{3,}")
 
 
 def _cut_subset(m: re.Match) -> str:
@@ -413,10 +427,14 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
     if " person, #" in tagged:
         tagged = APPOSITIVE_RE.sub(lambda m: m.group(1) + (", one" if values[int(m.group(2))].low == 1
                                                            else m.group()[len(m.group(1)):]), tagged)
+    if " and " in tagged:
+        tagged = NAMED_SUBJECT_RE.sub(lambda m: m.group() if _is_side(m.group("name")) else
+                                      f"{one(m)}person and ", tagged)
     if "been" in low or "was" in low:
         if _PERSON_HINT.search(low):
             tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
-    return _tag_bare(tagged, one)
+    # "Soldier killed ..." without an article is headline style, never in a full sentence
+    return tagged if tagged.rstrip().endswith(".") else _tag_bare(tagged, one)
 
 
 def _tag_bare(tagged: str, one) -> str:
@@ -432,6 +450,12 @@ def _tag_bare(tagged: str, one) -> str:
 def _after_figure(m: re.Match, numbers: int) -> bool:
     """A number earlier in the sentence: "two were killed ... killing both"."""
     return any(int(t.group(1)) < numbers for t in _TAG_RE.finditer(m.string, 0, m.start()))
+
+
+def _is_side(name: str) -> bool:
+    """A country or a people, not a person: "South Africa", "Afghan Army"."""
+    first = name.split()[0].lower()
+    return first in SIDE_NAMES or first.rstrip("s") in SIDES or " ".join(name.lower().split()[:2]) in SIDE_NAMES
 
 
 def _named(m: re.Match, one) -> str:
@@ -736,7 +760,7 @@ _ADDITIONAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['additional'])})(?![\w-
 _AGGREGATE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['aggregate'])})(?![\w-])", _I)
 # "In Nahr-e Saraj district, Helmand province, ...": the story moves to another place.
 _NEW_PLACE_RE = re.compile(r"(?:also\s+|elsewhere\s+)?(?:in|near)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)[^,.;]{0,60},", _I)
-_VAGUE_RE = _cue_re(list(VAGUE))
+_VAGUE_RE = _cue_re(list(VAGUE))  # on lower-case text
 
 
 def fold_casualties(events: list, title: str = "") -> list:
@@ -754,7 +778,7 @@ def fold_casualties(events: list, title: str = "") -> list:
     * in one incident, the first figure (the headline or lead sentence) sums up
       the figures after it: a figure told again is dropped, and details that do
       not add up to more than the lead are its parts; details that do replace a
-      vague lead ("several insurgents") and add to a precise one.  Deaths of
+      headline or a vague lead ("several insurgents") and add to a precise one.  Deaths of
       other victims ("one civilian" after "two insurgents") always count.
 
     An event whose killed figure is folded keeps its wounded figure (and the
@@ -807,7 +831,7 @@ def _counted(events: list[Casualty], what: str, headline: str) -> list[Casualty]
         told = details
     counted: list[Casualty] = []
     for incident in _incidents(told, headline):
-        counted.extend(_incident_counted(incident, what))
+        counted.extend(_incident_counted(incident, what, headline))
     return counted
 
 
@@ -833,7 +857,7 @@ def _moves_on(event: Casualty, incident: list[Casualty], headline: str) -> bool:
             and not _AGGREGATE_RE.search(incident[0].evidence))
 
 
-def _incident_counted(incident: list[Casualty], what: str) -> list[Casualty]:
+def _incident_counted(incident: list[Casualty], what: str, headline: str) -> list[Casualty]:
     lead, rest = incident[0], []
     others = []  # other victims than the lead's: never part of its figure
     for event in incident[1:]:
@@ -843,9 +867,22 @@ def _incident_counted(incident: list[Casualty], what: str) -> list[Casualty]:
             rest.append(event)
     if not rest or sum(getattr(e, what) for e in rest) <= getattr(lead, what):
         return [lead, *others]
-    if _VAGUE_RE.search(lower(lead.evidence)):
-        return [*rest, *others]
+    if _is_vague(lead, what) or (
+            lead.evidence == headline and all(_within(lead, e) for e in rest)):
+        return [*rest, *others]  # a vague lead or the headline's victims, told in full below
     return [lead, *rest, *others]
+
+
+def _is_vague(event: Casualty, what: str) -> bool:
+    """A figure read from a vague word ("several insurgents"), not a number."""
+    figure = getattr(event, what)
+    return any(VAGUE.get(" ".join(m.group().split())) == figure for m in _VAGUE_RE.finditer(lower(event.evidence)))
+
+
+def _within(lead: Casualty, event: Casualty) -> bool:
+    """A figure that names no other victims than the lead's ("16 Hamas operatives"
+    after "Six killed in Israel" does)."""
+    return event.victims in (None, lead.victims) and event.side in (None, lead.side)
 
 
 def _compatible(a: Casualty, b: Casualty) -> bool:

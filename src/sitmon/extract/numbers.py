@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib import resources
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
@@ -169,6 +170,7 @@ def _vague_value(phrase: str) -> int | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a pure function of a short phrase; news repeats its numbers
 def _value(num: str) -> tuple[int, bool, bool] | None:
     """(value, vague, decimal-measure) of the number part of a match."""
     if num[0].isdigit():
@@ -218,7 +220,7 @@ def _single(text: str, m: re.Match) -> Quantity | None:
     high = value if bound and _UPPER_RE.search(bound) else None
     if m.group("more"):
         end, high = m.end(), None
-    year_like = bool(re.fullmatch(r"(?:18|19|20)\d\d", num))
+    year_like = len(num) == 4 and num[:2] in ("18", "19", "20") and num.isdigit()
     kind = _kind(text, m.start("num"), m.end("num"), num, measure)
     return Quantity(start, end, value, high, vague, kind, year_like)
 

@@ -34,6 +34,7 @@ class TruceRules:
     in_effect_weak: frozenset[str]
     hypothetical: re.Pattern
     not_yet: re.Pattern
+    conditional: re.Pattern
     background: re.Pattern
     unilateral: re.Pattern
     declared_by: re.Pattern
@@ -66,6 +67,7 @@ def rules() -> TruceRules:
         in_effect_weak=frozenset(status["in_effect_weak"]),
         hypothetical=lexicon(status["hypothetical"], r"\b[^.;]{0,25}$"),
         not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$"),
+        conditional=lexicon(status["conditional"], r"\b[^.;]{0,40}$"),
         background=re.compile("|".join(f"(?:{p})" for p in status["background"])),
         unilateral=lexicon(data["sides"]["unilateral"]),
         declared_by=lexicon(data["sides"]["declared_by"], ""),
@@ -144,6 +146,8 @@ def truce_status(sentence: str, hostile: bool = False) -> str:
     """
     main, background, recalled = _clauses(sentence)
     status = _status_of(main) or (background and _status_of(background)) or None
+    if recalled and status != "collapsed" and _status_of(background) == "collapsed":
+        status = "collapsed"  # "Fighting erupted again, ending the truce": the news is the collapse
     if hostile and (status in (None, "in_context") or (recalled and status in ("in_effect", "agreed"))):
         return "violated"
     if status in (None, "in_context"):
@@ -210,7 +214,7 @@ def _counts(name: str, text: str, match: re.Match) -> bool:
     if name in ("collapsed", "ended"):
         return r.hypothetical.search(text, 0, match.start()) is None
     if name == "agreed":
-        return r.not_yet.search(text, 0, match.start()) is None
+        return r.not_yet.search(text, 0, match.start()) is None and r.conditional.search(text, 0, match.start()) is None
     return True
 
 

@@ -35,6 +35,7 @@ class ViolationRules:
     exclusions: re.Pattern
     war_cue: re.Pattern
     no_breach: re.Pattern
+    breach: re.Pattern
     claim: re.Pattern
     generic_actor: re.Pattern
     army_words: re.Pattern
@@ -54,6 +55,7 @@ def rules() -> ViolationRules:
         exclusions=lexicon(data["exclusions"]),
         war_cue=lexicon(data["war_cues"]),
         no_breach=lexicon(data["no_breach"]),
+        breach=lexicon(data["breach"]),
         claim=lexicon(data["claim_verbs"], r"\b"),
         generic_actor=lexicon(data["generic_actors"]),
         army_words=lexicon(data["army_words"]),
@@ -89,8 +91,16 @@ def find_violation(
         claimed_by=claimed_by,
         location=_location(sentence, mentions, act.start()),
         weapon=_weapon(text),
-        breach=breach and r.no_breach.search(text) is None,
+        breach=_breach(low, breach),
     )
+
+
+def _breach(low: str, masked_breach: bool) -> bool:
+    """An explicit accusation of breaking a truce, read on the unmasked sentence: the
+    masks blank "the pause on energy attacks" in "in breach of the pause on energy
+    attacks", and "no violations" must still deny one."""
+    r = rules()
+    return (masked_breach or r.breach.search(low) is not None) and r.no_breach.search(low) is None
 
 
 def _act(text: str, ctx: Context, mentions: list[Mention], story: str) -> tuple[re.Match | None, bool]:
@@ -218,13 +228,25 @@ def _actor(
         if who:
             return who
     subject = _subject(sentence, low, act.start())
-    who = _first_party(subject, gazetteer, info)
+    victims = _VICTIM_SUBJECT.search(lower(subject)) is not None
+    who = None if victims else _first_party(subject, gazetteer, info)
     if who:
         return who
     if claimed_by and _POSSESSIVE_PRONOUN.search(lower(subject)):
         return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
+    generic = _generic_party(sentence[max(0, act.start() - 20): act.start()], info)
+    if generic:
+        return generic  # "killed in a junta air strike", "army shelling"
     generic = rules().generic_actor.search(lower(subject + sentence[act.start(): act.end()]))
     return generic.group() if generic else None
+
+
+# "Three US troops killed in drone attack", "Indian student among those killed in
+# Kharkiv shelling": the names before the act are its victims, not its authors.
+_VICTIM_SUBJECT = re.compile(
+    r"\b(?:students?|nationals?|citizens?|civilians|villagers|aid workers|workers|journalists|children|tourists"
+    r"|residents|pilgrims|passengers|worshippers|among)\b"
+)
 
 
 def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], conflict: str | None) -> str | None:

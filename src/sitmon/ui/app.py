@@ -186,7 +186,9 @@ class SitmonApp(App):
             self._arm_next_poll()
             self._tick()
             if state == WorkerState.SUCCESS:
-                self.main.reload("poll")
+                # A poll that stored nothing new (every feed 304) need not re-run the model.
+                fresh = getattr(worker.result, "new_stories", 1) > 0
+                self.main.reload("poll" if fresh else "quiet")
         if state == WorkerState.ERROR:
             error = worker.error
             what = {"poll": "Poll", "load": "Loading the store", "detail": "Loading the details",

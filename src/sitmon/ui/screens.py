@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,9 @@ def item_link(item: Any) -> str | None:
             if isinstance(source, dict) and source.get("url"):
                 return source["url"]
     return None
+
+
+SITUATION_MAX_AGE = timedelta(minutes=30)
 
 
 class ForwardsWorkerEvents:
@@ -158,11 +161,18 @@ class MainScreen(ForwardsWorkerEvents, Screen):
                 store, now, conflict=conflict, query=query, interval=app.poll_interval
             )
             self.post_message(StoriesLoaded(stories))
-            if get_current_worker().is_cancelled:
+            if get_current_worker().is_cancelled or self._situation_is_current(reason, now):
                 return
             self.post_message(SituationLoaded(load_situation(store, now, conflict=conflict), reason))
         finally:
             store.close()
+
+    def _situation_is_current(self, reason: str, now: datetime) -> bool:
+        """After a poll that brought nothing, the model's answer stands (for a while:
+        truces reach their planned end and figures age even without news)."""
+        shown = self.situation_data
+        return (reason == "quiet" and shown is not None and shown.conflict == self.app.conflict
+                and now - shown.now < SITUATION_MAX_AGE)
 
     def on_stories_loaded(self, message: StoriesLoaded) -> None:
         self.stories_data = message.data

@@ -13,6 +13,7 @@ from typing import Any
 
 TREND_DAYS = 7
 STORY_LIMIT = 200
+VIOLATION_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -148,18 +149,20 @@ def load_stories(
 
 
 def load_situation(store: Any, now: datetime, *, conflict: str | None = None) -> SituationData:
-    """The situation as of ``now`` and each conflict's killed figure per recent day."""
+    """The situation as of ``now`` (one model run) and each conflict's daily deaths."""
     from sitmon.model import situation
 
     events = store.stored_events(until=now, conflict=conflict)
     current = _as_dict(situation(events, now))
+    violations = current.get("violations", [])
     return SituationData(
         now=now,
         # The model orders them: active truces first, newest violations, largest tolls.
         truces=tuple(current.get("truces", [])),
-        violations=tuple(current.get("violations", [])),
+        # A long-lived store holds thousands of incidents; the pane shows the newest.
+        violations=tuple(violations[:VIOLATION_ROWS]),
         tally=tuple(current.get("tally", [])),
-        trends=tally_trends(events, now, situation),
+        trends=daily_killed(violations, now),
         conflicts=_conflicts(current, conflict),
         conflict=conflict,
     )
@@ -169,18 +172,22 @@ def _as_dict(value: Any) -> dict:
     return value if isinstance(value, dict) else value.as_dict()
 
 
-def tally_trends(events: list, now: datetime, situation: Any) -> dict[str, tuple[int, ...]]:
-    """Killed per conflict at the end of each of the last TREND_DAYS days."""
-    ordered = sorted(events, key=lambda e: e.published)
+def daily_killed(violations: list[dict], now: datetime) -> dict[str, tuple[int, ...]]:
+    """Killed in reported incidents per conflict on each of the last TREND_DAYS days.
+
+    Read from the model's incidents (each counted once however many outlets
+    report it), so the trend costs no extra model run however big the store."""
+    today = now.date()
     points: dict[str, list[int]] = {}
-    for back in range(TREND_DAYS - 1, -1, -1):
-        as_of = now - timedelta(days=back)
-        upto = [e for e in ordered if e.published <= as_of]
-        tally = _as_dict(situation(upto, as_of)).get("tally", [])
-        killed = {t.get("conflict"): t.get("killed") or 0 for t in tally}
-        for conflict in set(points) | set(killed):
-            points.setdefault(conflict, [0] * (TREND_DAYS - 1 - back)).append(killed.get(conflict, 0))
-    return {c: tuple(v) for c, v in points.items() if c}
+    for violation in violations:
+        moment, conflict = parse_time(violation.get("time")), violation.get("conflict")
+        if moment is None or not conflict:
+            continue
+        back = (today - moment.date()).days
+        if 0 <= back < TREND_DAYS:
+            days = points.setdefault(conflict, [0] * TREND_DAYS)
+            days[TREND_DAYS - 1 - back] += violation.get("killed") or 0
+    return {c: tuple(v) for c, v in points.items()}
 
 
 def _conflicts(current: dict, conflict: str | None) -> tuple[str, ...]:

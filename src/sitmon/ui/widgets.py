@@ -17,7 +17,7 @@ from textual import events
 from textual.widgets import DataTable, Footer, Static
 
 from sitmon.ui.sanitize import clean, plain
-from sitmon.ui.snapshot import FeedRow, StoryRow, parse_time
+from sitmon.ui.snapshot import TREND_DAYS, FeedRow, StoryRow, parse_time
 
 BREACH = "⚠ BREACH"
 SPARK = "▁▂▃▄▅▆▇█"
@@ -95,13 +95,13 @@ def number(low: Any, high: Any = None, lower_bound: bool = True) -> str:
 
 
 def sparkline(points: Iterable[int]) -> str:
-    """A one-line bar chart of ``points`` (flat when nothing changed)."""
+    """A one-line bar chart of ``points`` from zero: '▁' is none, '█' the largest."""
     values = list(points)
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    span = (high - low) or 1
-    return "".join(SPARK[0 if high == low else int((v - low) / span * (len(SPARK) - 1))] for v in values)
+    high = max(values, default=0)
+    if high <= 0:
+        return SPARK[0] * len(values)
+    top = len(SPARK) - 1
+    return "".join(SPARK[0] if v <= 0 else SPARK[min(top, 1 + int(v / high * (top - 1)))] for v in values)
 
 
 def source_count(item: dict) -> str:
@@ -150,7 +150,7 @@ def tally_cells(tally: dict, trend: Iterable[int], now: datetime) -> tuple[Text,
     return (
         plain(tally.get("conflict") or "?", "bold", 40),
         Text(number(tally.get("killed"), tally.get("killed_high")), style="bold red", justify="right"),
-        Text(sparkline(trend), style="yellow"),
+        Text(sparkline(tuple(trend) or (0,) * TREND_DAYS), style="yellow"),
         Text(number(wounded, tally.get("wounded_high")) if wounded is not None else "—", justify="right"),
         Text(day_or_time(tally.get("as_of"), now)),
         Text(source_count(tally), justify="right"),
@@ -187,7 +187,7 @@ def feed_cells(feed: FeedRow, now: datetime) -> tuple[Text, ...]:
 class RowCache:
     """Bounded LRU of rendered rows: the same data at the same minute renders once."""
 
-    def __init__(self, size: int = 2000) -> None:
+    def __init__(self, size: int = 500) -> None:
         self.size = size
         self._rows: OrderedDict[Any, tuple[Text, ...]] = OrderedDict()
 
@@ -288,7 +288,7 @@ class ViolationsPane(Pane):
 class TallyPane(Pane):
     TITLE = "Casualty tally"
     NUMBER = 3
-    COLUMNS = ("Conflict", "Killed", "7 days", "Wounded", "As of", "Src")
+    COLUMNS = ("Conflict", "Killed", "Deaths 7d", "Wounded", "As of", "Src")
 
 
 class StoriesPane(Pane):
