@@ -419,9 +419,11 @@ def test_a_crime_story_has_no_casualties_even_in_its_plain_sentences():
                   "Officers said six people were wounded.") == []
 
 
-def test_folding_twice_changes_nothing_and_keeps_other_events():
-    story = _story("", "Troops killed one insurgent in Paktika.", "The force returned fire, killing him.")
-    assert _killed(story) == 1 and fold_casualties(story, "") == story
+def test_folding_keeps_the_other_events_in_order():
+    events = ["truce", *find_casualties("Troops killed one insurgent in Paktika.", NOW), "violation",
+              *find_casualties("The force returned fire, killing him.", NOW)]
+    folded = fold_casualties(events, "")
+    assert folded[0] == "truce" and folded[2] == "violation" and _killed(folded[1:2] + folded[3:]) == 1
 
 
 # --- rules learnt from real press releases (sentences written for this test) --------------------
@@ -504,3 +506,34 @@ def test_a_headline_gives_way_to_a_fuller_body():
 
 def test_a_killer_and_his_associate():
     assert one("The air strike killed Rostum and his associate.").killed == 2
+
+
+def test_wounding_another_adds_no_death():
+    story = _story("", "Troops killed one insurgent in Paktika on Monday.",
+                   "The patrol returned fire, killing one insurgent and wounding another.")
+    assert _killed(story) == 1
+
+
+def test_a_toll_over_days_of_bombardment_is_a_toll_to_date():
+    event = one("The death toll rose to 270 in 13 days of escalated aerial bombardment.")
+    assert (event.killed, event.scope) == (270, "cumulative")
+
+
+def test_a_word_that_starts_like_a_month_is_no_date():
+    assert one("Officials declared 12 people dead after the strike.").historical is False
+
+
+@pytest.mark.parametrize(("headline", "killed"), [
+    ("Soldier, two civilians killed in Donetsk shelling", 3),
+    ("Gunmen kill doctor, his associate in east Afghanistan", 2),
+    ("Herdsmen attack village, kill father, son", 2),
+    ("Policeman and teacher shot dead in Kashmir", 2),
+    ("Soldier killed, two wounded in Donetsk", 1),
+])
+def test_a_headlines_list_of_bare_nouns_counts_each(headline, killed):
+    assert one(headline).killed == killed
+
+
+def test_places_in_a_headline_list_are_no_victims():
+    assert find_casualties("Russia, Ukraine trade blame after shelling", NOW) == []
+    assert one("Kyiv, Kharkiv hit as two civilians killed").killed == 2

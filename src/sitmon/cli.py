@@ -34,6 +34,7 @@ from sitmon.config import Config, ConfigError, is_http_url, load_config
 from sitmon.opml import OpmlError, read_opml_file, write_opml
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 2, 130, 141
+_LOCK_WAIT_S = 10.0  # how long a command waits for another process's exclusive lock
 
 # C0/C1 control characters (ESC above all): feed text printed to a terminal
 # must never be able to move the cursor or change colours.
@@ -216,6 +217,7 @@ def _store(args: argparse.Namespace, config: Config | None = None) -> Iterator[A
 
     path = _db_path(args)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_corrupt(path)
     store = Store(path) if config is None else Store(
         path, dedup_window_hours=config.dedup_window_hours)
     try:
@@ -224,6 +226,46 @@ def _store(args: argparse.Namespace, config: Config | None = None) -> Iterator[A
         yield store
     finally:
         store.close()
+
+
+def _refuse_corrupt(path: Path) -> None:
+    """Stop before anything writes to a database SQLite cannot fully read.
+
+    Opening a database only reads its first pages, so a file with a damaged
+    page further in would otherwise take new writes on top of the damage.
+    ``quick_check`` reads every page (about a second per gigabyte) through a
+    read-only connection, so the check itself can never change the file.
+    Anything the check cannot decide (no file, not SQLite at all, locked,
+    unreadable) is left to ``Store``, which names those problems itself.
+    """
+    from sitmon.store import SQLITE_HEADER, StoreError
+
+    try:
+        with path.open("rb") as handle:
+            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                return
+    except OSError:
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                               timeout=_LOCK_WAIT_S)
+        try:
+            problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(f"cannot read database {path}: another process holds a lock on "
+                             f"it (waited {_LOCK_WAIT_S:g} s); try again when it is done") from None
+        return  # read-only or gone: Store reports it in its own words
+    except sqlite3.DatabaseError as exc:
+        problem = str(exc)
+    if problem != "ok":
+        problem = " ".join(problem.replace("*** in database main ***", "").split())
+        raise StoreError(
+            f"cannot use database {path}: the file is corrupt ({problem}); sitmon left it "
+            "untouched: move it away to start a new one, or salvage it with "
+            f"`sqlite3 {path} .recover`")
 
 
 def _extractor(config: Config) -> Any:

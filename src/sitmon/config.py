@@ -172,10 +172,16 @@ def is_http_url(url: str) -> bool:
 def _write_defaults(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as f:
-            f.write(DEFAULT_TOML)
+        handle = path.open("x", encoding="utf-8")
     except OSError:
-        pass  # a config we cannot write is not a reason to refuse to start
+        return  # a config we cannot write is not a reason to refuse to start
+    try:
+        with handle:
+            handle.write(DEFAULT_TOML)
+    except OSError:
+        # a full disk can cut the file anywhere, even inside a value: a half
+        # config read next time would silently change a setting, so drop it
+        path.unlink(missing_ok=True)
 
 
 def _read(path: Path) -> str:

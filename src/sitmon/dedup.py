@@ -787,10 +787,15 @@ def _may_overlap(a: TitleKey, b: TitleKey) -> bool:
     if not total:
         return False
     exact = len(a.tokens & b.tokens)
+    needed = MIN_DICE_ANCHORED * total / 2  # matched words needed
+    if exact >= needed:
+        return True
+    if min(len(a.tokens), len(b.tokens)) < needed:
+        return False  # even if every other word matched fuzzily
     # only long words sharing their first two letters can still match as "alike"
     fuzzy_a = sum(1 for t in a.tokens - b.tokens if len(t) >= _PREFIX_LEN and t[:2] in b.by_prefix)
     fuzzy_b = sum(1 for t in b.tokens - a.tokens if len(t) >= _PREFIX_LEN and t[:2] in a.by_prefix)
-    return 2 * (exact + min(fuzzy_a, fuzzy_b)) / total >= MIN_DICE_ANCHORED
+    return exact + min(fuzzy_a, fuzzy_b) >= needed
 
 
 def same_story(a: TitleKey | str, b: TitleKey | str) -> bool:

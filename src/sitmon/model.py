@@ -713,76 +713,160 @@ def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],
     for figure in figures:
         if figure.scope == "incident":
             by_cluster[figure.cluster].append(figure)
-    open_attacks: dict[str | None, list[_Attack]] = defaultdict(list)
+    books: dict[str | None, _Index] = defaultdict(_Index)
     attacks: list[_Attack] = []
     for event in events:
-        when, places = _utc(event.published), _places(event.data)
-        mine = open_attacks[event.data.get("conflict")]
-        match = None
-        for attack in reversed(mine):
-            if when - attack.time > INCIDENT_REPEAT:
-                break  # attacks are in time order: nothing older can be the same one
-            if _same_attack(attack, event, when, places, by_cluster):
-                match = attack
-                break
+        report = _Report(event, _utc(event.published), _places(event.data), by_cluster)
+        book = books[event.data.get("conflict")]
+        match = next((a for a in book.lookup(_attack_keys(report)) if _same_attack(a, report)), None)
         if match is None:
-            match = _Attack(when)
-            mine.append(match)
+            match = _Attack(len(attacks), report.time)
             attacks.append(match)
-        match.events.append(event)
-        match.places |= places
-        match.clusters.add(event.cluster_id)
+            book.start(match, report.time)
+        match.add(report, by_cluster)
+        book.file(match, [("cluster", report.cluster), *(("place", p) for p in report.places)], report.time)
+        if not match.places:
+            book.file(match, [("placeless",)], report.time)
     return [_incident(a.events, by_cluster, as_of) for a in attacks]
 
 
+class _Index:
+    """Recent groups (attacks or incidents) of one conflict, by key and by start.
+
+    Each list is in the order groups were filed in it, and a group starts no
+    later than it is filed, so a newest-first scan stops at the first entry
+    filed before the window: lookups cost what the window holds, not the war.
+    """
+
+    def __init__(self) -> None:
+        self.started: list[tuple[datetime, _Group]] = []
+        self.keyed: dict[tuple, list[tuple[datetime, _Group]]] = defaultdict(list)
+
+    def start(self, group: _Group, at: datetime) -> None:
+        self.started.append((at, group))
+
+    def file(self, group: _Group, keys: list[tuple], at: datetime) -> None:
+        for key in keys:
+            entries = self.keyed[key]
+            if not entries or entries[-1][1] is not group:
+                entries.append((at, group))
+
+    def lookup(self, wanted: list[tuple[tuple | None, datetime]]) -> list[_Group]:
+        """Groups filed under each key (None: any group started) since its time, newest first."""
+        found: dict[int, _Group] = {}
+        for key, since in wanted:
+            for at, group in reversed(self.started if key is None else self.keyed.get(key, ())):
+                if at < since:
+                    break
+                found[group.serial] = group
+        return [found[n] for n in sorted(found, reverse=True)]
+
+
+class _Group:
+    serial: int
+
+
+def _day_window(when: datetime) -> datetime:
+    """The earliest start that _close_in_time accepts for a report at *when*."""
+    return min(when.replace(hour=0, minute=0, second=0, microsecond=0), when - NEARBY)
+
+
+def _repeat_window(when: datetime) -> datetime:
+    return when - INCIDENT_REPEAT
+
+
 @dataclass
-class _Attack:
-    """Violation reports folding into one incident."""
+class _Report:
+    """One violation event with what its own story says of the attack's toll."""
 
+    event: StoredEvent
     time: datetime
-    events: list[StoredEvent] = field(default_factory=list)
-    places: frozenset[str] = frozenset()
-    clusters: set[str] = field(default_factory=set)
+    places: frozenset[str]
+    by_cluster: dict[str, list[_Figure]]
+
+    def __post_init__(self) -> None:
+        figures = _place_figures(self.by_cluster[self.cluster], self.places)
+        self.killed = _span(f.killed for f in figures)
+        self.update = any(f.update for f in figures)
+        self.tolls = {f.killed for f in figures if f.killed}
+        self.actor = self.event.data.get("actor")
+
+    @property
+    def cluster(self) -> str:
+        return self.event.cluster_id
 
 
-def _same_attack(attack: _Attack, event: StoredEvent, when: datetime, places: frozenset[str],
-                 by_cluster: dict[str, list[_Figure]]) -> bool:
+def _attack_keys(report: _Report) -> list[tuple[tuple | None, datetime]]:
+    """Where an earlier report of the same attack can be: the same story or place that
+    day, an attack with no place that day (or with the same toll within days), or,
+    for a report naming no place, any attack that day."""
+    day = _day_window(report.time)
+    keys: list[tuple[tuple | None, datetime]] = [(("cluster", report.cluster), day)]
+    if report.places:
+        keys += [(("place", p), day) for p in report.places] + [(("placeless",), day)]
+    else:
+        keys += [(None, day), (("placeless",), _repeat_window(report.time))]
+    return keys
+
+
+class _Attack(_Group):
+    """Violation reports folding into one incident, with its toll kept up to date."""
+
+    def __init__(self, serial: int, time: datetime) -> None:
+        self.serial, self.time = serial, time
+        self.events: list[StoredEvent] = []
+        self.places: frozenset[str] = frozenset()
+        self.clusters: set[str] = set()
+        self.actors: set[str] = set()
+        self.killed: tuple[int, int] | None = None
+        self.update = False
+        self.tolls: set[tuple[int, int]] = set()
+
+    def add(self, report: _Report, by_cluster: dict[str, list[_Figure]]) -> None:
+        self.events.append(report.event)
+        if report.actor:
+            self.actors.add(report.actor)
+        if report.places <= self.places and report.cluster in self.clusters:
+            return  # its figures are already counted
+        self.places |= report.places
+        self.clusters.add(report.cluster)
+        figures = [f for c in self.clusters for f in _place_figures(by_cluster[c], self.places)]
+        self.killed = _span(f.killed for f in figures)
+        self.update = any(f.update for f in figures)
+        self.tolls = {f.killed for f in figures if f.killed and f.killed[0]}
+
+
+def _same_attack(attack: _Attack, report: _Report) -> bool:
     """Same UTC day, same place (or one report names none), compatible tolls; or the
     same toll repeated without a place within days (same conflict by the caller).
 
     A report naming no place ("Pakistan denies violating the ceasefire") is a
     vaguer account of that day's attack by the same actor, not another one.
     """
-    ours = attack.places
-    mine = _attack_figures(attack.events, by_cluster)
-    other = _attack_figures([event], by_cluster)
-    if not _close_in_time(attack.time, when):
-        return not ours and not places and _same_toll(mine, other)
-    if event.cluster_id in attack.clusters:
+    ours, places = attack.places, report.places
+    if not _close_in_time(attack.time, report.time):
+        return not ours and not places and bool(attack.tolls & report.tolls)
+    if report.cluster in attack.clusters:
         return not (ours and places) or bool(ours & places)
     if ours and places and not ours & places:
         return False
-    if bool(ours) != bool(places):
-        actor = event.data.get("actor")
-        if actor and actor not in {e.data.get("actor") for e in attack.events} - {None} | {actor}:
-            return False
-    if any(f.update for f in mine + other):
+    if bool(ours) != bool(places) and report.actor and attack.actors and report.actor not in attack.actors:
+        return False
+    if attack.update or report.update:
         return True  # a toll that rose is the same attack
-    return _compatible(_span(f.killed for f in mine), _span(f.killed for f in other))
+    return _compatible(attack.killed, report.killed)
 
 
-def _same_toll(mine: list[_Figure], other: list[_Figure]) -> bool:
-    """Both reports give the same death toll (a repeat days later, not a new attack)."""
-    ours = {f.killed for f in mine if f.killed and f.killed[0]}
-    return bool(ours) and any(f.killed in ours for f in other)
+def _place_figures(figures: list[_Figure], places: frozenset[str]) -> list[_Figure]:
+    """The figures of a story that belong to an attack at *places*."""
+    return [f for f in figures if not places or not f.places or places & f.places]
 
 
 def _attack_figures(group: list[StoredEvent], by_cluster: dict[str, list[_Figure]]) -> list[_Figure]:
     """The casualty figures the attack's own stories give for it."""
     places = frozenset().union(*(_places(e.data) for e in group))
     clusters = {e.cluster_id for e in group}
-    return [f for c in clusters for f in by_cluster[c]
-            if not places or not f.places or places & f.places]
+    return [f for c in clusters for f in _place_figures(by_cluster[c], places)]
 
 
 def _incident(group: list[StoredEvent], by_cluster: dict[str, list[_Figure]],
@@ -822,15 +906,35 @@ def _active_near(truce: TruceState, at: datetime) -> bool:
 # --------------------------------------------------------------------------- tally
 
 
-@dataclass
-class _Incident:
-    conflict: str
-    time: datetime
-    figures: list[_Figure]
+class _Incident(_Group):
+    """Casualty figures of one attack, with what matching needs kept up to date."""
 
-    @property
-    def places(self) -> frozenset[str]:
-        return frozenset().union(*(f.places for f in self.figures))
+    def __init__(self, conflict: str, time: datetime, figures: list[_Figure], serial: int = 0) -> None:
+        self.conflict, self.time, self.serial = conflict, time, serial
+        self.figures: list[_Figure] = []
+        self.places: frozenset[str] = frozenset()
+        self.sides: set[str] = set()
+        self.victims: set[str] = set()
+        self.clusters: set[str] = set()
+        self.killed_span: tuple[int, int] | None = None
+        self.wounded_span: tuple[int, int] | None = None
+        self.tolls: set[tuple[int, int]] = set()
+        for figure in figures:
+            self.add(figure)
+
+    def add(self, figure: _Figure) -> None:
+        self.figures.append(figure)
+        self.places |= figure.places
+        side = _side_key(figure.side)
+        if side:
+            self.sides.add(side)
+        if figure.victims:
+            self.victims.add(figure.victims)
+        self.clusters.add(figure.cluster)
+        self.killed_span = _span((self.killed_span, figure.killed))
+        self.wounded_span = _span((self.wounded_span, figure.wounded))
+        if figure.killed and figure.killed[0]:
+            self.tolls.add(figure.killed)
 
     def killed(self) -> tuple[int, int] | None:
         return self._toll("killed")
@@ -1032,44 +1136,52 @@ def _add_incidents(toll: tuple[int, int] | None, incidents: list[_Incident], wha
 def _fold_incidents(figures: list[_Figure]) -> list[_Incident]:
     """Reports of the same attack, from any outlet, cluster or day, become one incident."""
     incidents: list[_Incident] = []
+    book = _Index()
     for figure in sorted(figures, key=lambda f: f.time):
-        match = None
-        for incident in reversed(incidents):
-            if figure.time - incident.time > INCIDENT_REPEAT:
-                break  # incidents are in time order
-            if _same_incident(incident, figure):
-                match = incident
-                break
+        match = next((i for i in book.lookup(_incident_keys(figure)) if _same_incident(i, figure)), None)
         if match is None:
-            incidents.append(_Incident(figure.conflict or "", figure.time, [figure]))
-        else:
-            match.figures.append(figure)
+            match = _Incident(figure.conflict or "", figure.time, [], serial=len(incidents))
+            incidents.append(match)
+            book.start(match, figure.time)
+        match.add(figure)
+        book.file(match, [("cluster", figure.cluster), *(("place", p) for p in figure.places)], figure.time)
+        if not match.places:
+            book.file(match, [("placeless",)], figure.time)
     return incidents
+
+
+def _incident_keys(figure: _Figure) -> list[tuple[tuple | None, datetime]]:
+    """Where an earlier figure of the same attack can be (see _same_incident)."""
+    days, day = _repeat_window(figure.time), _day_window(figure.time)
+    keys: list[tuple[tuple | None, datetime]] = [(("cluster", figure.cluster), days)]
+    if figure.places:
+        keys += [(("place", p), days) for p in figure.places] + [(("placeless",), day)]
+    else:
+        keys += [(None, day), (("placeless",), days)]
+    return keys
 
 
 def _same_incident(incident: _Incident, figure: _Figure) -> bool:
     if incident.conflict != (figure.conflict or "") or figure.time - incident.time > INCIDENT_REPEAT:
         return False
-    sides = {_side_key(f.side) for f in incident.figures} - {None}
-    if figure.side and sides and _side_key(figure.side) not in sides:
+    if figure.side and incident.sides and _side_key(figure.side) not in incident.sides:
         return False
-    victims = {f.victims for f in incident.figures} - {None}
-    if figure.victims and victims and figure.victims not in victims:
+    if figure.victims and incident.victims and figure.victims not in incident.victims:
         return False
     places = incident.places
     if places and figure.places and not places & figure.places:
         return False
     # any figure ever given for it matches: "the strike that killed 14" after "the toll rose to 16"
-    overlap = (_overlaps(_span(f.killed for f in incident.figures), figure.killed)
-               and _overlaps(_span(f.wounded for f in incident.figures), figure.wounded))
-    if any(f.cluster == figure.cluster for f in incident.figures):
+    overlap = (_overlaps(incident.killed_span, figure.killed)
+               and _overlaps(incident.wounded_span, figure.wounded))
+    if figure.cluster in incident.clusters:
         return overlap or bool(places & figure.places)
     same_day = _close_in_time(incident.time, figure.time)
     if not places and not figure.places and not same_day:
-        return _same_toll(incident.figures, [figure])  # repeated days later without a place
+        return figure.killed in incident.tolls  # repeated days later without a place
     if places & figure.places:
         # the toll rising that day, a repeat days later, or "the toll rose to" an update
-        rising = _compatible(_span(f.killed for f in incident.figures), figure.killed)
+        rising = _compatible(incident.killed_span, figure.killed)
         return (same_day and rising) or overlap or (
             figure.update and figure.time - incident.time <= UPDATE_WINDOW)
     return same_day and overlap

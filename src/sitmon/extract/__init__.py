@@ -20,14 +20,12 @@ from functools import lru_cache
 
 from sitmon.extract.casualty import find_casualties
 from sitmon.extract.events import Casualty, Context, Event, Truce, Violation
-from sitmon.extract.gazetteer import Gazetteer, Mention, build_gazetteer, default_gazetteer, lower
+from sitmon.extract.gazetteer import Gazetteer, Mention, build_gazetteer, default_gazetteer
 from sitmon.extract.sentences import split_sentences
 from sitmon.extract.truce import (
     complete_sides, find_truce, mediators_in, named_sides, outside_actors, story_parties, unilateral_side,
 )
-from sitmon.extract.truce import rules as truce_rules
 from sitmon.extract.violation import find_violation
-from sitmon.extract.violation import rules as violation_rules
 
 RULES_VERSION = 2
 
@@ -65,12 +63,11 @@ class Extractor:
         story_scores = _story_scores(gaz, voting, has_title=bool(title.strip()))
         story_conflict = gaz.best(story_scores)
         story = " ".join(sentences)
-        kinds = _story_kinds(story)
         per_sentence: list[list[Event]] = []
         for sentence, mentions, votes in zip(sentences, found, voting):
             conflict = self._conflict(votes, story_scores) or story_conflict
             ctx = Context(published=published, conflict=conflict)
-            per_sentence.append(self._sentence_events(sentence, ctx, mentions, story, kinds))
+            per_sentence.append(self._sentence_events(sentence, ctx, mentions, story))
         _mark_breaches(per_sentence)
         self._fold_truces(sentences, found, per_sentence)
         _fold_violations(per_sentence, has_title=bool(title.strip()))
@@ -87,14 +84,11 @@ class Extractor:
         return self.gazetteer.best(blended)
 
     def _sentence_events(
-        self, sentence: str, ctx: Context, mentions: list[Mention], story: str, kinds: tuple[bool, bool]
+        self, sentence: str, ctx: Context, mentions: list[Mention], story: str
     ) -> list[Event]:
         events: list[Event] = []
-        maybe_truce, maybe_violation = kinds
-        violation = find_violation(sentence, ctx, self.gazetteer, mentions, story) if maybe_violation else None
-        truce = None
-        if maybe_truce:
-            truce = find_truce(sentence, ctx, self.gazetteer, mentions, story, hostile=violation is not None)
+        violation = find_violation(sentence, ctx, self.gazetteer, mentions, story)
+        truce = find_truce(sentence, ctx, self.gazetteer, mentions, story, hostile=violation is not None)
         if truce is not None:
             events.append(truce)
         if violation is not None:
@@ -148,13 +142,6 @@ def _votes(sentence: str, mention: Mention) -> bool:
     if _ROLE_AFTER.match(sentence, mention.end):
         return False
     return _ROLE_BEFORE.search(sentence, max(0, mention.start - 30), mention.start) is None
-
-
-def _story_kinds(story: str) -> tuple[bool, bool]:
-    """(may hold a truce, may hold a violation): one scan of the whole story for each
-    finder's own first test, so a story without a cue skips that finder in every sentence."""
-    low = lower(story)
-    return truce_rules().trigger.search(low) is not None, violation_rules().any_act.search(low) is not None
 
 
 def _story_scores(gaz: Gazetteer, voting: list[list[Mention]], has_title: bool) -> dict[str, float]:

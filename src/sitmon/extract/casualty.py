@@ -228,6 +228,11 @@ BARE_RE = re.compile(  # not "Neither soldier was hurt"
 )
 _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
 _HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
+# Items of a headline's list of victims (headlines drop their articles).
+HEADLINE_ITEM_RE = re.compile(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])", _I)
+_AFTER_VICTIM_RE = re.compile(rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
+_ITEM_OPEN_RE = re.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)
+_ITEM_CLOSE_RE = re.compile(r"\s*,\s*(?:#\d+#|[a-z])|\s+and\s+", _I)
 _SUBSET = _alt(_CTX["subset"])
 SUBSET_RE = re.compile(
     # a parenthesis: ", including a lieutenant colonel,"
@@ -270,7 +275,7 @@ CUMULATIVE_SINCE_RE = re.compile(
 # a total over weeks of war, not one attack ("in the past three months", "after two weeks of fighting")
 CUMULATIVE_SPAN_RE = re.compile(
     r"(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:weeks?|months?|years?)\b"
-    r"|\b(?:days|weeks|months|years)\s+of\s+(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b",
+    r"|\b(?:days|weeks|months|years)\s+of\s+(?:\w+\s+){0,2}?(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b",
     _I)
 # "the deadliest day since January", "the worst attack this year": a comparison,
 # not a toll to date.
@@ -301,7 +306,9 @@ YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|m
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)", _I)
 WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b", _I)
 # "the Aug. 7 attack", "on March 3": a day; weeks before the story it is history.
-DAY_RE = re.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
+DAY_RE = re.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                    r"(?:(?<=jan)uary|(?<=feb)ruary|(?<=mar)ch|(?<=apr)il|(?<=jun)e|(?<=jul)y|(?<=aug)ust|"
+                    r"(?<=sep)t(?:ember)?|(?<=oct)ober|(?<=nov)ember|(?<=dec)ember)?\.?\s+"
                     r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*\d|:)", _I)
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _DATE_DIGIT_RE = re.compile(r"(?<![#\d])\d(?!\d*#)")  # a digit that is not part of a "#i#" tag
@@ -438,13 +445,29 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
 
 
 def _tag_bare(tagged: str, one) -> str:
-    """Tag "Soldier killed ..." at the start of a headline or of one of its parts."""
+    """Tag "Soldier killed ..." at the start of a headline or of one of its parts,
+    and bare nouns listed with other victims ("Soldier, two civilians killed",
+    "kill father, son")."""
     starts = [0] + [m.end() for m in _HEADLINE_PART_RE.finditer(tagged)]
     for start in reversed(starts):  # from the end, so earlier offsets stay valid
         m = BARE_RE.match(tagged, start)
         if m:
             tagged = tagged[:start] + one(m) + tagged[start:]
+    if "," not in tagged and " and " not in tagged.lower():
+        return tagged
+    for m in reversed([m for m in HEADLINE_ITEM_RE.finditer(tagged) if _listed(tagged, m)]):
+        tagged = tagged[:m.start()] + one(m) + tagged[m.start():]
     return tagged
+
+
+def _listed(tagged: str, m: re.Match) -> bool:
+    """A bare noun that is an item of a list of victims: after a separator that
+    follows a victim, or before a separator and a killing."""
+    before = tagged[max(0, m.start() - 60):m.start()]  # enough for a victim and a separator
+    if _AFTER_VICTIM_RE.search(before):
+        return True
+    opens = not tagged[:m.start()].strip() or _ITEM_OPEN_RE.search(before)
+    return bool(opens) and bool(_ITEM_CLOSE_RE.match(tagged, m.end()))
 
 
 def _after_figure(m: re.Match, numbers: int) -> bool:
@@ -757,6 +780,8 @@ _ROLLUP_RE = re.compile(
     r"|\bseparate\s+(?:\w+\s+){0,3}?(?:operations|incidents|attacks|clashes|engagements)\b", _I)
 _STORY = _LEX["story"]
 _ADDITIONAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['additional'])})(?![\w-])(?!\s+than\b)", _I)
+# "killing one and wounding another": that "another" adds no death.
+_WOUNDED_ANOTHER_RE = re.compile(rf"(?<![\w-])(?:{_WOUNDED_BEFORE})\s+another\b", _I)
 _AGGREGATE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['aggregate'])})(?![\w-])", _I)
 # "In Nahr-e Saraj district, Helmand province, ...": the story moves to another place.
 _NEW_PLACE_RE = re.compile(r"(?:also\s+|elsewhere\s+)?(?:in|near)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)[^,.;]{0,60},", _I)
@@ -778,12 +803,12 @@ def fold_casualties(events: list, title: str = "") -> list:
     * in one incident, the first figure (the headline or lead sentence) sums up
       the figures after it: a figure told again is dropped, and details that do
       not add up to more than the lead are its parts; details that do replace a
-      headline or a vague lead ("several insurgents") and add to a precise one.  Deaths of
-      other victims ("one civilian" after "two insurgents") always count.
+      vague lead ("several insurgents") or a headline about the same victims,
+      and add to a precise lead.  Deaths of other victims ("one civilian" after
+      "two insurgents") always count.
 
     An event whose killed figure is folded keeps its wounded figure (and the
-    other way round); one left with neither is dropped.  Folding a folded story
-    changes nothing, so callers may apply it more than once.
+    other way round); one left with neither is dropped.  Apply it once per story.
     """
     casualties = [e for e in events if isinstance(e, Casualty)]
     if not casualties:
@@ -792,9 +817,10 @@ def fold_casualties(events: list, title: str = "") -> list:
     dropped = _not_war_story(casualties, headline)
     current = [e for e in casualties if id(e) not in dropped and e.scope == "incident" and not e.historical]
     counted = {what: {id(e) for e in _counted(current, what, headline)} for what in ("killed", "wounded")}
+    folding = {id(e) for e in current}
     out = []
     for event in events:
-        if isinstance(event, Casualty) and id(event) not in dropped and event in current:
+        if id(event) in folding:
             event = _keep(event, id(event) in counted["killed"], id(event) in counted["wounded"])
         if event is not None and id(event) not in dropped:
             out.append(event)
@@ -850,7 +876,7 @@ def _incidents(events: list[Casualty], headline: str) -> list[list[Casualty]]:
 
 
 def _moves_on(event: Casualty, incident: list[Casualty], headline: str) -> bool:
-    if _ADDITIONAL_RE.search(event.evidence):
+    if _ADDITIONAL_RE.search(_WOUNDED_ANOTHER_RE.sub("", event.evidence)):
         return True
     told_in_body = any(e.evidence != headline for e in incident)
     return (told_in_body and bool(_NEW_PLACE_RE.match(event.evidence))

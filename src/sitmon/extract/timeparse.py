@@ -6,6 +6,9 @@ the conflict's local clock. ``resolve_start`` finds when something starts,
 ``resolve_end`` when it is planned to end; both return UTC-aware datetimes and
 ``iso`` turns them into the ISO-8601 strings events carry.
 
+Text is lower-cased once on the way in (offsets unchanged) so the patterns
+need no IGNORECASE, which made the day and duration scans three times slower.
+
 *past* says which way an ambiguous day points: "took effect on Sunday" is the
 Sunday before the story, "will take effect on Sunday" the one after.
 """
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta, timezone, tzinfo
+
+from sitmon.extract.gazetteer import lower
 
 UTC = timezone.utc
 _WEEKDAYS = {d: i for i, d in enumerate(
@@ -36,24 +41,21 @@ _CLOCK = re.compile(
     r"|\b(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)\b"
     r"|\b(?P<h4>[01]\d|2[0-3])(?P<m4>[0-5]\d)(?=\s*(?:hours|hrs|gmt|utc|local|z\b))\b"
     r"(?:\s*(?:hours|hrs)\b)?",
-    re.IGNORECASE,
 )
-_ZONE = re.compile(r"\s*\(?\s*(local(?: time)?|gmt|utc|z)\b", re.IGNORECASE)
+_ZONE = re.compile(r"\s*\(?\s*(local(?: time)?|gmt|utc|z)\b")
 _DAY = re.compile(
     r"\b(today|tonight|tomorrow|yesterday|(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"|(" + _MONTH + r")\.?\s+(\d{1,2})(?!\d)"
     r"|(\d{1,2})\s+(" + _MONTH + r"))\b",
-    re.IGNORECASE,
 )
 _DURATION = re.compile(
     r"\b(?:(?:for|lasting)\s+(?:a\s+|another\s+|the\s+next\s+)?" + _NUM + r"\s+(hour|day|week|month)s?\b"
     r"|(?:a\s+|an\s+)?" + _NUM + r"[- ](hour|day|week|month)(?:-long)?\s+(?=[a-z ]*(?:truce|ceasefire|cease-fire|pause|halt|cessation|armistice)))",
-    re.IGNORECASE,
 )
 # "at 12:00 local time (0800 GMT)": the GMT figure is the unambiguous one.
-_GMT_LATER = re.compile(r"\s*(?:local(?: time)?)?\s*\(\s*\d{1,2}:?\d{2}\s*(?:gmt|utc)", re.IGNORECASE)
-_WEEKLONG = re.compile(r"\b(week|month)-long\b", re.IGNORECASE)
-_UNTIL = re.compile(r"\b(?:until|till|through|to last until|expires?|expiring|ends?|ending)\s+(?:on\s+|at\s+)?", re.IGNORECASE)
+_GMT_LATER = re.compile(r"\s*(?:local(?: time)?)?\s*\(\s*\d{1,2}:?\d{2}\s*(?:gmt|utc)")
+_WEEKLONG = re.compile(r"\b(week|month)-long\b")
+_UNTIL = re.compile(r"\b(?:until|till|through|to last until|expires?|expiring|ends?|ending)\s+(?:on\s+|at\s+)?")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -65,12 +67,14 @@ def resolve_start(text: str, published: datetime, tz: tzinfo | None = None, past
 
     Times after "until"/"expires" are the end, not the start, and are ignored.
     """
+    text = lower(text)
     until = _UNTIL.search(text)
     return _resolve(text[: until.start()] if until else text, 0, published, tz, past)
 
 
 def resolve_end(text: str, start: datetime | None, published: datetime, tz: tzinfo | None = None) -> datetime | None:
     """The planned end: "72-hour" after *start*, or "until Monday"."""
+    text = lower(text)
     duration = _duration(text)
     if duration is not None:
         return (start or published) + duration
@@ -83,8 +87,7 @@ def resolve_end(text: str, start: datetime | None, published: datetime, tz: tzin
 
 
 def _duration(text: str) -> timedelta | None:
-    folded = text.lower()
-    if not any(unit in folded for unit in _UNITS):  # both patterns need a unit word; skip their scans
+    if not any(unit in text for unit in _UNITS):  # both patterns need a unit word; skip their scans
         return None
     match = _DURATION.search(text)
     if match:

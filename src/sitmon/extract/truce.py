@@ -227,12 +227,19 @@ def truce_kind(sentence: str) -> str | None:
 
 def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> list[str]:
     """Names next to a mediator's role words that are not parties of the conflict itself."""
+    return list(_mediators_in(sentence, gazetteer, conflict))
+
+
+# Small on purpose: it only saves the second look at the same sentence within one
+# story (the sentence's own truce, then the story's fold), not a corpus-wide memo.
+@lru_cache(maxsize=32)
+def _mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> tuple[str, ...]:
     r = rules()
     low = lower(sentence)
     spans = [_clause_after(sentence[m.end(): m.end() + 70]) for m in r.mediator_after.finditer(low)]
     spans += [_clause_before(sentence[max(0, m.start() - 60): m.start()]) for m in r.mediator_before.finditer(low)]
     if not spans:
-        return []
+        return ()
     info = gazetteer.conflicts.get(conflict or "")
     own = set(info.parties) if info else set()
     names: list[str] = []
@@ -240,7 +247,7 @@ def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> l
         for name in gazetteer.parties(span, conflict):
             if name not in own and name not in names:
                 names.append(name)
-    return names
+    return tuple(names)
 
 
 _CLAUSE_END = re.compile(r"[.;:]|\b(?:said|says|after|when|while|between|and agreed)\b")

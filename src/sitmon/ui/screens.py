@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,7 @@ def item_link(item: Any) -> str | None:
 
 
 SITUATION_MAX_AGE = timedelta(minutes=30)
+STORIES_FIRST_S = 2.0
 
 
 class ForwardsWorkerEvents:
@@ -110,6 +112,7 @@ class MainScreen(ForwardsWorkerEvents, Screen):
         self._pending: list = []  # loads that arrived while another screen was on top
         self._seen_breaches: set[tuple] = set()
         self._breach_baseline = False
+        self._stories_shown = threading.Event()  # set once a stories load is on screen
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -160,9 +163,13 @@ class MainScreen(ForwardsWorkerEvents, Screen):
             stories = load_stories(
                 store, now, conflict=conflict, query=query, interval=app.poll_interval
             )
+            self._stories_shown.clear()
             self.post_message(StoriesLoaded(stories))
             if get_current_worker().is_cancelled or self._situation_is_current(reason, now):
                 return
+            # The model run holds the GIL for long stretches on a big store: let the
+            # UI thread draw the stories first so they appear without waiting for it.
+            self._stories_shown.wait(STORIES_FIRST_S)
             self.post_message(SituationLoaded(load_situation(store, now, conflict=conflict), reason))
         finally:
             store.close()
@@ -180,6 +187,7 @@ class MainScreen(ForwardsWorkerEvents, Screen):
         self.app.last_poll = message.data.last_poll
         self.refresh_status()
         self._paint_or_defer(self.paint_stories)
+        self.call_after_refresh(self._stories_shown.set)
 
     def on_situation_loaded(self, message: SituationLoaded) -> None:
         self.situation_data = message.data
