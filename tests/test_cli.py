@@ -14,6 +14,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -453,7 +454,86 @@ def test_import_poll_export_folds_the_same_story_from_two_outlets(home, feed_ser
     # tracking parameters never reach the export
     assert all("utm_" not in (source["url"] or "") for s in stories for source in s["sources"])
     # a second poll of unchanged feeds adds nothing
+    assert sitmon("poll", "--once").returncode == 0
     assert json.loads(sitmon("export").stdout)["stories"] == stories
+
+
+# Three outlets, three formats. One story appears in all three under each
+# outlet's decoration; one is linked by two outlets with different tracking
+# parameters; three strike reports differ only in the place or the number.
+SHARED = "Armenia and Azerbaijan agree new humanitarian truce from midnight"
+HARD_NEGATIVES = ["14 killed in Ganja missile strike", "14 killed in Kharkiv missile strike",
+                  "10 killed in Ganja missile strike"]
+
+
+def _three_outlets(base_time: datetime) -> dict[str, bytes]:
+    when = [base_time + timedelta(minutes=m) for m in range(6)]
+    rss = _rss("Eastwire", [
+        (f"LIVE: {SHARED}", "Both sides announced the pause late on Saturday.",
+         "https://eastwire.example/live/truce", when[0]),
+        (HARD_NEGATIVES[0], "Azerbaijan said the overnight strike on Ganja killed 14 people.",
+         "https://eastwire.example/ganja-14", when[1]),
+        ("Red Cross convoy reaches Stepanakert",
+         "Aid workers delivered medicine to the shelled city.",
+         "https://shared.example/convoy?utm_source=eastwire&utm_medium=rss", when[2]),
+    ])
+    atom = _atom("Northdesk", [
+        (f"{SHARED} | World news", "The truce was brokered with help from France.",
+         "https://northdesk.example/world/truce", when[3]),
+        (HARD_NEGATIVES[1], "Ukrainian officials said a missile strike on Kharkiv killed 14.",
+         "https://northdesk.example/kharkiv-14", when[4]),
+        ("Red Cross convoy reaches Stepanakert",
+         "Aid workers delivered medicine to the shelled city.",
+         "https://shared.example/convoy?utm_campaign=northdesk", when[5]),
+    ])
+    rdf = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<channel rdf:about="https://southpost.example/"><title>Southpost</title>'
+        "<link>https://southpost.example/</link><description>news</description></channel>"
+        + "".join(
+            f'<item rdf:about="{link}"><title>{title}</title><link>{link}</link>'
+            f"<description>{summary}</description><dc:date>{at.isoformat()}</dc:date></item>"
+            for title, summary, link, at in [
+                (f"{SHARED} - Reuters", "Mediators hope the truce will hold this time.",
+                 "https://southpost.example/truce", when[2]),
+                (HARD_NEGATIVES[2], "An earlier count from Ganja put the dead at ten.",
+                 "https://southpost.example/ganja-10", when[3]),
+            ])
+        + "</rdf:RDF>").encode()
+    return {"/eastwire.xml": rss, "/northdesk.atom": atom, "/southpost.rdf": rdf}
+
+
+def test_the_done_when_command_line_folds_one_story_and_keeps_others_apart(home):
+    """`sitmon feeds import f.opml && sitmon poll --once && sitmon export`, verbatim."""
+    from feedserver import FeedServer
+
+    script = Path(sys.executable).with_name("sitmon")
+    assert script.exists(), "the `sitmon` console script is installed next to python"
+    env = dict(os.environ, PATH=f"{script.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    with FeedServer() as server:
+        urls = [server.add(path, body) for path, body in _three_outlets(STRIKE_TIME).items()]
+        (home / "f.opml").write_bytes(write_opml([(url, None) for url in urls]))
+        done = subprocess.run("sitmon feeds import f.opml && sitmon poll --once && sitmon export",
+                              shell=True, cwd=home, env=env, capture_output=True, text=True,
+                              timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    # the three commands' output in order: import line, totals line, then the JSON
+    first, second, rest = done.stdout.split("\n", 2)
+    assert first.startswith("imported 3 feeds") and second.startswith("polled 3 feeds: 3 ok")
+    stories = {story["title"]: story for story in json.loads(rest)["stories"]}
+    assert len(stories) == 5, sorted(stories)
+    (truce,) = [s for title, s in stories.items() if SHARED in title]
+    assert sorted(src["feed"] for src in truce["sources"]) == sorted(urls)
+    assert {src["title"] for src in truce["sources"]} == {
+        f"LIVE: {SHARED}", f"{SHARED} | World news", f"{SHARED} - Reuters"}
+    for title in HARD_NEGATIVES:
+        (negative,) = [s for t, s in stories.items() if title in t]
+        assert len(negative["sources"]) == 1, title
+    (convoy,) = [s for t, s in stories.items() if "convoy" in t]
+    assert [src["url"] for src in convoy["sources"]] == ["https://shared.example/convoy"] * 2
 
 
 def test_export_reads_the_situation_from_the_stories(home, feed_server, capsys):

@@ -4,6 +4,8 @@ with recall >= 0.9 on our labelled pairs (tests/data/dedup_cases.jsonl)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -130,3 +132,64 @@ def test_decoration_never_changes_the_story(title, decoration):
 def test_different_figures_are_never_the_same_story(title, n, m):
     if n != m:
         assert not same_story(f"{n} killed: {title}", f"{m} killed: {title}")
+
+
+# --- held-out set (written apart from the rules; see benchmarks/dedup_quality.py) ---
+
+HELDOUT = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "data" / "dedup_heldout.jsonl").read_text("utf-8").splitlines()
+    if line.strip()
+]
+
+
+def _heldout_titles() -> list[tuple[str, str, datetime]]:
+    items = []
+    for group in HELDOUT:
+        start = datetime.fromisoformat(group["published"].replace("Z", "+00:00"))
+        items += [(group["group"], t, start + timedelta(minutes=7 * i)) for i, t in enumerate(group["titles"])]
+    return items
+
+
+def test_heldout_groups_fold_with_perfect_precision_and_recall_at_least_090():
+    items = _heldout_titles()
+    keys = {title: title_key(title) for _, title, _ in items}
+    tp = fp = fn = 0
+    wrong = []
+    for (ga, a, ta), (gb, b, tb) in combinations(items, 2):
+        got = abs(ta - tb) <= timedelta(hours=72) and same_story(keys[a], keys[b])
+        tp += got and ga == gb
+        fp += got and ga != gb
+        fn += not got and ga == gb
+        if got != (ga == gb):
+            wrong.append((a, b))
+    assert len(HELDOUT) >= 50
+    assert fp == 0, wrong
+    assert tp / (tp + fn) >= 0.9, wrong
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("UPDATE 2-Russian drone strike on Kherson kills 3", "Russian drone strike on Kherson kills three"),
+    ("Thai troops clash with Cambodian forces on border", "Thailand and Cambodia troops clash on border"),
+    ("Somalia: car bomb in Mogadishu kills 9", "Car bomb in Mogadishu kills 9, police say"),
+    ("Gaza truce agreed in Doha talks", "Gaza truce agreed in Doha"),
+    ("Israel accuses Hamas of breaching truce", "Israel accuses Hamas of violating ceasefire"),
+])
+def test_rewordings_outlets_use_are_the_same_story(a, b):
+    assert same_story(a, b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Myanmar junta announces ceasefire after quake", "Myanmar rebels announce ceasefire after quake"),
+    ("Israel-Hezbollah truce takes effect in Lebanon", "Israel strikes southern Lebanon despite Hezbollah truce"),
+    # two named sources for one figure are two claims
+    ("Car bomb in Mogadishu kills 9, Somalia says", "Car bomb in Mogadishu kills 9, al-Shabaab says"),
+])
+def test_other_actors_or_other_kinds_of_news_stay_apart(a, b):
+    assert not same_story(a, b)
+
+
+def test_blocking_tokens_carry_the_numbers_so_other_figures_never_meet():
+    a = set(blocking_tokens(title_key("14 killed in Ganja missile strike")))
+    b = set(blocking_tokens(title_key("10 killed in Ganja missile strike")))
+    assert not a & b

@@ -157,6 +157,15 @@ _any_text = st.text(_xml_char, max_size=200)
 _text = st.text(_xml_char.filter(lambda c: not "\x80" <= c <= "\x9f"), max_size=200)
 
 
+def looks_like_mojibake(text: str) -> bool:
+    """feedparser re-reads a string that is all latin-1 and valid UTF-8 as UTF-8
+    ("Ã©" -> "é"), taking it for a mis-decoded feed; a real headline is never that."""
+    try:
+        return text.encode("latin-1").decode("utf-8") != text
+    except UnicodeError:
+        return False
+
+
 def readable(text: str) -> str:
     """What the reader should get: unsafe characters gone, whitespace collapsed."""
     kept = "".join(c for c in text if c.isspace() or not UNSAFE.match(c))
@@ -193,6 +202,7 @@ def _parsed(body: bytes) -> Story:
 @given(_text, _text)
 def test_any_rss_title_and_summary_reach_the_reader_as_written(title, summary):
     assume(readable(title) or readable(summary))
+    assume(not looks_like_mojibake(title) and not looks_like_mojibake(summary))
     story = _parsed(rss(title, summary))
     assert (story.title, story.summary) == (readable(title), readable(summary))
 
@@ -212,6 +222,7 @@ def test_any_atom_text_title_is_kept_literally(title, summary):
     # type="text" is not HTML: "<b>" stays "<b>" (entity-like "&..." is decoded by
     # design, feeds double-escape so often, hence no "&" here)
     assume(readable(title) or readable(summary))
+    assume(not looks_like_mojibake(title) and not looks_like_mojibake(summary))
     story = _parsed(atom_text(title, summary))
     assert (story.title, story.summary) == (readable(title), readable(summary))
 

@@ -366,3 +366,22 @@ def _stored_sources(db: Path) -> dict[str, tuple[str, str]]:
         return found
     finally:
         store.close()
+
+
+def test_hostile_text_through_sitmon_extract_gives_json_lines_only(tmp_path):
+    """`sitmon extract` reads hostile text and answers with one JSON line per story;
+    nothing in the text reaches the terminal raw."""
+    stories = [{"id": f"h{i}", "title": title, "summary": summary, "published": "2020-10-17T06:00:00Z"}
+               for i, (title, summary, _, _) in enumerate(WELL_FORMED)]
+    stories += [{"id": f"b{i}", "title": title, "summary": "Azerbaijan said 14 people were killed in Ganja.",
+                 "published": "2020-10-17T06:00:00Z"} for i, (title, _) in enumerate(ILL_FORMED)]
+    lines = "".join(json.dumps(story) + "\n" for story in stories)
+    env = sitmon_env(write_config(tmp_path / "config.toml", []), tmp_path / "sitmon.db")
+    process = subprocess.run([sys.executable, "-m", "sitmon", "extract", "-"], input=lines.encode("utf-8"),
+                             capture_output=True, env=env, timeout=120)
+    out = process.stdout.decode("utf-8")
+    assert process.returncode == 0 and b"Traceback" not in process.stderr, process.stderr[-2000:]
+    assert not UNSAFE.search(out.replace("\n", "")), "raw control characters on stdout"
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a["id"] for a in answers] == [s["id"] for s in stories]
+    assert all(isinstance(a["events"], list) for a in answers)

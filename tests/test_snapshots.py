@@ -33,6 +33,11 @@ def test_main_screen_wide(snap_compare, demo: DemoSession) -> None:
     assert snap_compare(make_app(demo), terminal_size=(120, 36), run_before=_loaded)
 
 
+def test_main_screen_large(snap_compare, demo: DemoSession) -> None:
+    """160+ columns: violations and the tally side by side."""
+    assert snap_compare(make_app(demo), terminal_size=(200, 50), run_before=_loaded)
+
+
 def test_main_screen_80x24(snap_compare, demo: DemoSession) -> None:
     assert snap_compare(make_app(demo), terminal_size=(80, 24), run_before=_loaded)
 

@@ -89,3 +89,11 @@ def test_planned_end_from_until(text, expected):
 
 def test_no_end_stated():
     assert resolve_end("the ceasefire took effect", None, PUBLISHED, PLUS4) is None
+
+
+def test_capitals_read_like_lower_case():
+    start = resolve_start("FROM 5 P.M. LOCAL TIME ON SUNDAY", PUBLISHED, PLUS4)
+    assert iso(start) == iso(resolve_start("from 5 p.m. local time on sunday", PUBLISHED, PLUS4))
+    assert start is not None
+    end = resolve_end("A 72-HOUR Truce", None, PUBLISHED, PLUS4)
+    assert end == PUBLISHED + timedelta(hours=72)

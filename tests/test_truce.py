@@ -188,6 +188,12 @@ def test_parties(sentence, parties):
         ("France, Russia and the US, which co-chair the Minsk Group, welcomed the truce in Karabakh.",
          {"France", "Russia", "United States", "OSCE Minsk Group"}),
         ("The UN and the Red Cross broker a pause in the fighting in Mariupol.", {"United Nations", "ICRC"}),
+        ("The humanitarian pause between Israel and Hamas, negotiated with help from Egypt and the US, took effect.",
+         {"Egypt", "United States"}),
+        # backers, urgers and places are not mediators
+        ("Biden voices support for a ceasefire between Israel and Hamas.", set()),
+        ("A resolution demanding a Gaza truce was vetoed by Washington.", set()),
+        ("The Gaza truce began and aid trucks lined up at the Rafah crossing from Egypt.", set()),
     ],
 )
 def test_mediators(sentence, mediators):

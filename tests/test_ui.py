@@ -191,11 +191,12 @@ async def test_enter_opens_story_detail_with_sources_and_evidence(demo: DemoSess
         main = await loaded(pilot)
         stories = main.query_one(StoriesPane)
         await pilot.press("4")
-        ganja = next(i for i in range(stories.row_count) if "Ganja" in pane_texts(stories)[i])
+        rows = list(stories.items.values())
+        ganja = max((i for i, s in enumerate(rows) if "Ganja" in s.title), key=lambda i: rows[i].sources)
         stories.move_cursor(row=ganja)
         await pilot.press("enter")
         assert isinstance(app.screen, DetailScreen)
-        await wait_for(pilot, lambda: len(app.screen.links) >= 3)
+        await wait_for(pilot, lambda: len(app.screen.links) == rows[ganja].sources >= 2)
         text = screen_text(app)
         assert "evidence" in text and "Ganja" in text
         assert all(link.startswith("https://") for link in app.screen.links.values())
@@ -673,3 +674,13 @@ async def test_worker_failures_become_a_visible_message(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "Poll failed" in screen_text(app))  # on screen, not only in a list
         await pilot.press("f")  # and the app still answers keys
         assert isinstance(app.screen, FeedHealthScreen)
+
+
+async def test_closing_a_detail_screen_before_it_loads_is_harmless(demo: DemoSession) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        for _ in range(5):
+            await pilot.press("4", "enter", "escape", "2", "enter", "escape")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, MainScreen) and app.is_running

@@ -131,6 +131,11 @@ def test_actor(sentence, actor):
         ("Shells fell on Stepanakert, the Karabakh authorities said.", None),
         ("Yemen government says Houthis broke truce with attacks near Marib.", "Yemeni government"),
         ("Hamas delays hostage release, citing Israeli ceasefire violations.", "Hamas"),
+        ("Ukraine reporting Russian attacks on Kherson overnight.", "Ukraine"),
+        # a source that is no side is kept as written
+        ("Residents said the paramilitaries stormed El Sireha in Sudan.", "residents"),
+        ("Activists blamed the RSF for the attack on a market in Omdurman.", "activists"),
+        ("Human Rights Watch said soldiers raided the village of Moura in Mali.", "Human Rights Watch"),
     ],
 )
 def test_claimed_by(sentence, claimed_by):

@@ -33,10 +33,11 @@ from __future__ import annotations
 import heapq
 import os
 import re
+import threading
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -58,6 +59,9 @@ UPDATE_WINDOW = timedelta(hours=48)  # "the toll from the strike rose to" within
 ANNOUNCEMENT = timedelta(hours=12)  # a planned end is read from reports this close to the start
 NEARBY = timedelta(hours=6)  # reports this close count as the same day across midnight
 _SLACK = timedelta(hours=1)  # clock and rounding slack between a report and the time it names
+# Sentences read per refresh: the UI recomputes the situation every few seconds from
+# the same ~100,000 stored events, so what is derived from one sentence is kept.
+_CACHE = 1 << 18
 
 _COMBATANTS = frozenset({"soldiers", "soldier", "troops", "fighters", "militants", "servicemen",
                          "service members", "combatants", "military", "police", "officers"})
@@ -185,18 +189,12 @@ def situation(
     """
     as_of = _utc(as_of)
     known = [e for e in events if _utc(e.published) <= as_of]
-    known.sort(key=lambda e: (_utc(e.published), e.story_key))
-    by_type: dict[str, list[StoredEvent]] = defaultdict(list)
-    for event in known:
-        by_type[event.data.get("type", "")].append(event)
-    party_map = _party_map(known, parties)
-    tracks = _fold_truces(_truce_claims(by_type["truce"], party_map))
-    figures = _casualty_reports(by_type["casualty"], by_type["violation"])
-    attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
-    incidents = _violation_incidents(attacks, figures, as_of)
-    truces = _truce_states(tracks, incidents, as_of)
+    folded = _folded(known, as_of, parties)
+    # during_truce is set per instant: each answer gets its own incident records
+    incidents = [replace(v) for v in folded.incidents]
+    tally = list(folded.tally)
+    truces = _truce_states(folded.tracks, incidents, as_of)
     _flag_during_truce(incidents, truces)
-    tally = _tallies(figures, party_map, as_of)
     truces.sort(key=lambda t: (not t.active, -(t.since or t.history[0]["at"]).timestamp()))
     incidents.sort(key=lambda v: v.time, reverse=True)
     tally.sort(key=lambda t: (-(t.killed or 0), t.conflict))
@@ -204,6 +202,64 @@ def situation(
         for change in truce.history:
             change["time"] = _iso(change.pop("at"))
     return Situation(as_of, truces, incidents, tally)
+
+
+@dataclass
+class _Folded:
+    """What one set of events folds into, whatever the instant (see _folded)."""
+
+    events: list[StoredEvent]  # held so that the ids in the key stay theirs
+    as_of: datetime | None  # the instant it was folded for, if source dates made it matter
+    tracks: list[_Track]
+    incidents: list[ViolationIncident]
+    tally: list[Tally]
+
+
+_FOLDED: OrderedDict[tuple[int, ...], _Folded] = OrderedDict()
+_FOLDED_LOCK = threading.Lock()
+_FOLDED_KEEP = 4  # a few views (all conflicts, one conflict) refreshed in turn
+
+
+def _folded(known: list[StoredEvent], as_of: datetime,
+            parties: Mapping[str, Iterable[str]] | None) -> _Folded:
+    """Truce tracks, incidents and tallies of *known*, reused while the same events come back.
+
+    The UI recomputes the situation every few seconds from the store's shared,
+    read-only event objects; folding 100,000 events takes seconds, the truce
+    states (which move with the clock) a fraction of that. The same objects in
+    the same order are the same input, so their fold is kept; a poll that
+    brings new events folds again.
+    """
+    key = tuple(map(id, known))
+    memo = parties is None
+    with _FOLDED_LOCK:
+        kept = _FOLDED.get(key) if memo else None
+        if kept is not None:
+            _FOLDED.move_to_end(key)
+    if kept is not None and (kept.as_of is None or kept.as_of == as_of):
+        return kept
+    kept = _fold(known, as_of, parties)
+    if memo:
+        with _FOLDED_LOCK:
+            _FOLDED[key] = kept
+            while len(_FOLDED) > _FOLDED_KEEP:
+                _FOLDED.popitem(last=False)
+    return kept
+
+
+def _fold(known: list[StoredEvent], as_of: datetime,
+          parties: Mapping[str, Iterable[str]] | None) -> _Folded:
+    events = sorted(known, key=lambda e: (_utc(e.published), e.story_key))
+    by_type: dict[str, list[StoredEvent]] = defaultdict(list)
+    for event in events:
+        by_type[event.data.get("type", "")].append(event)
+    party_map = _party_map(events, parties)
+    tracks = _fold_truces(_truce_claims(by_type["truce"], party_map))
+    figures = _casualty_reports(by_type["casualty"], by_type["violation"])
+    attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
+    dated = any("published" in source for event in events for source in event.sources)
+    return _Folded(known, as_of if dated else None, tracks,
+                   _violation_incidents(attacks, figures, as_of), _tallies(figures, party_map, as_of))
 
 
 # --------------------------------------------------------------------------- truces
@@ -613,7 +669,7 @@ def _active_at(truce: TruceState, at: datetime) -> bool:
 # --------------------------------------------------------------------------- violations
 
 
-@dataclass
+@dataclass(slots=True)
 class _Figure:
     """A casualty figure as one outlet story gave it."""
 
@@ -650,9 +706,15 @@ def _casualty_reports(casualties: list[StoredEvent], violations: list[StoredEven
         figures.append(_Figure(
             data.get("conflict"), _utc(event.published), event.cluster_id,
             data.get("scope") or "incident", data.get("side"), _victims(data.get("victims")),
-            killed, wounded, places, event, bool(_UPDATE.search(data.get("evidence") or "")),
+            killed, wounded, places, event, _is_update(data.get("evidence") or ""),
         ))
     return figures
+
+
+@lru_cache(maxsize=_CACHE)
+def _is_update(sentence: str) -> bool:
+    """Does the sentence report a toll that rose ("the toll rose to 16")?"""
+    return bool(_UPDATE.search(sentence))
 
 
 def _attack_places(data: dict, attacks: list[tuple[str, frozenset[str]]]) -> frozenset[str]:
@@ -727,7 +789,7 @@ def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],
         book.file(match, [("cluster", report.cluster), *(("place", p) for p in report.places)], report.time)
         if not match.places:
             book.file(match, [("placeless",)], report.time)
-    return [_incident(a.events, by_cluster, as_of) for a in attacks]
+    return [_incident(a, as_of) for a in attacks]
 
 
 class _Index:
@@ -821,6 +883,7 @@ class _Attack(_Group):
         self.killed: tuple[int, int] | None = None
         self.update = False
         self.tolls: set[tuple[int, int]] = set()
+        self.figures: list[_Figure] = []
 
     def add(self, report: _Report, by_cluster: dict[str, list[_Figure]]) -> None:
         self.events.append(report.event)
@@ -830,7 +893,7 @@ class _Attack(_Group):
             return  # its figures are already counted
         self.places |= report.places
         self.clusters.add(report.cluster)
-        figures = [f for c in self.clusters for f in _place_figures(by_cluster[c], self.places)]
+        figures = self.figures = [f for c in self.clusters for f in _place_figures(by_cluster[c], self.places)]
         self.killed = _span(f.killed for f in figures)
         self.update = any(f.update for f in figures)
         self.tolls = {f.killed for f in figures if f.killed and f.killed[0]}
@@ -862,17 +925,9 @@ def _place_figures(figures: list[_Figure], places: frozenset[str]) -> list[_Figu
     return [f for f in figures if not places or not f.places or places & f.places]
 
 
-def _attack_figures(group: list[StoredEvent], by_cluster: dict[str, list[_Figure]]) -> list[_Figure]:
-    """The casualty figures the attack's own stories give for it."""
-    places = frozenset().union(*(_places(e.data) for e in group))
-    clusters = {e.cluster_id for e in group}
-    return [f for c in clusters for f in _place_figures(by_cluster[c], places)]
-
-
-def _incident(group: list[StoredEvent], by_cluster: dict[str, list[_Figure]],
-              as_of: datetime) -> ViolationIncident:
-    toll = _Incident(group[0].data.get("conflict") or "", _utc(group[0].published),
-                     _attack_figures(group, by_cluster))
+def _incident(attack: _Attack, as_of: datetime) -> ViolationIncident:
+    group = attack.events
+    toll = _Incident(group[0].data.get("conflict") or "", attack.time, attack.figures)
     killed, wounded = toll.killed(), toll.wounded()
     return ViolationIncident(
         conflict=group[0].data.get("conflict"),
@@ -1262,7 +1317,7 @@ def _conflict_by_parties(data: dict, party_map: dict[str, set[str]]) -> str | No
     return fits[0] if len(fits) == 1 else None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_CACHE)
 def _place_hints(sentence: str) -> frozenset[str]:
     """Place names in a sentence: gazetteer places, or capitalised words after "in/at/near"."""
     gazetteer = _gazetteer()
@@ -1301,7 +1356,7 @@ def _places(data: dict) -> frozenset[str]:
     return _places_of(data.get("location") or "", data.get("evidence") or "")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=_CACHE)
 def _places_of(location: str, evidence: str) -> frozenset[str]:
     specific = _specific(location)
     if specific:
@@ -1309,7 +1364,7 @@ def _places_of(location: str, evidence: str) -> frozenset[str]:
     return _place_hints(evidence)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_CACHE)
 def _specific(location: str | None) -> str | None:
     """The location if it names one place, not a theatre, party or country."""
     location = (location or "").strip()
@@ -1375,6 +1430,7 @@ def _is_headline(event: StoredEvent) -> bool:
     return False
 
 
+@lru_cache(maxsize=_CACHE)
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
@@ -1401,8 +1457,7 @@ def _sources(events: Iterable[StoredEvent], as_of: datetime | None) -> list[dict
     for event in events:
         entries = event.sources or ({},)
         for source in entries:
-            published = _parse(source.get("published"))
-            if as_of is not None and published is not None and published > as_of:
+            if as_of is not None and "published" in source and (_parse(source["published"]) or as_of) > as_of:
                 continue
             key = source.get("url") or (event.cluster_id, source.get("feed"), source.get("title"))
             if key in seen:

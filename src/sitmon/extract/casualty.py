@@ -231,6 +231,7 @@ _HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
 # Items of a headline's list of victims (headlines drop their articles).
 HEADLINE_ITEM_RE = re.compile(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])", _I)
 _AFTER_VICTIM_RE = re.compile(rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
+_ITEM_START_RE = re.compile(rf"(?:,|\s(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})|[:|]|\s-)\s+(?:his\s+|her\s+)?", _I)
 _ITEM_OPEN_RE = re.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)
 _ITEM_CLOSE_RE = re.compile(r"\s*,\s*(?:#\d+#|[a-z])|\s+and\s+", _I)
 _SUBSET = _alt(_CTX["subset"])
@@ -242,17 +243,18 @@ SUBSET_RE = re.compile(
     rf"(?:\s*,|\s*\)|(?=\s+(?:were|was|have|has|had|are|is|and\s+(?:wounded|injured|wounding|"
     rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
 )
-_SUBSET_WORD_RE = re.compile(_SUBSET, _I)  # cheap test before SUBSET_RE
+_SUBSET_WORD_RE = re.compile(_SUBSET)  # cheap test before SUBSET_RE, on lower-case text
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
 SUBSET_AFTER_RE = re.compile(rf"\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
                              rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*", _I)
 # "Among the dead were a boy and two women": the victims of a toll told elsewhere.
+_AMONG_THE_DEAD_HINT = re.compile(r"the (?:dead|victims|killed|wounded|injured)")  # cheap test first
 AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
                                r"(?:were|was|are|is)\b[^;]*?(?=\s*,\s*(?:and|but|while|as)\s+(?!#)|\s*[;.]|\s*$)", _I)
 
 # --- context: violence, scope, history -----------------------------------------
-CUE_RE = re.compile("|".join(re.escape(c) for c in _CTX["cue_stems"]))
+CUE_RE = re.compile(_alt(_CTX["cue_stems"]))
 DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
 CRIME_RE = _cue_re(_CTX["crime"])
 ACCIDENT_START_RE = re.compile(rf"\s*(?:{_alt(_CTX['accident_start'])})(?![\w-])")
@@ -261,7 +263,7 @@ WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
                   if w not in set(_CTX["weak_violence"])])
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
-CUMULATIVE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])", _I)
+CUMULATIVE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])")
 # Split from the lexicon so that each runs only when its key word is there.
 CUMULATIVE_SINCE_RE = re.compile(
     rf"\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
@@ -271,22 +273,21 @@ CUMULATIVE_SINCE_RE = re.compile(
     r"was\s+launched|expired)\b"
     r"|\bsince\s+(?:the\s+|its\s+|their\s+)?(?:\S+\s+){0,2}?(?:war|conflict|invasion|offensive|coup|uprising|"
     r"revolution|fighting|hostilities|clashes|start|beginning|outbreak|escalation|incursion|takeover|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", _I)
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 # a total over weeks of war, not one attack ("in the past three months", "after two weeks of fighting")
 CUMULATIVE_SPAN_RE = re.compile(
     r"(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:weeks?|months?|years?)\b"
-    r"|\b(?:days|weeks|months|years)\s+of\s+(?:\w+\s+){0,2}?(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b",
-    _I)
+    r"|\b(?:days|weeks|months|years)\s+of\s+(?:\w+\s+){0,2}?(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b")
 # "the deadliest day since January", "the worst attack this year": a comparison,
 # not a toll to date.
 SUPERLATIVE_RE = re.compile(
     r"\b(?:deadliest|worst|bloodiest|largest|biggest|heaviest|highest|most\s+\w+)\b[^,;]*?"
-    r"(?:\bsince\s+(?:the\s+)?\S+(?:\s+(?:19|20)\d\d)?|\bthis\s+year|\bso\s+far(?:\s+this\s+year)?)", _I)
+    r"(?:\bsince\s+(?:the\s+)?\S+(?:\s+(?:19|20)\d\d)?|\bthis\s+year|\bso\s+far(?:\s+this\s+year)?)")
 # "the war has killed", "Israeli strikes have killed": a toll to date.
 WAR_HAS_RE = re.compile(
     r"\b(?:war|conflict|fighting|violence|offensive|invasion|insurgency|campaign|bombardment|"
     r"attacks|strikes|shelling|raids|clashes|hostilities|bombing|bombings|airstrikes|violence)\s+"
-    r"(?:\S+\s+){0,6}?(?:has|have)\s+(?:now\s+)?(?:killed|claimed)\b", _I)
+    r"(?:\S+\s+){0,6}?(?:has|have)\s+(?:now\s+)?(?:killed|claimed)\b")
 TOLL_WIDE_RE = re.compile(
     r"\b(?:war|offensive|conflict|invasion|campaign|fighting|hostilities|insurgency|total|overall)\b"
     r"|(?-i:\b(?!The\b|This\b|That\b|Its\b|Their\b|Our\b)[A-Z][a-z]+)(?:'s|\u2019s)?\s+"
@@ -296,29 +297,29 @@ TOLL_WIDE_RE = re.compile(
     r"|\btoll\s+in\s+(?:the\s+)?(?-i:[A-Z])", _I)
 TOLL_INCIDENT_RE = re.compile(
     r"\b(?:attack|strike|airstrike|air\s+strike|bombing|blast|explosion|raid|ambush|massacre|"
-    r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)", _I)
-HISTORICAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['historical'])})(?![\w-])", _I)
+    r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)")
+HISTORICAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['historical'])})(?![\w-])")
 BACKGROUND_RE = re.compile(
     rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])"
     r"|\bbehind\s+(?:the|a|an|several|multiple|numerous|recent)\s+(?:[\w.-]+\s+){0,4}?"
-    r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b", _I)
+    r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b")
 YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
-                     r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)", _I)
-WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b", _I)
+                     r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
+WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
 # "the Aug. 7 attack", "on March 3": a day; weeks before the story it is history.
 DAY_RE = re.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
                     r"(?:(?<=jan)uary|(?<=feb)ruary|(?<=mar)ch|(?<=apr)il|(?<=jun)e|(?<=jul)y|(?<=aug)ust|"
                     r"(?<=sep)t(?:ember)?|(?<=oct)ober|(?<=nov)ember|(?<=dec)ember)?\.?\s+"
-                    r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*\d|:)", _I)
+                    r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*\d|:)")
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _DATE_DIGIT_RE = re.compile(r"(?<![#\d])\d(?!\d*#)")  # a digit that is not part of a "#i#" tag
 PAST_DAYS = 7  # a day named this long before the story is not the story's news
 _WHOLE_WAR_RE = re.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
-                           r"uprising|insurgency|invasion|occupation|partition)\b", _I)
-_SINCE_RE = re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b", _I)
-_SINCE_BEFORE_RE = re.compile(r"since\s+$", _I)
-_START_RE = re.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b", _I)
-_PERFECT_RE = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b", _I)
+                           r"uprising|insurgency|invasion|occupation|partition)\b")
+_SINCE_RE = re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b")
+_SINCE_BEFORE_RE = re.compile(r"since\s+$")
+_START_RE = re.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b")
+_PERFECT_RE = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b")
 CLAUSE_RE = re.compile(r"\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
                        r"\s(?:while|whereas)\s)\s*", _I)
 
@@ -370,14 +371,14 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity]]:
         last = q.end
     parts.append(sentence[last:])
     tagged = "".join(parts)
-    if _is_title_case(sentence):
+    if not sentence.rstrip().endswith(".") and _is_title_case(sentence):
         tagged = tagged.lower()  # capitals in a headline do not mark names
     tagged = _tag_singulars(tagged, values)
     if " of " in tagged:
         tagged = SUBSET_AFTER_RE.sub("", tagged)
-    if "the " in tagged:
+    if _AMONG_THE_DEAD_HINT.search(tagged.lower()):
         tagged = AMONG_THE_DEAD_RE.sub("", tagged)
-    if _SUBSET_WORD_RE.search(tagged):
+    if _SUBSET_WORD_RE.search(tagged.lower()):
         tagged = SUBSET_RE.sub(_cut_subset, tagged)
     return tagged, values
 
@@ -455,7 +456,9 @@ def _tag_bare(tagged: str, one) -> str:
             tagged = tagged[:start] + one(m) + tagged[start:]
     if "," not in tagged and " and " not in tagged.lower():
         return tagged
-    for m in reversed([m for m in HEADLINE_ITEM_RE.finditer(tagged) if _listed(tagged, m)]):
+    starts = [0] + [m.end() for m in _ITEM_START_RE.finditer(tagged)]
+    items = [m for m in (HEADLINE_ITEM_RE.match(tagged, start) for start in starts) if m and _listed(tagged, m)]
+    for m in reversed(items):
         tagged = tagged[:m.start()] + one(m) + tagged[m.start():]
     return tagged
 
@@ -575,8 +578,9 @@ def _with_capture(m: re.Match, kind: str) -> bool:
     if kind != "killed" or m.groupdict().get("kill") is None:
         return False
     verb_start, verb_end = m.span("kill")
+    before = m.string[max(0, verb_start - 30):verb_start]
     return bool(_CAPTURE_AFTER_RE.match(m.string, verb_end)
-                or _CAPTURE_BEFORE_RE.search(m.string, max(0, verb_start - 30), verb_start))
+                or ((" or " in before or " and " in before) and _CAPTURE_BEFORE_RE.search(before)))
 
 
 _CAPTURE = _alt(_CTX["capture"])
@@ -625,10 +629,11 @@ def _events(sentence: str, tagged: str, mentions: list[_Mention], ctx: Context) 
         in_clause.setdefault(_clause_index(clauses, mention.pos), []).append(mention)
     for index, members in in_clause.items():
         offset, clause = clauses[index]
-        past = _past(clause, [m.pos - offset for m in members], ctx)
+        low = lower(clause)  # the context patterns are lower case, which is twice as fast
+        past = _past(low, [m.pos - offset for m in members], ctx)
         for mention, historical in zip(members, past):
-            scope = _toll_scope(clause) if mention.toll else _scope(clause)
-            if historical and _WHOLE_WAR_RE.search(clause):
+            scope = _toll_scope(clause, low) if mention.toll else _scope(low)
+            if historical and _WHOLE_WAR_RE.search(low):
                 scope = "cumulative"  # "the 1990s war killed 20,000": that war's whole toll
             # each side apart: "killing 10 people; India said one of its nationals died"
             # is a toll and a nationality's share of it, not one sum of 11
@@ -690,6 +695,7 @@ def _clause_index(clauses: list[tuple[int, str]], pos: int) -> int:
 
 
 def _scope(clause: str) -> str:
+    """Incident or cumulative, from a lower-case clause."""
     if "since" in clause or "year" in clause or "far" in clause:
         clause = SUPERLATIVE_RE.sub("", clause)
     if _is_cumulative(clause):
@@ -708,12 +714,12 @@ def _is_cumulative(clause: str) -> bool:
     return (" the " in low or " of " in low) and bool(CUMULATIVE_SPAN_RE.search(clause))
 
 
-def _toll_scope(clause: str) -> str:
+def _toll_scope(clause: str, low: str) -> str:
     """A toll is war-to-date when the clause names a war or a whole place
     ("Gaza death toll passes 40,000"), unless it names one attack."""
-    if _scope(clause) == "cumulative":
+    if _scope(low) == "cumulative":
         return "cumulative"
-    if TOLL_INCIDENT_RE.search(clause):
+    if TOLL_INCIDENT_RE.search(low):
         return "incident"
     return "cumulative" if TOLL_WIDE_RE.search(clause) else "incident"
 
@@ -733,7 +739,7 @@ def _past(clause: str, positions: list[int], ctx: Context) -> list[bool]:
 
 
 def _in_the_past(clause: str, ctx: Context) -> bool:
-    """A past war or a past year (relative to the story's date) in the clause."""
+    """A past war, year or day (relative to the story's date) in the lower-case clause."""
     for m in HISTORICAL_RE.finditer(clause):
         if not _SINCE_BEFORE_RE.search(clause, max(0, m.start() - 7), m.start()):
             return True

@@ -269,10 +269,18 @@ def _clause_before(span: str) -> str:
 
 
 _SPONSOR = re.compile(r"[-\s]*(?:backed|supported|allied|aligned|armed|funded)\b", re.IGNORECASE)
+# Outsiders who only urge, back or block a truce are not its mediators: "Biden voices
+# support for a ceasefire", "the US president told the Israeli leader he backed a truce",
+# "a resolution demanding a truce vetoed by Washington".
 _URGER = re.compile(
-    r"[^.;:]{0,40}?\b(?:urg(?:e|es|ed|ing)|call(?:s|ed|ing)? for|appeal(?:s|ed)?|demand(?:s|ed)?|plead(?:s|ed)?)\b",
+    r"[^.;:]{0,40}?\b(?:urg(?:e|es|ed|ing)|call(?:s|ed|ing)? for|appeal(?:s|ed)?|demand(?:s|ed)?|plead(?:s|ed)?"
+    r"|voic(?:e|es|ed) support|support(?:s|ed|ing)?|back(?:s|ed|ing)|veto(?:es|ed)?|block(?:s|ed)|welcom(?:e|es|ed))\b",
     re.IGNORECASE,
 )
+_URGED_BY = re.compile(
+    r"\b(?:(?:vetoed|blocked|backed|supported|welcomed|opposed|rejected) by|(?<!help )(?<!support )from|into|border with)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)  # ... or are only a place: "aid trucks at the Rafah crossing from Egypt"
 
 
 def sponsored(sentence: str, mention: Mention) -> bool:
@@ -288,6 +296,8 @@ def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None)
             continue
         entry = next((e for e in mention.entries if e.kind == "actor"), None)
         if entry is None or sponsored(sentence, mention) or _URGER.match(sentence, mention.end):
+            continue
+        if _URGED_BY.search(sentence, max(0, mention.start - 20), mention.start):
             continue
         names.append(entry.name)
     return list(dict.fromkeys(names))

@@ -37,6 +37,7 @@ class ViolationRules:
     no_breach: re.Pattern
     breach: re.Pattern
     claim: re.Pattern
+    claimants: re.Pattern
     generic_actor: re.Pattern
     army_words: re.Pattern
     rebel_words: re.Pattern
@@ -57,6 +58,7 @@ def rules() -> ViolationRules:
         no_breach=lexicon(data["no_breach"]),
         breach=lexicon(data["breach"]),
         claim=lexicon(data["claim_verbs"], r"\b"),
+        claimants=lexicon(data["claimants"]),
         generic_actor=lexicon(data["generic_actors"]),
         army_words=lexicon(data["army_words"]),
         rebel_words=lexicon(data["rebel_words"]),
@@ -147,7 +149,8 @@ def _claim(
     """(who says so, whom they accuse): "X accused Y of", "Y was accused of", "X said", "according to X"."""
     accuse = _ACCUSE_VERB.search(low)
     if accuse:
-        who = _first_party(_tail_clause(sentence[max(0, accuse.start() - 80): accuse.start()]), gazetteer, info)
+        before = _tail_clause(sentence[max(0, accuse.start() - 80): accuse.start()])
+        who = _first_party(before, gazetteer, info) or _claimant(before)
         of = _OF_FOR.search(low, accuse.end(), accuse.end() + 60)
         whom = _first_party(sentence[accuse.end(): of.start()], gazetteer, info) if of else None
         headline_passive = of is not None and not low[accuse.end(): of.start()].strip()
@@ -160,11 +163,26 @@ def _claim(
         who = _first_party(sentence[according.end(): according.end() + 60], gazetteer, info)
         if who:
             return who, None
-    for verb in rules().claim.finditer(low):
-        who = _last_party(_tail_clause(sentence[max(0, verb.start() - 60): verb.start()]), gazetteer, info)
+    sources = [_tail_clause(sentence[max(0, verb.start() - 60): verb.start()]) for verb in rules().claim.finditer(low)]
+    for source in sources:
+        who = _last_party(source, gazetteer, info)
+        if who:
+            return who, None
+    for source in sources:  # no side named as the source: residents, activists, monitors...
+        who = _claimant(source)
         if who:
             return who, None
     return None, None
+
+
+def _claimant(text: str) -> str | None:
+    """A non-party source ("Residents", "Human Rights Watch") as written; a common noun
+    that only has its capital from starting the sentence is lower-cased."""
+    match = rules().claimants.search(lower(text))
+    if match is None:
+        return None
+    written = text[match.start(): match.end()]
+    return written if written[1:] != written[1:].lower() else written.lower()
 
 
 def _tail_clause(text: str) -> str:

@@ -287,8 +287,11 @@ class MainScreen(ForwardsWorkerEvents, Screen):
         pane.show(rows, "none")
 
     def refresh_status(self) -> None:
+        bars = self.query(StatusBar)
+        if not bars:  # a poll can start (and tick) before this screen has composed
+            return
         app = self.app
-        self.query_one(StatusBar).render_status(
+        bars.first().render_status(
             app.clock(), app.last_poll, app.feeds, app.polling, app.conflict, app.query_text, app.demo
         )
 
@@ -424,6 +427,8 @@ class DetailScreen(ForwardsWorkerEvents, Screen):
         self.app.call_from_thread(self.paint, [d for d in details if d is not None], titles)
 
     def paint(self, details: list[Any], titles: dict[str, str]) -> None:
+        if not self.is_attached:  # closed (Esc) before its details were read
+            return
         self.feed_titles = titles
         self.query_one("#facts", Static).update(self.facts(details))
         if isinstance(self.item, StoryRow):
@@ -578,6 +583,10 @@ class FeedHealthScreen(Screen):
         Binding("k", "move(-1)", "Up", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: list = []  # the rows on screen, to skip repainting identical ones
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="feeds-title")
         table = DataTable(id="feeds", cursor_type="row", zebra_stripes=True)
@@ -599,11 +608,15 @@ class FeedHealthScreen(Screen):
         self.query_one("#feeds-title", StatusBar).update(Text.assemble(
             (" Feed health ", "bold reverse"), f"  {ok}/{len(feeds)} ok · last poll ",
             (when(self.app.last_poll, now) if self.app.last_poll else "never", "bold")))
+        rows = [(key, feed_cells(feed, now)) for key, feed in zip(unique_keys(f.url for f in feeds), feeds)]
+        if rows == self._shown:  # every 5 s; most of the time nothing has changed
+            return
+        self._shown = rows
         table = self.query_one("#feeds", DataTable)
         row = table.cursor_row
         table.clear()
-        for key, feed in zip(unique_keys(f.url for f in feeds), feeds):
-            table.add_row(*feed_cells(feed, now), key=key)
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1), animate=False)
 
@@ -634,6 +647,15 @@ HELP_KEYS = [
 ]
 
 
+HELP_SIGNS = [
+    (BREACH, "reported while a truce covering that conflict was in effect"),
+    ("≥600", "at least 600 (the conservative figure); 40–55 when outlets disagree"),
+    ("Deaths 7d", "killed per day in reported incidents, oldest day first"),
+    ("K/W", "killed / wounded in that incident; — when not reported"),
+    ("Src", "how many outlets reported it"),
+]
+
+
 class HelpScreen(ModalScreen):
     """The keys, in one box."""
 
@@ -645,9 +667,12 @@ class HelpScreen(ModalScreen):
         grid.add_column()
         for key, what in HELP_KEYS:
             grid.add_row(key, what)
-        with Vertical(id="help-box") as box:
+        grid.add_row("", "")
+        for sign, what in HELP_SIGNS:
+            grid.add_row(Text(sign, style="bold yellow"), what)
+        with VerticalScroll(id="help-box") as box:
             box.border_title = "sitmon keys"
-            box.border_subtitle = "Esc closes"
+            box.border_subtitle = "↑↓ scroll · Esc closes"
             yield Static(grid)
 
 

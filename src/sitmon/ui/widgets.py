@@ -227,6 +227,12 @@ class Pane(DataTable):
     def on_mount(self) -> None:
         self.add_columns(*self.COLUMNS)
 
+    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
+        # Textual re-measures the columns here but keeps the header line it drew
+        # for the old widths (seen when the first rows arrive in an empty pane).
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+
     @property
     def current(self) -> Any | None:
         """The data behind the highlighted row, if any."""
