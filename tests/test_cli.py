@@ -624,6 +624,21 @@ def test_poll_loop_repeats_on_the_interval_and_stops_cleanly_on_ctrl_c(home, fee
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
 
 
+def test_poll_loop_stops_cleanly_on_sigterm_too(home, feed_server, capsys):
+    _subscribe(capsys, feed_server)
+    process = subprocess.Popen([sys.executable, "-m", "sitmon", "poll", "--interval", "0.2"],
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=os.environ.copy())
+    try:
+        assert "polled 2 feeds" in process.stdout.readline()
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert "polling stopped" in err and "Traceback" not in err
+
+
 def test_ctrl_c_elsewhere_exits_130_quietly(home):
     process = subprocess.Popen([sys.executable, "-m", "sitmon", "extract", "-"], text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -638,6 +653,22 @@ def test_ctrl_c_elsewhere_exits_130_quietly(home):
         process.kill()
     assert process.returncode == 130
     assert "Traceback" not in err
+
+
+def test_a_bug_is_one_line_exit_1_with_the_traceback_in_the_log_dir(home, capsys, monkeypatch):
+    import sitmon.cli
+
+    def broken(args):
+        raise RuntimeError("model fold\nwent wrong")
+
+    monkeypatch.setattr(sitmon.cli, "cmd_reextract", broken)
+    code, out, err = cli(capsys, "reextract")
+    assert code == 1 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line.startswith("sitmon: internal error: RuntimeError: model fold went wrong")
+    crash_log = line.split("details in ")[1].split(";")[0]
+    assert crash_log.startswith(os.environ["XDG_STATE_HOME"])  # never the real home
+    assert "Traceback" in open(crash_log).read() and "in broken" in open(crash_log).read()
 
 
 def test_a_closed_pipe_ends_extract_quietly(home):

@@ -153,7 +153,7 @@ def test_hostile_network_with_a_short_timeout(tmp_path):
     result = poll_hostile(tmp_path, timeout=3, connect_timeout=2)
     check_hostile(result)
     assert result.health[result.hostile["silent"]].error == "timed out after 3 s"
-    assert result.run.seconds < 3 + 10  # the silent server costs its timeout, no more
+    assert result.run.seconds < 20  # the silent server costs its 3 s, not the default 20 s
 
 
 @pytest.mark.heavy

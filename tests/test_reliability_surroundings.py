@@ -253,6 +253,23 @@ def test_a_directory_where_the_config_should_be_is_one_line(home, db):
     one_error_line(sitmon(home, db, "poll", "--once", config=config), str(config), "directory")
 
 
+def test_a_database_directory_that_cannot_be_made_is_one_line(home):
+    blocker = home / "data"
+    blocker.write_text("a file where the data directory should be\n")
+    db = blocker / "sitmon" / "sitmon.db"
+    one_error_line(sitmon(home, db, "poll", "--once"), str(db), "cannot create the directory")
+    assert blocker.read_text() == "a file where the data directory should be\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_a_named_pipe_instead_of_a_file_is_refused_rather_than_waited_on(home, db):
+    pipe = home / "pipe"
+    os.mkfifo(pipe)
+    one_error_line(sitmon(home, pipe, "feeds", "list", timeout=30), str(pipe), "regular file")
+    one_error_line(sitmon(home, db, "feeds", "list", config=pipe, timeout=30),
+                   str(pipe), "regular file")
+
+
 # --- permissions (as root, without the capabilities that bypass them) --------------
 
 

@@ -597,3 +597,33 @@ def test_stored_events_seen_by_one_store_follow_writes_by_another(db):
         assert reader.stored_events()[0].cluster_id == "c0"
         writer.prune(1, now=T0 + timedelta(days=3))
         assert reader.stored_events() == []
+
+
+# --- dedup at scale ------------------------------------------------------------------
+
+
+def test_a_retelling_folds_even_among_many_look_alike_stories(store):
+    first = "Russia and Ukraine trade blame over shelling of Zaporizhzhia plant"
+    store.ingest(FEED_A, [story("a0", first)])
+    # a busy day: many later stories share the same names and words
+    crowd = [story(f"a{i}", f"Russia and Ukraine trade blame over shelling of {place} {i}", hours=i / 60)
+             for i, place in enumerate(["Kherson", "Odesa", "Sumy", "Kharkiv", "Dnipro"] * 40, 1)]
+    store.ingest(FEED_A, crowd)
+    result = store.ingest(FEED_B, [story("b0", f"LIVE: {first.upper()} | World news", FEED_B, hours=5)])
+    assert result.merged == 1
+    detail = store.cluster_detail("a0")
+    assert detail.n_sources == 2 and {s["feed"] for s in detail.sources} == {FEED_A, FEED_B}
+
+
+def test_upgrading_an_older_database_keeps_folding_its_recent_stories(db):
+    with Store(db) as s:
+        s.ingest(FEED_A, [story("a1", "Drone strike on Kherson market kills 5")])
+    with sqlite3.connect(db) as raw:  # as version 1 left it: plain tokens, no numbers in them
+        raw.execute("DELETE FROM cluster_keys")
+        raw.execute("INSERT INTO cluster_keys VALUES ('kherson', ?, 'a1'), ('#5', ?, 'a1')",
+                    ("2020-10-17T20:00:00Z",) * 2)
+        raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with Store(db) as s:
+        result = s.ingest(FEED_B, [story("b1", "Five killed as drone hits Kherson market", FEED_B, hours=2)])
+        assert result.merged == 1
+        assert s.cluster_detail("a1").n_sources == 2

@@ -684,3 +684,30 @@ async def test_closing_a_detail_screen_before_it_loads_is_harmless(demo: DemoSes
             await pilot.press("4", "enter", "escape", "2", "enter", "escape")
         await pilot.pause(0.5)
         assert isinstance(app.screen, MainScreen) and app.is_running
+
+
+async def test_a_poll_with_nothing_new_does_not_rerun_the_model(tmp_path: Path) -> None:
+    items = [{"title": "Shelling kills three in Kharkiv", "link": "https://news.example/k1", "guid": "k1",
+              "summary": "Russian shelling killed three people in Kharkiv, officials said.",
+              "published": NOW - timedelta(hours=2)}]
+    with FeedServer() as server:
+        url = server.add("/world", rss_document(items), etag='"v1"')
+        config, db_path = _config_with(tmp_path, [url])
+        app = make_app(config, db_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            main = await loaded(pilot)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: main.query_one(ViolationsPane).row_count == 1 and not app.polling)
+            first = main.situation_data
+            stories_before = main.stories_data
+            await pilot.press("r")  # answered 304: stories and feed health reload, the model does not
+            await wait_for(pilot, lambda: app.polls_done == 2 and main.stories_data is not stories_before)
+            await pilot.pause(0.3)
+            assert main.situation_data is first
+            items.append({"title": "Drone strike on Odesa kills two", "link": "https://news.example/o1",
+                          "guid": "o1", "summary": "A Russian drone strike killed two people in Odesa.",
+                          "published": NOW - timedelta(hours=1)})
+            server.add("/world", rss_document(items), etag='"v2"')
+            await pilot.press("r")
+            await wait_for(pilot, lambda: main.query_one(ViolationsPane).row_count == 2)
+            assert main.situation_data is not first

@@ -3,7 +3,9 @@
 ``main(argv) -> int`` never lets a traceback reach the user for bad input:
 config, store, file and usage problems become one ``sitmon: error: ...`` line
 and exit code 2; Ctrl+C exits 130 quietly (0 for ``poll`` without ``--once``,
-whose normal way to stop is Ctrl+C).
+whose normal way to stop is Ctrl+C). A bug in sitmon itself becomes one
+``sitmon: internal error: ...`` line and exit code 1, its traceback kept in
+``crash.log`` in the log directory for the bug report.
 
 The pipeline modules (store, poll, extract, model) are imported inside the
 commands that need them, so ``sitmon --version`` or ``sitmon extract`` do not
@@ -20,8 +22,10 @@ import json
 import logging
 import os
 import re
+import signal
 import sqlite3
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -33,7 +37,7 @@ from sitmon import __version__, paths
 from sitmon.config import Config, ConfigError, is_http_url, load_config
 from sitmon.opml import OpmlError, read_opml_file, write_opml
 
-EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 2, 130, 141
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 _LOCK_WAIT_S = 10.0  # how long a command waits for another process's exclusive lock
 
 # C0/C1 control characters (ESC above all): feed text printed to a terminal
@@ -67,6 +71,23 @@ def main(argv: list[str] | None = None) -> int:
     except _expected_errors() as exc:
         print(f"sitmon: error: {_describe(exc, args)}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - a bug in sitmon still gets one line, not a traceback
+        print(f"sitmon: internal error: {type(exc).__name__}: {' '.join(str(exc).split())}"
+              f"{_crash_report(exc)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _crash_report(exc: Exception) -> str:
+    """Append the traceback to crash.log in the log directory; say where it went."""
+    log = paths.log_dir() / "crash.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {_now().isoformat()} sitmon {__version__} {sys.argv[1:]}\n")
+            handle.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return ""  # nowhere to keep the details; the one line must do
+    return f" (details in {log}; please report it)"
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
@@ -216,7 +237,11 @@ def _store(args: argparse.Namespace, config: Config | None = None) -> Iterator[A
     from sitmon.store import Store
 
     path = _db_path(args)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the directory for database {path}: "
+                         f"{exc.strerror or exc}") from None
     _refuse_corrupt(path)
     store = Store(path) if config is None else Store(
         path, dedup_window_hours=config.dedup_window_hours)
@@ -240,6 +265,8 @@ def _refuse_corrupt(path: Path) -> None:
     """
     from sitmon.store import SQLITE_HEADER, StoreError
 
+    if path.is_fifo() or path.is_socket():  # opening one would wait forever
+        raise StoreError(f"cannot open database {path}: not a regular file")
     try:
         with path.open("rb") as handle:
             if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
@@ -386,10 +413,29 @@ def _poll_forever(store: Any, config: Config, poll_forever: Any) -> int:
         store.prune(config.retention_days)
 
     try:
-        poll_forever(store, config, on_report=on_report)
+        with _sigterm_as_ctrl_c():
+            poll_forever(store, config, on_report=on_report)
     except KeyboardInterrupt:
         print("sitmon: polling stopped", file=sys.stderr)
     return EXIT_OK
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """`kill`, systemd and `docker stop` end a poller with SIGTERM: stop as on Ctrl+C,
+    between two SQLite transactions rather than wherever the signal lands."""
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_report(report: Any, already_failing: set[str]) -> set[str]:

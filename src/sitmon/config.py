@@ -185,6 +185,8 @@ def _write_defaults(path: Path) -> None:
 
 
 def _read(path: Path) -> str:
+    if path.is_fifo() or path.is_socket():  # reading would wait for a writer forever
+        raise ConfigError(f"{path}: cannot read the config file: not a regular file")
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

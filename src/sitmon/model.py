@@ -39,7 +39,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 PROPOSED, AGREED = "proposed", "agreed"
 IN_EFFECT, VIOLATED, EXTENDED = "in_effect", "violated", "extended"
@@ -249,7 +249,7 @@ def _folded(known: list[StoredEvent], as_of: datetime,
 
 def _fold(known: list[StoredEvent], as_of: datetime,
           parties: Mapping[str, Iterable[str]] | None) -> _Folded:
-    events = sorted(known, key=lambda e: (_utc(e.published), e.story_key))
+    events = [_sound(e) for e in sorted(known, key=lambda e: (_utc(e.published), e.story_key))]
     by_type: dict[str, list[StoredEvent]] = defaultdict(list)
     for event in events:
         by_type[event.data.get("type", "")].append(event)
@@ -260,6 +260,41 @@ def _fold(known: list[StoredEvent], as_of: datetime,
     dated = any("published" in source for event in events for source in event.sources)
     return _Folded(known, as_of if dated else None, tracks,
                    _violation_incidents(attacks, figures, as_of), _tallies(figures, party_map, as_of))
+
+
+_TEXT_FIELDS = frozenset({"type", "conflict", "evidence", "status", "kind", "effective", "ends", "actor",
+                          "claimed_by", "location", "weapon", "victims", "side", "scope"})
+_NAME_FIELDS = frozenset({"parties", "mediators"})
+_COUNT_FIELDS = frozenset({"killed", "killed_high", "wounded", "wounded_high"})
+_FLAG_FIELDS = frozenset({"breach", "historical"})
+
+
+def _sound(event: StoredEvent) -> StoredEvent:
+    """The event with any field of the wrong type dropped (a store written by another
+    version, a hand-edited file): one odd field must not take the whole situation down."""
+    data = event.data if isinstance(event.data, dict) else {}
+    odd = [key for key, value in data.items() if not _fits(key, value)]
+    if not odd and data is event.data:
+        return event
+    clean = {key: value for key, value in data.items() if key not in odd}
+    for key in _NAME_FIELDS & set(odd):
+        if isinstance(data[key], list):
+            clean[key] = [name for name in data[key] if isinstance(name, str)]
+    return replace(event, data=clean)
+
+
+def _fits(key: str, value: object) -> bool:
+    if value is None:
+        return True
+    if key in _TEXT_FIELDS:
+        return isinstance(value, str)
+    if key in _COUNT_FIELDS:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if key in _FLAG_FIELDS:
+        return isinstance(value, bool)
+    if key in _NAME_FIELDS:
+        return isinstance(value, list) and all(isinstance(name, str) for name in value)
+    return True
 
 
 # --------------------------------------------------------------------------- truces
@@ -502,7 +537,7 @@ def _truce_claims(events: list[StoredEvent],
     claims = []
     for (_, conflict), group in grouped.items():
         claim = _claim(group)
-        key = (conflict, claim.status, _norm(claim.events[0].data.get("evidence", "")))
+        key = (conflict, claim.status, _norm(claim.events[0].data.get("evidence") or ""))
         if key in seen:
             claim.weight = 0
         seen.add(key)
@@ -688,9 +723,9 @@ class _Figure:
 
 def _casualty_reports(casualties: list[StoredEvent], violations: list[StoredEvent]) -> list[_Figure]:
     """Current (non-historical) figures, placed where the same story's attack was."""
-    places_by_cluster: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+    attacks: dict[str, _StoryAttacks] = defaultdict(_StoryAttacks)
     for v in violations:
-        places_by_cluster[v.cluster_id].append((_norm(v.data.get("evidence", "")), _places(v.data)))
+        attacks[v.cluster_id].add(_norm(v.data.get("evidence") or ""), _places(v.data))
     figures, seen = [], set()
     for event in casualties:
         data = event.data
@@ -698,11 +733,12 @@ def _casualty_reports(casualties: list[StoredEvent], violations: list[StoredEven
         wounded = _range(data.get("wounded"), data.get("wounded_high"))
         if data.get("historical") or (killed is None and wounded is None):
             continue
-        key = (event.cluster_id, _norm(data.get("evidence", "")), killed, wounded)
+        key = (event.cluster_id, _norm(data.get("evidence") or ""), killed, wounded)
         if key in seen:
             continue  # the same sentence from another outlet of the same story
         seen.add(key)
-        places = _places(data) | _attack_places(data, places_by_cluster[event.cluster_id])
+        story = attacks.get(event.cluster_id)
+        places = _places(data) | story.places_for(key[1]) if story else _places(data)
         figures.append(_Figure(
             data.get("conflict"), _utc(event.published), event.cluster_id,
             data.get("scope") or "incident", data.get("side"), _victims(data.get("victims")),
@@ -717,14 +753,23 @@ def _is_update(sentence: str) -> bool:
     return bool(_UPDATE.search(sentence))
 
 
-def _attack_places(data: dict, attacks: list[tuple[str, frozenset[str]]]) -> frozenset[str]:
-    """The place of the attack this figure belongs to, from the same story."""
-    sentence = _norm(data.get("evidence", ""))
-    same = [places for text, places in attacks if text == sentence]
-    if same:
-        return frozenset().union(*same)
-    distinct = {places for _, places in attacks if places}
-    return next(iter(distinct)) if len(distinct) == 1 else frozenset()
+class _StoryAttacks:
+    """Where one story's attacks happened, by sentence."""
+
+    def __init__(self) -> None:
+        self.by_sentence: dict[str, frozenset[str]] = {}
+        self.distinct: set[frozenset[str]] = set()
+
+    def add(self, sentence: str, places: frozenset[str]) -> None:
+        self.by_sentence[sentence] = self.by_sentence.get(sentence, frozenset()) | places
+        if places:
+            self.distinct.add(places)
+
+    def places_for(self, sentence: str) -> frozenset[str]:
+        """The place of the attack a figure belongs to: its own sentence's, else the story's one place."""
+        if sentence in self.by_sentence:
+            return self.by_sentence[sentence]
+        return next(iter(self.distinct)) if len(self.distinct) == 1 else frozenset()
 
 
 _NOT_AN_ATTACK = frozenset({PROPOSED, AGREED, IN_EFFECT, EXTENDED})
@@ -782,10 +827,10 @@ def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],
         book = books[event.data.get("conflict")]
         match = next((a for a in book.lookup(_attack_keys(report)) if _same_attack(a, report)), None)
         if match is None:
-            match = _Attack(len(attacks), report.time)
+            match = _Attack(len(attacks), report.time, by_cluster)
             attacks.append(match)
             book.start(match, report.time)
-        match.add(report, by_cluster)
+        match.add(report)
         book.file(match, [("cluster", report.cluster), *(("place", p) for p in report.places)], report.time)
         if not match.places:
             book.file(match, [("placeless",)], report.time)
@@ -801,26 +846,30 @@ class _Index:
     """
 
     def __init__(self) -> None:
-        self.started: list[tuple[datetime, _Group]] = []
-        self.keyed: dict[tuple, list[tuple[datetime, _Group]]] = defaultdict(list)
+        self.started: list[tuple[_Group, datetime]] = []
+        # key -> {group: when last filed}, in filing order (a refiled group moves to the end)
+        self.keyed: dict[tuple, dict[_Group, datetime]] = defaultdict(dict)
 
     def start(self, group: _Group, at: datetime) -> None:
-        self.started.append((at, group))
+        self.started.append((group, at))
 
     def file(self, group: _Group, keys: list[tuple], at: datetime) -> None:
         for key in keys:
             entries = self.keyed[key]
-            if not entries or entries[-1][1] is not group:
-                entries.append((at, group))
+            entries.pop(group, None)
+            entries[group] = at
 
     def lookup(self, wanted: list[tuple[tuple | None, datetime]]) -> list[_Group]:
         """Groups filed under each key (None: any group started) since its time, newest first."""
         found: dict[int, _Group] = {}
         for key, since in wanted:
-            for at, group in reversed(self.started if key is None else self.keyed.get(key, ())):
+            entries = self.started if key is None else self.keyed.get(key, {}).items()
+            for group, at in reversed(entries):
                 if at < since:
                     break
                 found[group.serial] = group
+        if len(found) < 2:
+            return list(found.values())
         return [found[n] for n in sorted(found, reverse=True)]
 
 
@@ -847,15 +896,25 @@ class _Report:
     by_cluster: dict[str, list[_Figure]]
 
     def __post_init__(self) -> None:
-        figures = _place_figures(self.by_cluster[self.cluster], self.places)
-        self.killed = _span(f.killed for f in figures)
-        self.update = any(f.update for f in figures)
-        self.tolls = {f.killed for f in figures if f.killed}
+        self.cluster = self.event.cluster_id
         self.actor = self.event.data.get("actor")
 
-    @property
-    def cluster(self) -> str:
-        return self.event.cluster_id
+    # Its own toll is only read when an earlier report is a candidate.
+    @cached_property
+    def figures(self) -> list[_Figure]:
+        return _place_figures(self.by_cluster[self.cluster], self.places)
+
+    @cached_property
+    def killed(self) -> tuple[int, int] | None:
+        return _span(f.killed for f in self.figures)
+
+    @cached_property
+    def update(self) -> bool:
+        return any(f.update for f in self.figures)
+
+    @cached_property
+    def tolls(self) -> set[tuple[int, int]]:
+        return {f.killed for f in self.figures if f.killed}
 
 
 def _attack_keys(report: _Report) -> list[tuple[tuple | None, datetime]]:
@@ -874,18 +933,15 @@ def _attack_keys(report: _Report) -> list[tuple[tuple | None, datetime]]:
 class _Attack(_Group):
     """Violation reports folding into one incident, with its toll kept up to date."""
 
-    def __init__(self, serial: int, time: datetime) -> None:
-        self.serial, self.time = serial, time
+    def __init__(self, serial: int, time: datetime, by_cluster: dict[str, list[_Figure]]) -> None:
+        self.serial, self.time, self.by_cluster = serial, time, by_cluster
         self.events: list[StoredEvent] = []
         self.places: frozenset[str] = frozenset()
         self.clusters: set[str] = set()
         self.actors: set[str] = set()
-        self.killed: tuple[int, int] | None = None
-        self.update = False
-        self.tolls: set[tuple[int, int]] = set()
-        self.figures: list[_Figure] = []
+        self._toll: tuple | None = None  # (figures, killed, update, tolls), read lazily
 
-    def add(self, report: _Report, by_cluster: dict[str, list[_Figure]]) -> None:
+    def add(self, report: _Report) -> None:
         self.events.append(report.event)
         if report.actor:
             self.actors.add(report.actor)
@@ -893,10 +949,30 @@ class _Attack(_Group):
             return  # its figures are already counted
         self.places |= report.places
         self.clusters.add(report.cluster)
-        figures = self.figures = [f for c in self.clusters for f in _place_figures(by_cluster[c], self.places)]
-        self.killed = _span(f.killed for f in figures)
-        self.update = any(f.update for f in figures)
-        self.tolls = {f.killed for f in figures if f.killed and f.killed[0]}
+        self._toll = None
+
+    def _read(self) -> tuple:
+        if self._toll is None:
+            figures = [f for c in self.clusters for f in _place_figures(self.by_cluster[c], self.places)]
+            self._toll = (figures, _span(f.killed for f in figures), any(f.update for f in figures),
+                          {f.killed for f in figures if f.killed and f.killed[0]})
+        return self._toll
+
+    @property
+    def figures(self) -> list[_Figure]:
+        return self._read()[0]
+
+    @property
+    def killed(self) -> tuple[int, int] | None:
+        return self._read()[1]
+
+    @property
+    def update(self) -> bool:
+        return self._read()[2]
+
+    @property
+    def tolls(self) -> set[tuple[int, int]]:
+        return self._read()[3]
 
 
 def _same_attack(attack: _Attack, report: _Report) -> bool:

@@ -22,11 +22,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sitmon.fetch import FetchResult, fetch_feed, make_client, next_attempt
-from sitmon.parse import ParsedFeed, Story, parse_feed
+
+if TYPE_CHECKING:  # feedparser loads only when a feed has news: a re-poll of 304s skips it
+    from sitmon.parse import ParsedFeed, Story
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,8 @@ def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter
             fetched = fetch_feed(client, feed, cfg, now)
         if fetched.error or fetched.not_modified:
             return _Done(feed, fetched)
+        from sitmon.parse import parse_feed
+
         body, fetched.body = fetched.body, None  # the parse result replaces it; free early
         parsed = parse_feed(body or b"", fetched.headers, fetched.moved_to or feed.url, now)
         events, errors = _extract_all(parsed.stories, extractor.get() if parsed.stories else None)

@@ -32,13 +32,15 @@ from datetime import datetime, timedelta, timezone
 from functools import wraps
 from hashlib import sha1
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlite_utils
 
 from sitmon import dedup
-from sitmon.model import StoredEvent
-from sitmon.parse import Story
+
+if TYPE_CHECKING:  # imported for real only where used: `sitmon poll` starts faster
+    from sitmon.model import StoredEvent
+    from sitmon.parse import Story
 
 __all__ = [
     "ClusterDetail",
@@ -674,12 +676,19 @@ class Store:
         with self._write():
             self._ensure_feed(feed_url)
             seen = self._known_guids(feed_url, [s.id for s in stories])
-            for story in stories:
+            fresh = [s for s in stories if s.id not in seen]
+            links = self._clusters_by_link([s.link for s in fresh if s.link])
+            tagged: dict[str, None] = {}  # clusters with new events, in order
+            for story in fresh:
                 if story.id in seen:
                     continue
                 seen.add(story.id)
                 found = [_event_dict(e) for e in events.get(story.id, ())]
-                self._ingest_story(feed_url, story, found, fetched, counts)
+                cluster_id = self._ingest_story(feed_url, story, found, fetched, counts, links)
+                if found:
+                    tagged[cluster_id] = None
+            # once per feed, not per story: a feed's stories often share clusters
+            self._refresh_tags(list(tagged))
             if feed_fields:
                 self._record_fetch(feed_url, dict(feed_fields))
         return IngestResult(counts["new"], counts["clusters"], counts["merged"], counts["events"])
@@ -694,13 +703,29 @@ class Store:
             known.update(r[0] for r in rows)
         return known
 
+    def _clusters_by_link(self, links: list[str]) -> dict[str, str]:
+        """The cluster of each canonical link already stored (exact dedup), in one
+        query per feed rather than one per story."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(links))):
+            found.update(self.conn.execute(
+                f"SELECT link, cluster_id FROM stories WHERE link IN ({_placeholders(len(chunk))})",
+                chunk,
+            ).fetchall())
+        return found
+
     def _ingest_story(
-        self, feed_url: str, story: Story, found: list[dict], fetched: str, counts: dict
-    ) -> None:
+        self, feed_url: str, story: Story, found: list[dict], fetched: str, counts: dict,
+        links: dict[str, str],
+    ) -> str:
+        """Store one new story in its cluster; returns the cluster's id.  ``links`` maps
+        canonical links to clusters and learns this story's."""
         published = _ts(story.published)
         title = story.title or ""
         key = dedup.title_key(title)
-        cluster_id = self._exact_cluster(story.link) or self._fuzzy_cluster(key, story.published)
+        cluster_id = (links.get(story.link) if story.link else None) or self._fuzzy_cluster(
+            key, story.published
+        )
         if cluster_id is None:
             cluster_id = self._new_cluster(feed_url, story, published)
             counts["clusters"] += 1
@@ -718,19 +743,13 @@ class Store:
              cluster_id),
         ).lastrowid
         self._add_keys(cluster_id, key, published)
+        if story.link:
+            links.setdefault(story.link, cluster_id)
         if found:
             self._add_events(cluster_id, story_key, published, found)
-            self._refresh_tags([cluster_id])
             counts["events"] += len(found)
         counts["new"] += 1
-
-    def _exact_cluster(self, link: str | None) -> str | None:
-        if not link:
-            return None
-        row = self.conn.execute(
-            "SELECT cluster_id FROM stories WHERE link = ? LIMIT 1", (link,)
-        ).fetchone()
-        return row[0] if row else None
+        return cluster_id
 
     def _fuzzy_cluster(self, key: dedup.TitleKey, published: datetime) -> str | None:
         tokens = dedup.blocking_tokens(key)
@@ -797,20 +816,20 @@ class Store:
             self._keys.popitem(last=False)
 
     def _new_cluster(self, feed_url: str, story: Story, published: str) -> str:
-        cluster_id = story.id
-        taken = "SELECT 1 FROM clusters WHERE id = ?"
-        if self.conn.execute(taken, (cluster_id,)).fetchone():
-            prefix = sha1(feed_url.encode("utf-8", "replace")).hexdigest()[:8]
-            base = cluster_id = f"{prefix}:{story.id}"
-            n = 1
-            while self.conn.execute(taken, (cluster_id,)).fetchone():
-                n += 1
-                cluster_id = f"{base}#{n}"
-        self.conn.execute(
-            "INSERT INTO clusters(id, title, published, updated, n_sources) "
-            "VALUES (?, ?, ?, ?, 1)",
-            (cluster_id, dedup.clean_title(story.title or ""), published, published),
+        insert = (
+            "INSERT OR IGNORE INTO clusters(id, title, published, updated, n_sources) "
+            "VALUES (?, ?, ?, ?, 1)"
         )
+        title = dedup.clean_title(story.title or "")
+        cluster_id = story.id
+        if self.conn.execute(insert, (cluster_id, title, published, published)).rowcount:
+            return cluster_id
+        # another feed's story already took this id
+        base = f"{sha1(feed_url.encode('utf-8', 'replace')).hexdigest()[:8]}:{story.id}"
+        cluster_id, n = base, 1
+        while not self.conn.execute(insert, (cluster_id, title, published, published)).rowcount:
+            n += 1
+            cluster_id = f"{base}#{n}"
         return cluster_id
 
     def _join_cluster(self, cluster_id: str, feed_url: str, published: str) -> None:
@@ -1201,6 +1220,9 @@ class _EventCache:
     """
 
     def __init__(self) -> None:
+        from sitmon.model import StoredEvent
+
+        self.make = StoredEvent
         self.lock = threading.Lock()
         self._reset()
 
@@ -1315,12 +1337,12 @@ class _EventCache:
         if until is None or not sources or sources[-1][0] <= until:
             stored = self.memo.get(event.id)
             if stored is None:
-                stored = self.memo[event.id] = StoredEvent(
+                stored = self.memo[event.id] = self.make(
                     event.cluster_id, event.story_key, event.published, event.data,
                     tuple(item[2] for item in sources),
                 )
             return stored
-        return StoredEvent(
+        return self.make(
             event.cluster_id, event.story_key, event.published, event.data,
             tuple(item[2] for item in sources if item[0] <= until),
         )

@@ -113,6 +113,7 @@ class MainScreen(ForwardsWorkerEvents, Screen):
         self._seen_breaches: set[tuple] = set()
         self._breach_baseline = False
         self._stories_shown = threading.Event()  # set once a stories load is on screen
+        self._situation_stale = True  # new data arrived that the panes do not show yet
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -152,6 +153,8 @@ class MainScreen(ForwardsWorkerEvents, Screen):
 
     def reload(self, reason: str = "") -> None:
         """Read the store again in a worker; the panes update when messages arrive."""
+        if reason != "quiet":
+            self._situation_stale = True  # until a model run started after now is shown
         self._load(reason, self.app.conflict, self.app.query_text)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -170,7 +173,9 @@ class MainScreen(ForwardsWorkerEvents, Screen):
             # The model run holds the GIL for long stretches on a big store: let the
             # UI thread draw the stories first so they appear without waiting for it.
             self._stories_shown.wait(STORIES_FIRST_S)
-            self.post_message(SituationLoaded(load_situation(store, now, conflict=conflict), reason))
+            situation = load_situation(store, now, conflict=conflict)
+            if not get_current_worker().is_cancelled:  # a newer load (filter, poll) replaced this one
+                self.post_message(SituationLoaded(situation, reason))
         finally:
             store.close()
 
@@ -178,8 +183,8 @@ class MainScreen(ForwardsWorkerEvents, Screen):
         """After a poll that brought nothing, the model's answer stands (for a while:
         truces reach their planned end and figures age even without news)."""
         shown = self.situation_data
-        return (reason == "quiet" and shown is not None and shown.conflict == self.app.conflict
-                and now - shown.now < SITUATION_MAX_AGE)
+        return (reason == "quiet" and not self._situation_stale and shown is not None
+                and shown.conflict == self.app.conflict and now - shown.now < SITUATION_MAX_AGE)
 
     def on_stories_loaded(self, message: StoriesLoaded) -> None:
         self.stories_data = message.data
@@ -191,6 +196,7 @@ class MainScreen(ForwardsWorkerEvents, Screen):
 
     def on_situation_loaded(self, message: SituationLoaded) -> None:
         self.situation_data = message.data
+        self._situation_stale = False
         self.app.remember_conflicts(message.data.conflicts)
         self.announce_breaches(message.data, message.reason == "poll")
         self._paint_or_defer(self.paint_situation)
