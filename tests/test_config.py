@@ -241,6 +241,11 @@ def test_platform_locations_when_environment_is_empty(monkeypatch):
     ("https://", False),
     ("example.org/rss", False),
     ("http://[::1", False),
+    ("http://[::1]:8080/feed", True),
+    ("https://exa mple.org/rss", False),
+    ("https://example.org/\x1b[31mred", False),
+    ("https://example.org/a\nb", False),
+    ("https://example.org/\x00", False),
 ])
 def test_only_absolute_http_urls_count_as_feeds(url, ok):
     assert is_http_url(url) is ok

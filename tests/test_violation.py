@@ -110,6 +110,9 @@ def test_weak_word_needs_a_war_context():
         ("Gunmen killed five villagers near Kaya.", "gunmen"),
         ("Houthi missiles hit a tanker in the Red Sea.", "Houthis"),
         ("A drone attack on Moscow was repelled, the mayor said.", None),
+        # a side that says its own town or troops were hit blames the other side
+        ("Azerbaijan said its positions near Tartar were shelled overnight.", "Armenia"),
+        ("Israel said its troops were attacked near Rafah.", "Hamas"),
         # the names before the act are its victims
         ("Indian student among those killed in Kharkiv shelling.", None),
         ("Ukrainian civilians killed in a Russian missile attack on Dnipro.", "Russia"),
@@ -152,6 +155,7 @@ def test_claimed_by(sentence, claimed_by):
         ("Beirut lodged a complaint after Israeli drone strikes in Khiam.", "Khiam"),
         ("A Ukrainian drone attack on Moscow was repelled.", "Moscow"),
         ("Iran fired missiles at Tel Aviv.", "Tel Aviv"),
+        ("Azerbaijan said its second city Ganja was hit and Armenia reported attacks on Stepanakert.", "Ganja"),
     ],
 )
 def test_location(sentence, location):

@@ -140,6 +140,7 @@ _TOP_KEYS = set(_NUMBERS) | {"default_feeds", "feeds", "conflicts"}
 _FEED_KEYS = {"url", "title", "region"}
 _CONFLICT_KEYS = {"name", "demonyms", "utc", *CONFLICT_LIST_KEYS}
 _UTC_OFFSET = re.compile(r"[+-]\d{1,2}:?\d{2}")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -161,12 +162,19 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def is_http_url(url: str) -> bool:
-    """True for an absolute http or https URL with a host."""
+    """True for an absolute http or https URL with a host.
+
+    Control characters (a newline, ESC) are refused anywhere: the URL is
+    printed to terminals and written to OPML, and no real feed needs one.
+    """
+    if _CONTROL.search(url.strip()):
+        return False
     try:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    host = parts.hostname or ""
+    return parts.scheme.lower() in ("http", "https") and bool(host) and " " not in host
 
 
 def _write_defaults(path: Path) -> None:

@@ -572,21 +572,29 @@ _GAZETTEER = Path(__file__).with_name("data") / "conflicts.toml"
 
 
 @cache
-def _demonyms() -> dict[str, frozenset[str]]:
-    """Country and demonym stems that name one side, both ways ("thai" <-> "thailand"),
-    read from the conflict gazetteer on first use.  Prefix matching already pairs
-    "Ukraine"/"Ukrainian"; this catches "Thai", "Afghan", "Dutch"."""
+def _sides() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(country, its demonyms) of every side in the conflict gazetteer, read once."""
     try:
         data = tomllib.loads(_GAZETTEER.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
-    kin: dict[str, set[str]] = {}
-    for entry in [p for c in data.get("conflict", []) for p in c.get("party", [])] + data.get(
-        "actor", []
-    ):
+        return ()
+    entries = [p for c in data.get("conflict", []) for p in c.get("party", [])]
+    found = []
+    for entry in entries + data.get("actor", []):
         demonyms = entry.get("demonyms", [])
-        names = [entry.get("name", ""), *(demonyms if isinstance(demonyms, list) else [])]
-        stems = {_stem(n.casefold()) for n in names if n and " " not in n}
+        if isinstance(demonyms, list):
+            found.append((str(entry.get("name", "")), tuple(str(d) for d in demonyms)))
+    return tuple(found)
+
+
+@cache
+def _demonyms() -> dict[str, frozenset[str]]:
+    """Country and demonym stems that name one side, both ways ("thai" <-> "thailand").
+    Prefix matching already pairs "Ukraine"/"Ukrainian"; this catches "Thai",
+    "Afghan", "Dutch"."""
+    kin: dict[str, set[str]] = {}
+    for name, demonyms in _sides():
+        stems = {_stem(n.casefold()) for n in (name, *demonyms) if n and " " not in n}
         for stem in stems:
             kin.setdefault(stem, set()).update(stems - {stem})
     return {stem: frozenset(others) for stem, others in kin.items() if others}
@@ -595,17 +603,7 @@ def _demonyms() -> dict[str, frozenset[str]]:
 @cache
 def _adjectives() -> frozenset[str]:
     """Stems of the gazetteer's demonyms ("thai", "russian")."""
-    try:
-        data = tomllib.loads(_GAZETTEER.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return frozenset()
-    found = set()
-    for entry in [p for c in data.get("conflict", []) for p in c.get("party", [])] + data.get(
-        "actor", []
-    ):
-        demonyms = entry.get("demonyms", [])
-        found.update(_stem(d.casefold()) for d in (demonyms if isinstance(demonyms, list) else []))
-    return frozenset(found)
+    return frozenset(_stem(d.casefold()) for _, demonyms in _sides() for d in demonyms)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -455,11 +455,13 @@ class _Track:
         ends = self._planned_end(deal, since, at) if confirmed else None
         effective = deal.effective if confirmed else None
         stop = self._terminal(read, at)
-        if stop is not None:
+        # "The truce ends as attacks resume" after its planned end: it ended on schedule
+        expired = ends is not None and at >= ends and not self._outlived(ends, read)
+        if stop is not None and not (expired and stop[1] >= ends):
             return _State(stop[0], False, since, effective, ends, stop[1])
         if not confirmed:
             return _State(PROPOSED, False)
-        if ends is not None and at >= ends and not self._outlived(ends, read):
+        if expired:
             return _State(ENDED, False, since, effective, ends, ends)
         if since is not None and since > at:
             return _State(AGREED, False, since, effective, ends)
@@ -646,7 +648,7 @@ def _truce_states(tracks: list[_Track], incidents: list[ViolationIncident],
         events = [e for c in track.claims for e in c.events]
         states.append(TruceState(
             conflict=track.conflict,
-            parties=_named(track, "parties"),
+            parties=_parties(track),
             mediators=_named(track, "mediators"),
             kind=_most_common(e.data.get("kind") for e in events),
             status=state.status, active=state.active, effective=state.effective,
@@ -672,6 +674,13 @@ def _named(track: _Track, key: str) -> list[str]:
     support = Counter(name.lower() for names in per_claim for name in names)
     needed = 2 if len(track.claims) >= 4 else 1
     return [n for n in _names(per_claim) if support[n.lower()] >= needed]
+
+
+def _parties(track: _Track) -> list[str]:
+    """The parties, less any name the reports also give as a mediator ("US urges India and
+    Pakistan to agree a truce" names the US, but as a go-between)."""
+    mediators = {name.lower() for name in _named(track, "mediators")}
+    return [name for name in _named(track, "parties") if name.lower() not in mediators]
 
 
 def _supersede(states: list[TruceState], as_of: datetime) -> None:

@@ -232,7 +232,9 @@ def canonical_link(url: str | None, base: str | None = None) -> str | None:
         host = f"{host}:{port}"
     if parts.username is not None:
         host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
-    return urlunsplit((scheme, host, parts.path or "/", _strip_tracking(parts.query), ""))
+    # dropping the fragment or tracking query can leave a path's trailing space at
+    # the end; strip it so that the link is its own canonical form
+    return urlunsplit((scheme, host, parts.path or "/", _strip_tracking(parts.query), "")).strip()
 
 
 def _strip_tracking(query: str) -> str:

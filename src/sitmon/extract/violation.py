@@ -246,6 +246,9 @@ def _actor(
         if who:
             return who
     subject = _subject(sentence, low, act.start())
+    opponent = _opponent(claimed_by, info)
+    if opponent and _OWN_SIDE.search(lower(subject)) and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()):
+        return opponent  # "Azerbaijan said its second city was hit": hit by the other side
     victims = _VICTIM_SUBJECT.search(lower(subject)) is not None
     who = None if victims else _first_party(subject, gazetteer, info)
     if who:
@@ -265,6 +268,16 @@ _VICTIM_SUBJECT = re.compile(
     r"\b(?:students?|nationals?|citizens?|civilians|villagers|aid workers|workers|journalists|children|tourists"
     r"|residents|pilgrims|passengers|worshippers|among)\b"
 )
+
+
+_OWN_SIDE = re.compile(r"\b(?:its|their|our)\b")
+
+
+def _opponent(side: str | None, info: ConflictInfo | None) -> str | None:
+    """The other main side of a two-sided war, for a side that says it was attacked."""
+    if side is None or info is None or side not in info.parties[:2] or len(info.parties) < 2:
+        return None
+    return info.parties[1] if side == info.parties[0] else info.parties[0]
 
 
 def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], conflict: str | None) -> str | None:
@@ -331,6 +344,13 @@ def _location(sentence: str, mentions: list[Mention], act_start: int) -> str | N
         if word.split()[0] not in _NOT_PLACES and match.start("place") not in by_name:
             candidates.append((match.start("place"), word))
     candidates.sort()
+    if _PASSIVE_ACT.search(sentence, max(0, act_start - 16), act_start):
+        # "its second city Ganja was hit and Armenia reported attacks on Stepanakert":
+        # the place that was hit is the passive subject, not the next place named.
+        subject_start = act_start - len(_subject(sentence, lower(sentence), act_start))
+        hit = [c for c in candidates if subject_start <= c[0] < act_start]
+        if hit:
+            return hit[0][1]
     after = [c for c in candidates if c[0] >= act_start]
     if after:
         return after[0][1]

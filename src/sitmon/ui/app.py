@@ -113,12 +113,20 @@ class SitmonApp(App):
     def main(self) -> MainScreen:
         return next(s for s in self.screen_stack if isinstance(s, MainScreen))
 
+    @property
+    def main_if_shown(self) -> MainScreen | None:
+        """The main screen, or None while starting up or shutting down (timers and
+        workers can fire then, and must not crash the app)."""
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+
     def _tick(self) -> None:
-        if isinstance(self.screen, MainScreen):
-            self.screen.refresh_status()
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, MainScreen):
+            top.refresh_status()
 
     def _minute(self) -> None:
-        self.main.repaint_clock()
+        if self.main_if_shown:
+            self.main_if_shown.repaint_clock()
 
     # --- polling -------------------------------------------------------------
 
@@ -128,6 +136,8 @@ class SitmonApp(App):
 
     def start_poll(self, force: bool = False) -> None:
         """Start a poll unless one is already running (polls never overlap)."""
+        if not self.is_running or not self.screen_stack:
+            return  # a timer that fired while the app shuts down
         if self.polling:
             self.notify("A poll is already running", timeout=3)
             return
@@ -188,7 +198,8 @@ class SitmonApp(App):
             if state == WorkerState.SUCCESS:
                 # A poll that stored nothing new (every feed 304) need not re-run the model.
                 fresh = getattr(worker.result, "new_stories", 1) > 0
-                self.main.reload("poll" if fresh else "quiet")
+                if self.main_if_shown:
+                    self.main_if_shown.reload("poll" if fresh else "quiet")
         if state == WorkerState.ERROR:
             error = worker.error
             what = {"poll": "Poll", "load": "Loading the store", "detail": "Loading the details",
@@ -210,8 +221,9 @@ class SitmonApp(App):
         if (conflict, query) == (self.conflict, self.query_text):
             return
         self.conflict, self.query_text = conflict, query
-        self.main.refresh_status()
-        self.main.reload("filter")
+        if self.main_if_shown:
+            self.main_if_shown.refresh_status()
+            self.main_if_shown.reload("filter")
 
     def remember_conflicts(self, conflicts: Iterable[str]) -> None:
         self.known_conflicts.update(conflicts)
@@ -241,7 +253,7 @@ class SitmonApp(App):
         self.main.action_focus_pane(number)
 
     def _to_main(self) -> None:
-        while not isinstance(self.screen, MainScreen):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen_stack[-1], MainScreen):
             self.pop_screen()
 
     def open_link(self, url: str | None) -> None:
