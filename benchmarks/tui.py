@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/tui.py paint        # first paint / stories visible, 110,000 stories
     .venv/bin/python benchmarks/tui.py idle         # CPU of `sitmon` in a pty over 30 s, nothing changing
     .venv/bin/python benchmarks/tui.py memory --minutes 10   # RSS over accelerated polling
+    .venv/bin/python benchmarks/tui.py memory-headless --minutes 10   # the same without the UI
 
 Targets (issues 5 and 6): first paint <= 1 s, stories visible <= 2 s on a
 110,000-story database; idle CPU < 1% of a core; resident memory grows by at
@@ -266,6 +267,52 @@ def memory(minutes: float = 1.0, interval: float = 1.0) -> dict:
     return {"rss_growth_mb": growth, "polls": samples[-1][2], "seconds": samples[-1][0]}
 
 
+def memory_headless(minutes: float = 1.0) -> dict:
+    """The same polling and model runs without the UI: what the pipeline alone keeps.
+
+    Each cycle polls the changing feeds and reads the panes' data (stories and the
+    situation) in a fresh thread, as the app does; the growth here is the store's
+    and the model's, so the app's own share is the difference."""
+    from sitmon.config import load_config
+    from sitmon.poll import poll_once
+    from sitmon.store import Store
+    from sitmon.ui.snapshot import load_situation, load_stories
+
+    directory = Path(tempfile.mkdtemp(prefix="sitmon-mem-headless-"))
+    servers = [_FeedServer(changing=True, name=f"outlet{i}") for i in range(4)]
+    try:
+        config = load_config(bench_config(directory, [s.url for s in servers], 1.0))
+        db = directory / "mem.db"
+        store = Store(db)
+        store.seed_feeds(config.feeds)
+        store.close()
+
+        def cycle() -> None:
+            with Store(db) as store:
+                poll_once(store, config, force=True)
+                now = datetime.now(timezone.utc)
+                load_stories(store, now)
+                load_situation(store, now)
+
+        started, cycles, warm = time.monotonic(), 0, None
+        while time.monotonic() - started < minutes * 60:
+            worker = threading.Thread(target=cycle)
+            worker.start()
+            worker.join()
+            cycles += 1
+            if warm is None and time.monotonic() - started >= min(60.0, minutes * 60 * 0.25):
+                warm = (time.monotonic() - started, _rss_mb(), cycles)
+            time.sleep(1.0)
+    finally:
+        for server in servers:
+            server.close()
+        shutil.rmtree(directory, ignore_errors=True)
+    growth = _rss_mb() - warm[1]
+    print(f"memory, no UI    {warm[1]:.1f} MB after warm-up ({warm[0]:.0f} s) -> {_rss_mb():.1f} MB "
+          f"(growth {growth:+.1f} MB over {cycles - warm[2]} poll+model cycles)")
+    return {"rss_growth_mb": growth, "cycles": cycles}
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -334,7 +381,8 @@ def main() -> None:
         _paint_child(sys.argv[2])
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="?", choices=["all", "paint", "idle", "memory", "build"], default="all")
+    parser.add_argument("which", nargs="?", choices=["all", "paint", "idle", "memory", "memory-headless", "build"],
+                        default="all")
     parser.add_argument("--minutes", type=float, default=1.0, help="memory run length (10 for the full check)")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     args = parser.parse_args()
@@ -346,6 +394,8 @@ def main() -> None:
         idle(args.idle_seconds)
     if args.which in ("all", "memory"):
         memory(args.minutes)
+    if args.which == "memory-headless":
+        memory_headless(args.minutes)
 
 
 if __name__ == "__main__":

@@ -259,7 +259,7 @@ def _fold(known: list[StoredEvent], as_of: datetime,
     attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
     dated = any("published" in source for event in events for source in event.sources)
     return _Folded(known, as_of if dated else None, tracks,
-                   _violation_incidents(attacks, figures, as_of), _tallies(figures, party_map, as_of))
+                   _violation_incidents(attacks, figures, as_of), _tallies(figures, party_map, as_of, dated))
 
 
 _TEXT_FIELDS = frozenset({"type", "conflict", "evidence", "status", "kind", "effective", "ends", "actor",
@@ -1092,7 +1092,9 @@ class _Incident(_Group):
         return low, max(span[1], low)
 
 
-def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: datetime) -> list[Tally]:
+def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: datetime,
+             dated: bool = False) -> list[Tally]:
+    """One tally per conflict; *dated*: sources carry their own dates (the instant matters)."""
     by_conflict: dict[str, list[_Figure]] = defaultdict(list)
     for figure in figures:
         if figure.conflict:
@@ -1100,11 +1102,25 @@ def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: date
     tallies = []
     for conflict, group in by_conflict.items():
         parties = party_map.get(conflict, set())
-        # Sides that are a party ("Palestine" in Israel-Hamas) add up; others are subsets.
-        party_sides = {_side_key(p) for p in parties} | {
-            _side_key(f.side) for f in group if _as_party(f.side, parties, conflict) in parties}
-        tallies.append(_tally(conflict, group, party_sides - {None}, as_of))
+        key = (conflict, frozenset(parties), dated and as_of, tuple((id(f.event), f.places) for f in group))
+        with _FOLDED_LOCK:
+            kept = _TALLIES.get(key)
+        if kept is None:
+            # Sides that are a party ("Palestine" in Israel-Hamas) add up; others are subsets.
+            party_sides = {_side_key(p) for p in parties} | {
+                _side_key(f.side) for f in group if _as_party(f.side, parties, conflict) in parties}
+            kept = (group, _tally(conflict, group, party_sides - {None}, as_of))
+            with _FOLDED_LOCK:
+                _TALLIES[key] = kept  # the figures it holds keep the ids in the key theirs
+                while len(_TALLIES) > _TALLIES_KEEP:
+                    _TALLIES.popitem(last=False)
+        tallies.append(kept[1])
     return tallies
+
+
+# A poll usually brings news of a few conflicts: the others' tallies are kept.
+_TALLIES: OrderedDict[tuple, tuple[list[_Figure], Tally]] = OrderedDict()
+_TALLIES_KEEP = 256
 
 
 def _tally(conflict: str, figures: list[_Figure], party_keys: set[str], as_of: datetime) -> Tally:

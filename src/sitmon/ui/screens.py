@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from datetime import datetime, timedelta
@@ -61,8 +62,11 @@ def open_store(db_path: Path) -> Any:
     return Store(db_path)
 
 
-def _fingerprint(item: dict) -> str:
-    return json.dumps(item, sort_keys=True, default=str)
+def _fingerprint(item: dict) -> bytes:
+    """A short digest of a row's data: the cache key for its rendered cells
+    (the JSON itself runs to kilobytes for an incident with many sources)."""
+    text = json.dumps(item, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def item_link(item: Any) -> str | None:

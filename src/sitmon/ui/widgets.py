@@ -187,7 +187,7 @@ def feed_cells(feed: FeedRow, now: datetime) -> tuple[Text, ...]:
 class RowCache:
     """Bounded LRU of rendered rows: the same data at the same minute renders once."""
 
-    def __init__(self, size: int = 500) -> None:
+    def __init__(self, size: int = 300) -> None:
         self.size = size
         self._rows: OrderedDict[Any, tuple[Text, ...]] = OrderedDict()
 
