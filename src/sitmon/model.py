@@ -259,7 +259,7 @@ def _fold(known: list[StoredEvent], as_of: datetime,
     attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
     dated = any("published" in source for event in events for source in event.sources)
     return _Folded(known, as_of if dated else None, tracks,
-                   _violation_incidents(attacks, figures, as_of), _tallies(figures, party_map, as_of, dated))
+                   _violation_incidents(attacks, figures, as_of, dated), _tallies(figures, party_map, as_of, dated))
 
 
 _TEXT_FIELDS = frozenset({"type", "conflict", "evidence", "status", "kind", "effective", "ends", "actor",
@@ -823,17 +823,44 @@ def _stated_tolls(events: list[StoredEvent]) -> dict[tuple[str | None, int], dat
     return first
 
 
-def _violation_incidents(events: list[StoredEvent], figures: list[_Figure],
-                         as_of: datetime) -> list[ViolationIncident]:
+def _violation_incidents(events: list[StoredEvent], figures: list[_Figure], as_of: datetime,
+                         dated: bool = False) -> list[ViolationIncident]:
+    """Each conflict's attacks folded into incidents; a conflict whose reports (and their
+    stories' figures) are unchanged since the last fold keeps its incidents."""
     by_cluster: dict[str, list[_Figure]] = defaultdict(list)
     for figure in figures:
         if figure.scope == "incident":
             by_cluster[figure.cluster].append(figure)
-    books: dict[str | None, _Index] = defaultdict(_Index)
+    by_conflict: dict[str | None, list[StoredEvent]] = defaultdict(list)
+    for event in events:
+        by_conflict[event.data.get("conflict")].append(event)
+    incidents: list[ViolationIncident] = []
+    for conflict, group in by_conflict.items():
+        clusters = dict.fromkeys(e.cluster_id for e in group)
+        figs = [f for c in clusters for f in by_cluster.get(c, ())]
+        key = (conflict, dated and as_of, tuple(map(id, group)), tuple((id(f.event), f.places) for f in figs))
+        with _FOLDED_LOCK:
+            kept = _INCIDENTS.get(key)
+        if kept is None:
+            kept = (group, figs, _conflict_incidents(group, by_cluster, as_of))
+            with _FOLDED_LOCK:
+                _INCIDENTS[key] = kept  # the events it holds keep the ids in the key theirs
+                while len(_INCIDENTS) > _TALLIES_KEEP:
+                    _INCIDENTS.popitem(last=False)
+        incidents += kept[2]
+    return incidents
+
+
+_INCIDENTS: OrderedDict[tuple, tuple[list[StoredEvent], list[_Figure], list[ViolationIncident]]] = OrderedDict()
+
+
+def _conflict_incidents(events: list[StoredEvent], by_cluster: dict[str, list[_Figure]],
+                        as_of: datetime) -> list[ViolationIncident]:
+    """One conflict's violation reports, in time order, folded into incidents."""
+    book = _Index()
     attacks: list[_Attack] = []
     for event in events:
         report = _Report(event, _utc(event.published), _places(event.data), by_cluster)
-        book = books[event.data.get("conflict")]
         match = next((a for a in book.lookup(_attack_keys(report)) if _same_attack(a, report)), None)
         if match is None:
             match = _Attack(len(attacks), report.time, by_cluster)
