@@ -88,6 +88,14 @@ class _FeedHandler(BaseHTTPRequestHandler):
         pass
 
 
+_SERVERS: dict[str, ThreadingHTTPServer] = {}
+
+
+def _serve(base: str, bodies: dict[str, bytes]) -> None:
+    """Adds documents to the running ``feed_server`` at ``base``."""
+    _SERVERS[base].bodies.update(bodies)  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def feed_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FeedHandler)
@@ -96,7 +104,9 @@ def feed_server():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
+    _SERVERS[base] = server
     yield base
+    del _SERVERS[base]
     server.shutdown()
     server.server_close()
 
@@ -416,6 +426,18 @@ def test_poll_once_reports_failures_and_totals_and_exits_0(home, feed_server, ca
     code, out, _ = cli(capsys, "feeds", "list")
     (gone,) = [line for line in out.splitlines() if "gone.xml" in line]
     assert "fail" in gone.lower()
+
+
+def test_feeds_list_warns_about_a_broken_feed_that_still_delivers(home, feed_server, capsys):
+    # An unescaped "&" makes the XML ill-formed; feedparser still reads the item.
+    server_bodies = {"/sloppy.xml": OUTLET_A.replace(b"world news</description>",
+                                                      b"war & peace</description>")}
+    _serve(feed_server, server_bodies)
+    cli(capsys, "feeds", "add", f"{feed_server}/sloppy.xml")
+    assert cli(capsys, "poll", "--once")[0] == 0
+    code, out, _ = cli(capsys, "feeds", "list")
+    (sloppy,) = [line for line in out.splitlines() if "sloppy.xml" in line]
+    assert "ok (200), warning:" in sloppy and "not well-formed" in sloppy, sloppy
 
 
 def test_poll_once_with_the_default_feeds_and_no_network_still_exits_0(tmp_path, monkeypatch):

@@ -481,7 +481,10 @@ def _status(feed: Any) -> str:
         return "never polled"
     if feed.error:
         return _plain(f"failed: {feed.error}")
-    return f"ok ({feed.status})" if feed.status else "ok"
+    ok = f"ok ({feed.status})" if feed.status else "ok"
+    # A feed that delivers stories despite broken markup is still worth a word:
+    # feedparser's bozo warning says what is wrong with it.
+    return _plain(f"{ok}, warning: {feed.bozo}") if feed.bozo else ok
 
 
 def _checked_url(url: str) -> str:

@@ -843,10 +843,7 @@ def _violation_incidents(events: list[StoredEvent], figures: list[_Figure], as_o
             kept = _INCIDENTS.get(key)
         if kept is None:
             kept = (group, figs, _conflict_incidents(group, by_cluster, as_of))
-            with _FOLDED_LOCK:
-                _INCIDENTS[key] = kept  # the events it holds keep the ids in the key theirs
-                while len(_INCIDENTS) > _TALLIES_KEEP:
-                    _INCIDENTS.popitem(last=False)
+            _keep(_INCIDENTS, key, kept)  # the events it holds keep the ids in the key theirs
         incidents += kept[2]
     return incidents
 
@@ -1137,17 +1134,23 @@ def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: date
             party_sides = {_side_key(p) for p in parties} | {
                 _side_key(f.side) for f in group if _as_party(f.side, parties, conflict) in parties}
             kept = (group, _tally(conflict, group, party_sides - {None}, as_of))
-            with _FOLDED_LOCK:
-                _TALLIES[key] = kept  # the figures it holds keep the ids in the key theirs
-                while len(_TALLIES) > _TALLIES_KEEP:
-                    _TALLIES.popitem(last=False)
+            _keep(_TALLIES, key, kept)  # the figures it holds keep the ids in the key theirs
         tallies.append(kept[1])
     return tallies
 
 
 # A poll usually brings news of a few conflicts: the others' tallies are kept.
 _TALLIES: OrderedDict[tuple, tuple[list[_Figure], Tally]] = OrderedDict()
-_TALLIES_KEEP = 256
+_PER_CONFLICT = 2  # folds kept per conflict: the latest, and one for an older instant
+
+
+def _keep(memo: OrderedDict, key: tuple, value: tuple) -> None:
+    """Remember a conflict's fold, forgetting its older ones (key[0] is the conflict)."""
+    with _FOLDED_LOCK:
+        memo[key] = value
+        mine = [k for k in memo if k[0] == key[0]]
+        for old in mine[:-_PER_CONFLICT]:
+            del memo[old]
 
 
 def _tally(conflict: str, figures: list[_Figure], party_keys: set[str], as_of: datetime) -> Tally:
