@@ -14,8 +14,10 @@ sentence:
   else the most advanced status the story mentions. Headline claims weigh 2,
   body claims 1, and the same sentence syndicated by many outlets counts once.
 * A truce becomes agreed/active only when deal reports outweigh the talk
-  reports since the first of them, with a headline start time or weight 3
-  including a headline (a headline and a mention, two headlines); it collapses or ends
+  reports since the first of them, with a headline start time or start reports
+  (agreed, took effect) of weight 3 including a headline (a headline and a
+  mention, two headlines); after talks or an earlier truce, "violated" and
+  "extended" reports never start one (they are about the old truce); it collapses or ends
   only when terminal claims outweigh the deal claims after them (weight 3,
   or any left uncontradicted for six hours); a corroborated collapse that
   stood for twelve hours is final. ``violated`` keeps it active.
@@ -24,8 +26,17 @@ sentence:
   announces a start time days after the old one began; it supersedes the old.
 * Casualty figures: the cumulative toll per conflict and side is the
   second-highest figure over distinct story clusters (so one misread sentence
-  cannot inflate it, and stale repeats cannot lower it); incidents reported
-  after it are added once each, folded across outlets, clusters and days.
+  cannot inflate it, and stale repeats cannot lower it), or a plausible
+  reported rise above it; incidents reported after it are added once each,
+  folded across outlets, clusters and days. A placeless figure equal to a
+  war-to-date toll already reported is that toll again, not an incident.
+* Violations: a sentence that is a war-to-date toll or a holding truce is no
+  attack; a report naming no place (a denial, a vaguer account) joins that
+  day's attack by the same actor.
+
+The fold of 100,000 events takes seconds and the UI asks every few seconds, so
+folds are kept per set of (shared, read-only) event objects and per conflict;
+only truce states, which move with the clock, are recomputed each time.
 """
 
 from __future__ import annotations
