@@ -431,3 +431,30 @@ def test_a_database_locked_by_another_process_is_one_line(home, db):
         holder.wait(timeout=30)
     assert integrity(db) == "ok"
     assert len(stored_stories(home, db)) == 12
+
+
+def test_reading_commands_work_while_another_process_writes(home, db):
+    """A poller in the middle of a long write must not stall `feeds list` or `export`:
+    in WAL mode readers go on, so a command that has nothing to write takes no lock."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, sys\n"
+         f"conn = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+         "conn.execute('BEGIN IMMEDIATE')\n"
+         "conn.execute(\"UPDATE meta SET value = value\")\n"
+         "print('writing', flush=True)\n"
+         "sys.stdin.read()\n"
+         "conn.execute('COMMIT')\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "writing"
+        started = time.monotonic()
+        listed = sitmon(home, db, "feeds", "list", timeout=90)
+        exported = sitmon(home, db, "export", timeout=90)
+        assert time.monotonic() - started < 8, "a reader waited for the writer's lock"
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed.stderr
+    assert exported.returncode == 0, exported.stderr
+    assert len(json.loads(exported.stdout)["stories"]) == 12

@@ -304,7 +304,7 @@ def _extractor(config: Config) -> Any:
 
 def _refresh_rules(store: Any, config: Config) -> None:
     """Re-read stored stories when the extraction rules changed since they were read."""
-    from sitmon.extract import RULES_VERSION
+    from sitmon.rules import RULES_VERSION
 
     if store.rules_version == RULES_VERSION:
         return
@@ -719,7 +719,7 @@ def _scalar(value: Any) -> str:
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
-    from sitmon.extract import RULES_VERSION
+    from sitmon.rules import RULES_VERSION
 
     extract = _extractor(_config(args))
     with _store(args) as store:

@@ -605,12 +605,16 @@ class Store:
     @_guarded("write")
     def seed_feeds(self, feeds: Iterable[tuple[str, str | None]]) -> int:
         """Add feeds never seen before; a feed the user removed stays removed."""
+        known = {row[0] for row in self.conn.execute("SELECT url FROM feeds")}
+        new = [(url, title) for url, title in feeds if url not in known]
+        if not new:  # every start seeds: without news, take no write lock at all
+            return 0
         added = _ts(_now())
         with self._write() as conn:
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO feeds(url, title, added) VALUES (?, ?, ?)",
-                [(url, title, added) for url, title in feeds],
+                [(url, title, added) for url, title in new],
             )
             return conn.total_changes - before
 

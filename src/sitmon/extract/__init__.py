@@ -7,8 +7,8 @@ the sentence itself names, weighed against the conflict of the whole story, so
 "a Moscow-brokered truce" inside a Karabakh story stays a Karabakh truce while a
 round-up's "In Gaza, ..." sentence still goes to Gaza.
 
-Bump ``RULES_VERSION`` whenever the rules or lexicons change: the store then
-re-reads old stories.
+Bump ``RULES_VERSION`` (in ``sitmon.rules``) whenever the rules or lexicons
+change: the store then re-reads old stories.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from sitmon.extract.truce import (
     complete_sides, find_truce, mediators_in, named_sides, outside_actors, story_parties, unilateral_side,
 )
 from sitmon.extract.violation import find_violation
-
-RULES_VERSION = 2
+from sitmon.rules import RULES_VERSION
 
 # How much the story's conflict counts against the sentence's own names.
 _STORY_WEIGHT = 1.0

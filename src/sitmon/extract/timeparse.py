@@ -55,7 +55,15 @@ _DURATION = re.compile(
 # "at 12:00 local time (0800 GMT)": the GMT figure is the unambiguous one.
 _GMT_LATER = re.compile(r"\s*(?:local(?: time)?)?\s*\(\s*\d{1,2}:?\d{2}\s*(?:gmt|utc)")
 _WEEKLONG = re.compile(r"\b(week|month)-long\b")
+# Every clock time and day above needs a digit or one of these words: without any
+# of them no time can be resolved, and the scans are skipped.
+_TIME_WORD = re.compile(r"\d|midnight|noon|midday|today|tonight|tomorrow|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day")
 _UNTIL = re.compile(r"\b(?:until|till|through|to last until|expires?|expiring|ends?|ending)\s+(?:on\s+|at\s+)?")
+
+
+def may_name_time(text: str) -> bool:
+    """False when lower-cased *text* cannot name a clock time or a day (a cheap test)."""
+    return _TIME_WORD.search(text) is not None
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -78,7 +86,7 @@ def resolve_end(text: str, start: datetime | None, published: datetime, tz: tzin
     duration = _duration(text)
     if duration is not None:
         return (start or published) + duration
-    until = _UNTIL.search(text)
+    until = _UNTIL.search(text) if may_name_time(text) else None
     if until:
         moment = _resolve(text, until.end(), published, tz, past=False, anchored=True)
         if moment is not None and (start is None or moment > start):

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from sitmon.extract.events import Context, Truce
 from sitmon.extract.gazetteer import Gazetteer, Mention, PhraseTable, lexicon, load_data, lower
-from sitmon.extract.timeparse import iso, resolve_end, resolve_start
+from sitmon.extract.timeparse import iso, may_name_time, resolve_end, resolve_start
 
 DEFAULT_STATUS = "in_effect"
 
@@ -98,7 +98,7 @@ def find_truce(
     if r.trigger.search(low) is None or r.civil_modifier.search(low):
         return None
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
-    if not _military(low, lower(story), mentions):
+    if not _military(low, story, mentions):
         return None
     status = truce_status(low, hostile)
     mediators = mediators_in(sentence, gazetteer, ctx.conflict)
@@ -122,7 +122,7 @@ def find_truce(
 
 
 def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
-    """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased text)."""
+    """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased sentence)."""
     r = rules()
     story_civil, story_war = _story_cues(story)
     if not (story_civil or r.civil_cue.search(sentence)):
@@ -132,8 +132,9 @@ def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
 
 @lru_cache(maxsize=256)
 def _story_cues(story: str) -> tuple[bool, bool]:
-    """(non-military cue, war cue) anywhere in the (lower-cased) story."""
+    """(non-military cue, war cue) anywhere in the story."""
     r = rules()
+    story = lower(story)  # only on a cache miss: the story's truce sentences share one answer
     return r.civil_cue.search(story) is not None, r.war_cue.search(story) is not None
 
 
@@ -145,8 +146,12 @@ def truce_status(sentence: str, hostile: bool = False) -> str:
     was announced") is a violation of it.
     """
     main, background, recalled = _clauses(sentence)
-    status = _status_of(main) or (background and _status_of(background)) or None
-    if recalled and status != "collapsed" and _status_of(background) == "collapsed":
+    status = _status_of(main)
+    # The background clause is read once, and only when it can matter.
+    back = _status_of(background) if background and (status is None or recalled) else None
+    if status is None:
+        status = back
+    if recalled and status != "collapsed" and back == "collapsed":
         status = "collapsed"  # "Fighting erupted again, ending the truce": the news is the collapse
     if hostile and (status in (None, "in_context") or (recalled and status in ("in_effect", "agreed"))):
         return "violated"
@@ -347,7 +352,6 @@ def unilateral_side(
         for mention in own:
             if _POSSESSIVE_TRUCE.match(sentence, mention.end):
                 return mention.entry(conflict).name
-    generic = _generic_party(sentence, info)
     named = list(dict.fromkeys(m.entry(conflict).name for m in own))
     declares = _DECLARES.search(sentence) if _DECLARE_VERB.search(low) else None
     if declares and " and " not in declares.group("who") and len(named) <= 1:
@@ -365,7 +369,7 @@ def unilateral_side(
     if r.unilateral.search(low):
         if len(named) == 1:
             return named[0]
-        return generic or ""
+        return _generic_party(sentence, info) or ""
     return None
 
 
@@ -434,7 +438,7 @@ _CLOCK_HINT = re.compile(r"\b(?:midnight|noon|midday|\d{1,2}(?::\d{2})?\s*[ap]\.
 
 def _effective(sentence: str, ctx: Context, tz, status: str):
     """When the truce starts: the time named after "take effect", "from", "since"..."""
-    if status in ("proposed", "collapsed", "ended"):
+    if status in ("proposed", "collapsed", "ended") or not may_name_time(sentence):
         return None
     past = bool(_PAST_START.search(sentence))
     for anchor in _EFFECT_ANCHOR.finditer(sentence):

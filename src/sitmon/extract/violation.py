@@ -185,9 +185,12 @@ def _claimant(text: str) -> str | None:
     return written if written[1:] != written[1:].lower() else written.lower()
 
 
+_TAIL_BREAK = re.compile(r"[;:]|\b(?:while|but|as|when)\b")
+
+
 def _tail_clause(text: str) -> str:
     start = 0
-    for cut in re.finditer(r"[;:]|\b(?:while|but|as|when)\b", text):
+    for cut in _TAIL_BREAK.finditer(text):
         start = cut.end()
     return text[start:]
 
