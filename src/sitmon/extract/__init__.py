@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from sitmon.extract.casualty import find_casualties
+from sitmon.extract.casualty import find_casualties, fold_casualties
 from sitmon.extract.events import Casualty, Context, Event, Truce, Violation
 from sitmon.extract.gazetteer import Gazetteer, Mention, build_gazetteer, default_gazetteer
 from sitmon.extract.sentences import split_sentences
@@ -70,7 +70,8 @@ class Extractor:
         _mark_breaches(per_sentence)
         self._fold_truces(sentences, found, per_sentence)
         _fold_violations(per_sentence, has_title=bool(title.strip()))
-        return [event for events in per_sentence for event in events]
+        # A story tells one death more than once (headline, lead, detail): count it once.
+        return fold_casualties([event for events in per_sentence for event in events], title or "")
 
     def _conflict(self, mentions: list[Mention], story_scores: dict[str, float]) -> str | None:
         """The sentence's own conflict, with the story's as a prior."""

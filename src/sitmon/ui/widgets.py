@@ -8,7 +8,7 @@ so a refresh that changes nothing costs a dictionary lookup per row.
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from rich.text import Text
@@ -52,6 +52,13 @@ def ago(moment: datetime | None, now: datetime) -> str:
     if seconds < 86400 * 2:
         return f"{seconds // 3600}h"
     return f"{seconds // 86400}d"
+
+
+def since(moment: datetime, now: datetime) -> str:
+    """'just now' or '5m ago', to the minute."""
+    if now - moment < timedelta(minutes=1):
+        return "just now"
+    return ago(moment, now) + " ago"
 
 
 def until(moment: datetime | None, now: datetime) -> str:
@@ -313,6 +320,8 @@ class KeysFooter(Footer):
 class StatusBar(Static):
     """One line: clock, last poll, feed health, active filters, polling state."""
 
+    _shown: Text | None = None  # the line on screen, so an unchanged one is not redrawn
+
     def render_status(
         self,
         now: datetime,
@@ -329,9 +338,11 @@ class StatusBar(Static):
         line = Text.assemble(
             (" sitmon ", "bold reverse"),
             (" DEMO " if demo else "", "bold black on yellow"),
-            (f" {now:%a %d %b %H:%M:%S} UTC ", "bold"),
+            # Minutes, not seconds: the line then changes about once a minute, so an
+            # idle monitor repaints next to nothing.
+            (f" {now:%a %d %b %H:%M} UTC ", "bold"),
             " │ last poll ",
-            (f"{when(last_poll, now)} ({ago(last_poll, now)} ago)" if last_poll else "never", "bold"),
+            (f"{when(last_poll, now)} ({since(last_poll, now)})" if last_poll else "never", "bold"),
             (" ⟳ polling…" if polling else "", "cyan"),
             " │ ",
             (f"feeds {ok}/{len(enabled)} ok", health_style),
@@ -342,4 +353,6 @@ class StatusBar(Static):
         if query:
             line.append(" │ search: ")
             line.append(clean(query, 40), style="bold magenta")
-        self.update(line)
+        if line != self._shown:
+            self._shown = line
+            self.update(line, layout=False)  # one fixed-height line: no re-layout of the screen
