@@ -12,6 +12,10 @@ best single pass over the corpus. The target is 10,000/s (the issue's floor is
 
 --breakdown also times the same passes with the casualty finder, and then all
 three finders, replaced by no-ops, so the cost of each part shows beside the whole.
+
+--gates prints, for the corpus and the real texts of ../shared/eval (ISAF
+releases, UCDP headlines), the share of sentences whose one-scan cue test lets
+the truce finder or the violation finder stop at once.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=20_000, help="items to extract (default 20000)")
     parser.add_argument("--breakdown", action="store_true", help="also time the pipeline without each finder")
+    parser.add_argument("--gates", action="store_true", help="also print the share of sentences each finder skips")
     args = parser.parse_args(argv)
     extract = load_extract()
     stories = [(s["title"], s["summary"], parse_time(s["published"])) for s in load_corpus()]
@@ -54,7 +59,30 @@ def main(argv: list[str] | None = None) -> int:
           f"target {TARGET:,}/s by CPU time: {verdict}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     if args.breakdown:
         _breakdown(extract, stories, best)
+    if args.gates:
+        _gates()
     return 0
+
+
+def _gates() -> None:
+    """Share of sentences the truce and violation finders reject with their first cue scan."""
+    from common import EVAL, load_isaf, load_ucdp
+
+    from sitmon.extract import _story_sentences, truce, violation
+    from sitmon.extract.gazetteer import lower
+
+    sets = {"corpus": [(s["title"], s["summary"]) for s in load_corpus()]}
+    if EVAL.exists():
+        sets["ISAF"] = [(r.title, r.body) for r in load_isaf()]
+        sets["UCDP"] = [(h, "") for event in load_ucdp() for h in event.headlines]
+    trigger, civil, act = truce.rules().trigger, truce.rules().civil_modifier, violation.rules().any_act
+    for name, items in sets.items():
+        texts = [lower(s) for title, summary in items for s in _story_sentences(title, summary)]
+        no_truce = [t for t in texts if trigger.search(t) is None or civil.search(t)]
+        no_act = [t for t in texts if act.search(t) is None]
+        neither = sum(1 for t in no_truce if act.search(t) is None)
+        print(f"  {name:7s} {len(texts):6,} sentences: truce finder skips {len(no_truce) / len(texts):5.1%}, "
+              f"violation finder {len(no_act) / len(texts):5.1%}, both {neither / len(texts):5.1%}")
 
 
 def _best_pass(extract: Callable, stories: list, passes: int = 30) -> float:

@@ -189,14 +189,15 @@ def idle(seconds: float = 30.0, warmup: float = 8.0) -> dict:
 
 def _settle(pid: int, warmup: float, limit: float = 300.0) -> float:
     """Wait out start-up (imports, first model run over the whole store): at least
-    ``warmup`` s, then until a 2 s window costs under 5% of a core. Returns seconds."""
+    ``warmup`` s, then until three 2 s windows in a row each cost under 5% of a core
+    (one quiet window can fall between two model runs). Returns seconds."""
     started = time.monotonic()
     time.sleep(warmup)
-    while time.monotonic() - started < limit:
+    quiet = 0
+    while quiet < 3 and time.monotonic() - started < limit:
         cpu = _cpu_seconds(pid)
         time.sleep(2)
-        if _cpu_seconds(pid) - cpu < 0.1:
-            break
+        quiet = quiet + 1 if _cpu_seconds(pid) - cpu < 0.1 else 0
     return time.monotonic() - started
 
 
@@ -385,13 +386,14 @@ def main() -> None:
                         default="all")
     parser.add_argument("--minutes", type=float, default=1.0, help="memory run length (10 for the full check)")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--idle-warmup", type=float, default=8.0, help="seconds before looking for a quiet spell")
     args = parser.parse_args()
     if args.which == "build":
         print(build_big_db())
     if args.which in ("all", "paint"):
         paint()
     if args.which in ("all", "idle"):
-        idle(args.idle_seconds)
+        idle(args.idle_seconds, args.idle_warmup)
     if args.which in ("all", "memory"):
         memory(args.minutes)
     if args.which == "memory-headless":

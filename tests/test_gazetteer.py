@@ -1,15 +1,22 @@
 """The conflict gazetteer: which war a sentence is about, who the sides are, where."""
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from sitmon.extract import split_sentences
 from sitmon.extract.gazetteer import (
     build_gazetteer,
     canonical_party,
     default_gazetteer,
     find_places,
+    lexicon,
+    literal_gate,
+    lower,
 )
+from sitmon.extract.truce import rules as truce_rules
 
 REQUIRED = [
     "Russia-Ukraine", "Israel-Hamas", "Israel-Hezbollah", "Israel-Iran", "Sudan", "DR Congo",
@@ -154,3 +161,43 @@ def test_mentions_carry_what_each_name_means():
     assert by_text["Kharkiv"].is_place and by_text["Kharkiv"].votes()
     assert by_text["Russian"].is_demonym and not by_text["Russian"].is_place
     assert not by_text["ICRC"].votes()
+
+
+# -- literal gates: a cheap first test that must never turn away a real match ------------
+
+GATED = [
+    r"cease-?fires?", "truces?", r"(?:agree|accept)\w* (?:to )?(?:halt|stop) (?:the )?(?:attacks|fighting)",
+    r"halt (?:in|to) (?:the )?fighting", r"(?:operational|[\w-]+-(?:day|hour)) pauses?",
+]
+
+
+@pytest.mark.parametrize("text", [
+    "russia and ukraine agreed a ceasefire", "a three-day truce began", "both sides accepted to halt the attacks",
+    "a call for a halt to fighting", "israel announced a 72-hour pause", "the cease-fire collapsed",
+])
+def test_a_gate_lets_every_matching_text_through(text):
+    assert lexicon(GATED).search(text) is not None
+    assert literal_gate(GATED).search(text) is not None
+
+
+def test_a_gate_turns_away_text_without_any_of_its_words():
+    assert literal_gate(GATED).search("insurgents attacked a checkpoint in kandahar province") is None
+
+
+def test_a_pattern_without_a_fixed_word_makes_the_gate_always_pass():
+    assert literal_gate(["truce", r"[a-z]+\d+"]).search("nothing here") is not None
+    assert literal_gate(["truce", r"\w+ed"]).search("it ended") is not None  # "ed" is needed
+    assert literal_gate(["(?i)truce"]).search("TRUCE") is not None  # case-blind patterns are not gated
+
+
+def test_the_shipped_truce_gate_never_rejects_a_truce_sentence():
+    corpus = Path(__file__).parent / "data" / "corpus.jsonl"
+    r = truce_rules()
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        story = json.loads(line)
+        for sentence in [story["title"], *split_sentences(story["summary"])]:
+            low = lower(sentence)
+            if r.trigger.search(low):
+                assert r.trigger_gate.search(low), sentence
+            if r.background.search(low):
+                assert r.background_gate.search(low), sentence

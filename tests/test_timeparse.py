@@ -97,3 +97,15 @@ def test_capitals_read_like_lower_case():
     assert start is not None
     end = resolve_end("A 72-HOUR Truce", None, PUBLISHED, PLUS4)
     assert end == PUBLISHED + timedelta(hours=72)
+
+
+@pytest.mark.parametrize("text, timed", [
+    ("from midnight on sunday", True), ("at 5pm", True), ("until tomorrow", True), ("on march 3", True),
+    ("the truce held after talks", False), ("a truce was agreed in march", False),
+])
+def test_a_text_without_digits_or_day_words_names_no_time(text, timed):
+    from sitmon.extract.timeparse import may_name_time
+
+    assert may_name_time(text) is timed
+    if not timed:  # the cheap test only skips texts the parser would find nothing in
+        assert resolve_start(text, datetime(2025, 3, 1, tzinfo=timezone.utc)) is None

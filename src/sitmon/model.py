@@ -41,13 +41,15 @@ only truce states, which move with the clock, are recomputed each time.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import os
 import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import cached_property, lru_cache
@@ -199,31 +201,132 @@ def situation(
     are nationality subsets and never added to a conflict's total.
     """
     as_of = _utc(as_of)
-    known = [e for e in events if _utc(e.published) <= as_of]
-    folded = _folded(known, as_of, parties)
-    # during_truce is set per instant: each answer gets its own incident records
-    incidents = [replace(v) for v in folded.incidents]
-    tally = list(folded.tally)
-    truces = _truce_states(folded.tracks, incidents, as_of)
-    _flag_during_truce(incidents, truces)
+    with _gc_paused():
+        known, key = _known(events if isinstance(events, list) else list(events), as_of)
+        folded = _folded(known, key, as_of, parties)
+        # during_truce is set per instant: each answer gets its own incident records
+        incidents = [_copy(v) for v in folded.incidents]  # already newest first
+        truces = _truce_states(folded.tracks, incidents, as_of)
+        _flag_during_truce(incidents, truces)
     truces.sort(key=lambda t: (not t.active, -(t.since or t.history[0]["at"]).timestamp()))
-    incidents.sort(key=lambda v: v.time, reverse=True)
-    tally.sort(key=lambda t: (-(t.killed or 0), t.conflict))
     for truce in truces:
         for change in truce.history:
             change["time"] = _iso(change.pop("at"))
-    return Situation(as_of, truces, incidents, tally)
+    return Situation(as_of, truces, incidents, list(folded.tally))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a fold: it allocates hundreds of thousands
+    of small objects among the store's events, and the collector would walk them all
+    again and again (a third of the time) to find no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _copy(incident: ViolationIncident) -> ViolationIncident:
+    """A shallow copy (dataclasses.replace costs ten times as much per record)."""
+    twin = object.__new__(ViolationIncident)
+    twin.__dict__.update(incident.__dict__)
+    return twin
+
+
+class _Fact:
+    """What the fold reads of one event, derived once per event object."""
+
+    __slots__ = ("event", "sound", "time", "order", "dated", "type", "conflict", "story", "places",
+                 "figure")
+
+    def __init__(self, event: StoredEvent) -> None:
+        self.event = event  # the caller's object (held so that its id stays its own)
+        self.sound = sound = _sound(event)  # the same, or a copy without ill-typed fields
+        data = sound.data
+        self.time = _utc(event.published)
+        self.order = (self.time, event.story_key)  # the fold's reading order
+        self.dated = any("published" in source for source in sound.sources)
+        self.type = data.get("type", "")
+        self.conflict = data.get("conflict")
+        # (story, sentence): what outlets repeat of one story
+        self.story = (sound.story_key, _norm(data.get("evidence") or ""))
+        # where an attack or toll happened (see _places)
+        self.places = _places(data) if self.type in ("casualty", "violation") else frozenset()
+        self.figure: _Figure | None = None  # its casualty figure as last placed
+
+
+_FACTS: dict[int, _Fact] = {}
+
+
+def _facts(events: list[StoredEvent]) -> list[_Fact]:
+    """Each event's fact, from the cache while the same objects come back."""
+    facts, known = [], _FACTS
+    get = known.get
+    for event in events:
+        fact = get(id(event))
+        if fact is None or fact.event is not event:
+            fact = known[id(event)] = _Fact(event)
+        facts.append(fact)
+    if len(known) > 2 * len(facts) + 10_000:  # forget events the store no longer hands out
+        kept = {id(f.event): f for f in facts}
+        known.clear()
+        known.update(kept)
+    return facts
+
+
+@dataclass
+class _Input:
+    """An event list seen before, with its newest time (for the next refresh)."""
+
+    events: list[StoredEvent]
+    facts: list[_Fact]
+    newest: datetime | None
+    key: tuple[int, ...] | None = None  # the fold's key when all of them are known
+
+
+def _key(facts: list[_Fact]) -> tuple[int, ...]:
+    return tuple([id(f.event) for f in facts])
+
+
+_INPUTS: OrderedDict[int, _Input] = OrderedDict()
+
+
+def _known(events: list[StoredEvent], as_of: datetime) -> tuple[list[_Fact], tuple[int, ...]]:
+    """Facts of the events published up to *as_of*, and their key for _folded.
+
+    The UI asks again with a new list of the same objects: a list equal item for
+    item (identity makes that a pointer comparison) reuses what was read of it.
+    """
+    with _FOLDED_LOCK:
+        seen = next((i for i in reversed(_INPUTS.values())
+                     if len(i.events) == len(events) and i.events == events), None)
+    if seen is None:
+        facts = _facts(events)
+        seen = _Input(list(events), facts, max((f.time for f in facts), default=None))
+        with _FOLDED_LOCK:
+            _INPUTS[id(seen)] = seen
+            while len(_INPUTS) > _FOLDED_KEEP:
+                _INPUTS.popitem(last=False)
+    if seen.newest is None or seen.newest <= as_of:
+        if seen.key is None:
+            seen.key = _key(seen.facts)
+        return seen.facts, seen.key
+    known = [f for f in seen.facts if f.time <= as_of]
+    return known, _key(known)
 
 
 @dataclass
 class _Folded:
     """What one set of events folds into, whatever the instant (see _folded)."""
 
-    events: list[StoredEvent]  # held so that the ids in the key stay theirs
+    events: list[_Fact]  # held so that the ids in the key stay theirs
     as_of: datetime | None  # the instant it was folded for, if source dates made it matter
     tracks: list[_Track]
-    incidents: list[ViolationIncident]
-    tally: list[Tally]
+    incidents: list[ViolationIncident]  # newest first
+    tally: list[Tally]  # largest toll first
 
 
 _FOLDED: OrderedDict[tuple[int, ...], _Folded] = OrderedDict()
@@ -231,7 +334,7 @@ _FOLDED_LOCK = threading.Lock()
 _FOLDED_KEEP = 4  # a few views (all conflicts, one conflict) refreshed in turn
 
 
-def _folded(known: list[StoredEvent], as_of: datetime,
+def _folded(known: list[_Fact], key: tuple[int, ...], as_of: datetime,
             parties: Mapping[str, Iterable[str]] | None) -> _Folded:
     """Truce tracks, incidents and tallies of *known*, reused while the same events come back.
 
@@ -241,7 +344,6 @@ def _folded(known: list[StoredEvent], as_of: datetime,
     the same order are the same input, so their fold is kept; a poll that
     brings new events folds again.
     """
-    key = tuple(map(id, known))
     memo = parties is None
     with _FOLDED_LOCK:
         kept = _FOLDED.get(key) if memo else None
@@ -258,19 +360,26 @@ def _folded(known: list[StoredEvent], as_of: datetime,
     return kept
 
 
-def _fold(known: list[StoredEvent], as_of: datetime,
+def _fold(known: list[_Fact], as_of: datetime,
           parties: Mapping[str, Iterable[str]] | None) -> _Folded:
-    events = [_sound(e) for e in sorted(known, key=lambda e: (_utc(e.published), e.story_key))]
-    by_type: dict[str, list[StoredEvent]] = defaultdict(list)
-    for event in events:
-        by_type[event.data.get("type", "")].append(event)
-    party_map = _party_map(events, parties)
-    tracks = _fold_truces(_truce_claims(by_type["truce"], party_map))
+    facts = sorted(known, key=_reading_order)
+    by_type: dict[str, list[_Fact]] = defaultdict(list)
+    for fact in facts:
+        by_type[fact.type].append(fact)
+    party_map = _party_map(facts, parties)
+    tracks = _fold_truces(_truce_claims([f.sound for f in by_type["truce"]], party_map))
     figures = _casualty_reports(by_type["casualty"], by_type["violation"])
     attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
-    dated = any("published" in source for event in events for source in event.sources)
-    return _Folded(known, as_of if dated else None, tracks,
-                   _violation_incidents(attacks, figures, as_of, dated), _tallies(figures, party_map, as_of, dated))
+    dated = any(f.dated for f in known)
+    incidents = _violation_incidents(attacks, figures, as_of, dated)
+    incidents.sort(key=lambda v: v.time, reverse=True)
+    tally = _tallies(figures, party_map, as_of, dated)
+    tally.sort(key=lambda t: (-(t.killed or 0), t.conflict))
+    return _Folded(known, as_of if dated else None, tracks, incidents, tally)
+
+
+def _reading_order(fact: _Fact) -> tuple[datetime, int]:
+    return fact.order
 
 
 _TEXT_FIELDS = frozenset({"type", "conflict", "evidence", "status", "kind", "effective", "ends", "actor",
@@ -398,6 +507,7 @@ class _Track:
         self.started: datetime | None = None  # first in effect / violated / extended report
         self.confirmed_at: datetime | None = None  # when reports first established a deal
         self._final: dict[tuple[int, int], bool] = {}
+        self._about: _About | None = None
 
     def add(self, claim: _Claim) -> None:
         index = len(self.claims)
@@ -454,6 +564,16 @@ class _Track:
         if self.follows or any(c.status == PROPOSED for c in self.claims[:first]):
             return frozenset({AGREED, IN_EFFECT})
         return frozenset({AGREED}) | ACTIVE_REPORTS
+
+    def about(self) -> _About:
+        """Parties, mediators, kind and sources, read once per fold."""
+        if self._about is None:
+            events = [e for c in self.claims for e in c.events]
+            dated = any("published" in source for e in events for source in e.sources)
+            self._about = _About(events, _parties(self), _named(self, "mediators"),
+                                 _most_common(e.data.get("kind") for e in events),
+                                 None if dated else _sources(events, None))
+        return self._about
 
     def state(self, at: datetime) -> _State | None:
         """The truce's status as of *at*, from its claims published up to *at*."""
@@ -656,21 +776,35 @@ def _truce_states(tracks: list[_Track], incidents: list[ViolationIncident],
         history = _history(track, as_of)
         if state is None or not history or _only_mentions(track, history):
             continue
-        events = [e for c in track.claims for e in c.events]
+        about = track.about()
         states.append(TruceState(
             conflict=track.conflict,
-            parties=_parties(track),
-            mediators=_named(track, "mediators"),
-            kind=_most_common(e.data.get("kind") for e in events),
+            parties=list(about.parties),
+            mediators=list(about.mediators),
+            kind=about.kind,
             status=state.status, active=state.active, effective=state.effective,
             since=state.since,
-            ends=state.ends, violations=0, history=history, sources=_sources(events, as_of),
+            ends=state.ends, violations=0, history=history,
+            sources=list(about.sources) if about.sources is not None else _sources(about.events, as_of),
         ))
     _supersede(states, as_of)
+    mine: dict[str | None, list[ViolationIncident]] = defaultdict(list)
+    for incident in incidents:
+        mine[incident.conflict].append(incident)
     for truce in states:
-        truce.violations = sum(1 for v in incidents if v.conflict == truce.conflict
-                               and _active_at(truce, v.time))
+        truce.violations = sum(1 for v in mine[truce.conflict] if _active_at(truce, v.time))
     return states
+
+
+@dataclass(frozen=True)
+class _About:
+    """What a truce's reports say whatever the instant (they are all read by then)."""
+
+    events: list[StoredEvent]
+    parties: list[str]
+    mediators: list[str]
+    kind: str | None
+    sources: list[dict] | None  # None: sources carry their own dates (the instant matters)
 
 
 def _only_mentions(track: _Track, history: list[dict]) -> bool:
@@ -741,29 +875,34 @@ class _Figure:
     update: bool = False  # "the toll rose to ...": a newer figure for an earlier attack
 
 
-def _casualty_reports(casualties: list[StoredEvent], violations: list[StoredEvent]) -> list[_Figure]:
+def _casualty_reports(casualties: list[_Fact], violations: list[_Fact]) -> list[_Figure]:
     """Current (non-historical) figures, placed where the same story's attack was."""
     attacks: dict[str, _StoryAttacks] = defaultdict(_StoryAttacks)
     for v in violations:
-        attacks[v.cluster_id].add(_norm(v.data.get("evidence") or ""), _places(v.data))
+        attacks[v.sound.cluster_id].add(v.story[1], v.places)
     figures, seen = [], set()
-    for event in casualties:
+    for fact in casualties:
+        event = fact.sound
         data = event.data
         killed = _range(data.get("killed"), data.get("killed_high"))
         wounded = _range(data.get("wounded"), data.get("wounded_high"))
         if data.get("historical") or (killed is None and wounded is None):
             continue
-        key = (event.cluster_id, _norm(data.get("evidence") or ""), killed, wounded)
+        key = (event.cluster_id, fact.story[1], killed, wounded)
         if key in seen:
             continue  # the same sentence from another outlet of the same story
         seen.add(key)
         story = attacks.get(event.cluster_id)
-        places = _places(data) | story.places_for(key[1]) if story else _places(data)
-        figures.append(_Figure(
-            data.get("conflict"), _utc(event.published), event.cluster_id,
-            data.get("scope") or "incident", data.get("side"), _victims(data.get("victims")),
-            killed, wounded, places, event, _is_update(data.get("evidence") or ""),
-        ))
+        places = fact.places | story.places_for(key[1]) if story else fact.places
+        figure = fact.figure
+        if figure is None or figure.places != places:
+            # kept with the event: the per-conflict folds know their figures by identity
+            figure = fact.figure = _Figure(
+                data.get("conflict"), fact.time, event.cluster_id,
+                data.get("scope") or "incident", data.get("side"), _victims(data.get("victims")),
+                killed, wounded, places, event, _is_update(data.get("evidence") or ""),
+            )
+        figures.append(figure)
     return figures
 
 
@@ -795,7 +934,7 @@ class _StoryAttacks:
 _NOT_AN_ATTACK = frozenset({PROPOSED, AGREED, IN_EFFECT, EXTENDED})
 
 
-def _hostile_acts(violations: list[StoredEvent], others: list[StoredEvent]) -> list[StoredEvent]:
+def _hostile_acts(violations: list[_Fact], others: list[_Fact]) -> list[StoredEvent]:
     """Violation events that report an attack, not a toll or a truce's state.
 
     "The toll from Indian strikes rises to 31" is a war-to-date figure, and
@@ -803,32 +942,29 @@ def _hostile_acts(violations: list[StoredEvent], others: list[StoredEvent]) -> l
     truce: counting either would add a phantom incident (and a breach of the
     truce) every time outlets repeat it. Breach accusations always count.
     """
-    def key(e: StoredEvent) -> tuple[int, str]:
-        return e.story_key, _norm(e.data.get("evidence") or "")
-
     stated = _stated_tolls(others)
-    tolls = {key(e) for e in others if e.data.get("scope") == "cumulative" or _restates_toll(e, stated)}
-    holding = {key(e) for e in others if e.data.get("status") in _NOT_AN_ATTACK}
-    return [e for e in violations if e.data.get("breach") or (
-        key(e) not in tolls and (e.data.get("weapon") or _places(e.data) or key(e) not in holding))]
+    tolls = {f.story for f in others if f.sound.data.get("scope") == "cumulative" or _restates_toll(f, stated)}
+    holding = {f.story for f in others if f.sound.data.get("status") in _NOT_AN_ATTACK}
+    return [f.sound for f in violations if f.sound.data.get("breach") or (
+        f.story not in tolls and (f.sound.data.get("weapon") or f.places or f.story not in holding))]
 
 
-def _restates_toll(event: StoredEvent, stated: dict[tuple[str | None, int], datetime]) -> bool:
+def _restates_toll(fact: _Fact, stated: dict[tuple[str | None, int], datetime]) -> bool:
     """Does this placeless casualty figure repeat a war-to-date toll reported before it?"""
-    data = event.data
-    if data.get("type") != "casualty" or not data.get("killed") or _places(data):
+    data = fact.sound.data
+    if fact.type != "casualty" or not data.get("killed") or fact.places:
         return False
     first = stated.get((data.get("conflict"), data.get("killed")))
-    return first is not None and first <= _utc(event.published)
+    return first is not None and first <= fact.time
 
 
-def _stated_tolls(events: list[StoredEvent]) -> dict[tuple[str | None, int], datetime]:
+def _stated_tolls(facts: list[_Fact]) -> dict[tuple[str | None, int], datetime]:
     """(conflict, killed) -> when a current cumulative toll was first reported."""
     first: dict[tuple[str | None, int], datetime] = {}
-    for event in events:
-        data = event.data
+    for fact in facts:
+        data = fact.sound.data
         if data.get("scope") == "cumulative" and data.get("killed") and not data.get("historical"):
-            moment = _utc(event.published)
+            moment = fact.time
             key = (data.get("conflict"), data["killed"])
             first[key] = min(first.get(key, moment), moment)
     return first
@@ -1423,20 +1559,21 @@ def _side_entry(killed: tuple[int, int] | None, wounded: tuple[int, int] | None,
 # --------------------------------------------------------------------------- helpers
 
 
-def _party_map(events: list[StoredEvent], given: Mapping[str, Iterable[str]] | None) -> dict[str, set[str]]:
+def _party_map(facts: list[_Fact], given: Mapping[str, Iterable[str]] | None) -> dict[str, set[str]]:
     """Each conflict's parties: given, gazetteer, truce reports and named attackers."""
     parties: dict[str, set[str]] = defaultdict(set)
     for conflict, names in (given or {}).items():
         parties[conflict].update(names)
-    for event in events:
-        conflict = event.data.get("conflict")
+    for fact in facts:
+        conflict = fact.conflict
         if not conflict:
             continue
+        data = fact.sound.data
         if not parties[conflict]:
             parties[conflict].update(_gazetteer_parties(conflict))
-        parties[conflict].update(event.data.get("parties") or ())
-        if event.data.get("type") == "violation" and event.data.get("actor"):
-            parties[conflict].add(event.data["actor"])
+        parties[conflict].update(data.get("parties") or ())
+        if fact.type == "violation" and data.get("actor"):
+            parties[conflict].add(data["actor"])
     return parties
 
 

@@ -366,6 +366,63 @@ class PhraseTable:
         return self._names[int(group[1:])] if group else self.phrases[match.group()]
 
 
+def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
+    """A cheap necessary test for a list of patterns: every match of any of them
+    contains one of a few literal strings, so a text with none of those strings
+    cannot match and the costlier scan can be skipped.
+
+    *fold* lower-cases the patterns as ``lexicon`` does (for lower-cased text).
+    The strings are found from the regex's own parse: for each pattern, the most
+    selective piece every match must consume ("truce", or one of "agree",
+    "accept"...). A pattern with no such piece makes the gate always pass.
+    """
+    from re import _parser  # the standard library's own regex parser
+
+    needed: set[str] = set()
+    for pattern in patterns:
+        if fold:
+            pattern = _ESCAPE_OR_UPPER.sub(lambda m: m.group(1) or m.group(2).lower(), pattern)
+        parsed = _parser.parse(pattern)
+        found = None if parsed.state.flags & re.IGNORECASE else _needed(parsed)
+        if not found:
+            return re.compile("")  # matches everywhere: no test
+        needed |= found
+    needed = {w for w in needed if not any(o != w and o in w for o in needed)}  # "cease" covers "ceasefire"
+    return re.compile("|".join(re.escape(w) for w in sorted(needed, key=len, reverse=True)))
+
+
+def _needed(items) -> set[str] | None:
+    """Strings one of which every match of the parsed sequence *items* consumes, or None."""
+    from re import _constants as sre
+
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        if op is sre.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        inner = None
+        if op is sre.BRANCH:
+            options = [_needed(branch) for branch in av[1]]
+            inner = set().union(*options) if all(options) else None
+        elif op is sre.SUBPATTERN and not av[1] and not av[2]:  # no inline flags such as (?i:...)
+            inner = _needed(av[3])
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
+            inner = _needed(av[2])
+        if inner:
+            candidates.append(inner)
+    if run:
+        candidates.append({run})
+    # Fewest strings of at least three letters, then the longest: those are the rarest.
+    good = [c for c in candidates if min(map(len, c)) >= 3]
+    if good:
+        return min(good, key=lambda c: (len(c), -min(map(len, c))))
+    return max(candidates, key=lambda c: min(map(len, c)), default=None)
+
+
 def _spell_out(pattern: str, limit: int = 400) -> list[str] | None:
     """Every phrase a simple pattern matches, or None if it is not simple."""
     try:

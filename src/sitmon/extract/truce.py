@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sitmon.extract.events import Context, Truce
-from sitmon.extract.gazetteer import Gazetteer, Mention, PhraseTable, lexicon, load_data, lower
+from sitmon.extract.gazetteer import Gazetteer, Mention, PhraseTable, lexicon, literal_gate, load_data, lower
 from sitmon.extract.timeparse import iso, may_name_time, resolve_end, resolve_start
 
 DEFAULT_STATUS = "in_effect"
@@ -26,6 +26,7 @@ class TruceRules:
     """The compiled lexicon of ``truce.toml``."""
 
     trigger: re.Pattern
+    trigger_gate: re.Pattern  # a cheap necessary test for trigger (real news mostly lacks all its words)
     civil_modifier: re.Pattern
     civil_cue: re.Pattern
     war_cue: re.Pattern
@@ -36,6 +37,7 @@ class TruceRules:
     not_yet: re.Pattern
     conditional: re.Pattern
     background: re.Pattern
+    background_gate: re.Pattern  # a cheap necessary test for background
     unilateral: re.Pattern
     declared_by: re.Pattern
     army_words: re.Pattern
@@ -59,6 +61,7 @@ def rules() -> TruceRules:
     status = data["status"]
     return TruceRules(
         trigger=lexicon(data["triggers"]),
+        trigger_gate=literal_gate(data["triggers"]),
         civil_modifier=lexicon(data["civil_modifiers"]),
         civil_cue=lexicon(data["civil_cues"]),
         war_cue=lexicon(data["war_cues"]),
@@ -69,6 +72,7 @@ def rules() -> TruceRules:
         not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$"),
         conditional=lexicon(status["conditional"], r"\b[^.;]{0,40}$"),
         background=re.compile("|".join(f"(?:{p})" for p in status["background"])),
+        background_gate=literal_gate(status["background"], fold=False),
         unilateral=lexicon(data["sides"]["unilateral"]),
         declared_by=lexicon(data["sides"]["declared_by"], ""),
         army_words=lexicon(data["sides"]["army_words"]),
@@ -95,7 +99,7 @@ def find_truce(
     """
     r = rules()
     low = lower(sentence)
-    if r.trigger.search(low) is None or r.civil_modifier.search(low):
+    if r.trigger_gate.search(low) is None or r.trigger.search(low) is None or r.civil_modifier.search(low):
         return None
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
     if not _military(low, story, mentions):
@@ -163,6 +167,8 @@ def truce_status(sentence: str, hostile: bool = False) -> str:
 def _clauses(sentence: str) -> tuple[str, str, bool]:
     """(truce clause, background clause, whether the truce is only recalled in the background)."""
     r = rules()
+    if r.background_gate.search(sentence) is None:
+        return sentence, "", False
     for match in r.background.finditer(sentence):
         main, rest = sentence[: match.start()], sentence[match.start():]
         if r.trigger.search(main):
@@ -442,7 +448,8 @@ def _effective(sentence: str, ctx: Context, tz, status: str):
         return None
     past = bool(_PAST_START.search(sentence))
     for anchor in _EFFECT_ANCHOR.finditer(sentence):
-        moment = resolve_start(sentence[anchor.end(): anchor.end() + 45], ctx.published, tz, past)
+        window = sentence[anchor.end(): anchor.end() + 45]
+        moment = resolve_start(window, ctx.published, tz, past) if may_name_time(window) else None
         if moment is not None:
             return moment
     if _CLOCK_HINT.search(sentence):
