@@ -156,7 +156,7 @@ def _paint_child(db: str) -> None:
 # --- idle CPU in a real pty ----------------------------------------------------------------
 
 
-def idle(seconds: float = 30.0, warmup: float = 8.0) -> dict:
+def idle(seconds: float = 30.0, warmup: float = 60.0) -> dict:
     """CPU of a real `sitmon` process on a pty while nothing changes (feeds answer 304)."""
     directory = Path(tempfile.mkdtemp(prefix="sitmon-idle-"))
     server = _FeedServer(changing=False)
@@ -386,7 +386,8 @@ def main() -> None:
                         default="all")
     parser.add_argument("--minutes", type=float, default=1.0, help="memory run length (10 for the full check)")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
-    parser.add_argument("--idle-warmup", type=float, default=8.0, help="seconds before looking for a quiet spell")
+    parser.add_argument("--idle-warmup", type=float, default=60.0,
+                        help="seconds before looking for a quiet spell (the first model run over 110k stories)")
     args = parser.parse_args()
     if args.which == "build":
         print(build_big_db())

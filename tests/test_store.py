@@ -4,6 +4,8 @@ corrupt files, crashes, concurrent writers, read-only directories and full disks
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import shutil
 import signal
@@ -435,6 +437,82 @@ def test_full_text_search_over_titles_and_summaries(store):
         assert isinstance(store.search(hostile), list)
 
 
+def test_search_within_a_conflict_follows_the_clusters_conflicts(store):
+    store.ingest(FEED_A, [story("a1", "Ceasefire talks resume in Jeddah", summary="Envoys meet."),
+                          story("a2", "Ceasefire holds in South Sudan", hours=1)],
+                 {"a2": [{"type": "truce", "conflict": "South Sudan", "evidence": "Holds."}]})
+    assert store.recent_clusters(query="ceasefire", conflict="Sudan") == []
+    # another outlet's story brings the first cluster its conflict: the older story,
+    # whose own words match, is now found within that conflict
+    store.ingest(FEED_B, [story("b1", "Ceasefire talks resume in Jeddah - Reuters", FEED_B, hours=2,
+                                link="https://a.example/a1")],
+                 {"b1": [{"type": "truce", "conflict": "Sudan", "evidence": "Talks resume."}]})
+    # a later source without events of its own is found within the conflict too
+    store.ingest(FEED_C, [story("c1", "Army and RSF delegations arrive", FEED_C, hours=3,
+                                link="https://a.example/a1")])
+    assert [r.id for r in store.recent_clusters(query="ceasefire", conflict="Sudan")] == ["a1"]
+    assert [r.id for r in store.search("delegations arrive", conflict="Sudan")] == ["a1"]
+    assert [r.id for r in store.search("ceasefire", conflict="South Sudan")] == ["a2"]
+    assert store.search("zconflict") == [] and store.search("Sudan", conflict="Yemen") == []
+    store.reextract(lambda title, summary, published: [])
+    assert store.recent_clusters(query="ceasefire", conflict="Sudan") == []
+    assert len(store.search("ceasefire")) == 2
+
+
+def _v2_store(db: Path) -> None:
+    """A database as sitmon with schema version 2 left it, with stories in two conflicts."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(db)
+    database = store_module.sqlite_utils.Database(raw)
+    for migration in store_module.MIGRATIONS[:2]:
+        migration(database)
+    raw.executescript(f"""
+        INSERT INTO meta VALUES ('schema_version', '2');
+        INSERT INTO feeds(url) VALUES ('{FEED_A}');
+        INSERT INTO clusters VALUES ('s1', 'Ceasefire talks in Jeddah', '2023-05-20T10:00:00Z',
+            '2023-05-21T10:00:00Z', 2, 'truce', '["Sudan"]'),
+          ('y1', 'Ceasefire extended in Yemen', '2023-05-22T10:00:00Z',
+            '2023-05-22T10:00:00Z', 1, 'truce', '["Yemen"]'),
+          ('n1', 'Ceasefire anniversary', '2023-05-23T10:00:00Z',
+            '2023-05-23T10:00:00Z', 1, '', '[]');
+        INSERT INTO stories(feed_url, guid, link, title, summary, published, fetched, cluster_id)
+        VALUES ('{FEED_A}', 's1', NULL, 'Ceasefire talks in Jeddah', 'Envoys meet.',
+                '2023-05-20T10:00:00Z', '2023-05-20T10:00:00Z', 's1'),
+               ('{FEED_A}', 's2', NULL, 'Sudan envoys meet again', 'A truce nears.',
+                '2023-05-21T10:00:00Z', '2023-05-21T10:00:00Z', 's1'),
+               ('{FEED_A}', 'y1', NULL, 'Ceasefire extended in Yemen', '',
+                '2023-05-22T10:00:00Z', '2023-05-22T10:00:00Z', 'y1'),
+               ('{FEED_A}', 'n1', NULL, 'Ceasefire anniversary', '',
+                '2023-05-23T10:00:00Z', '2023-05-23T10:00:00Z', 'n1');
+        INSERT INTO events(cluster_id, story_key, type, conflict, published, data)
+        VALUES ('s1', 2, 'truce', 'Sudan', '2023-05-21T10:00:00Z',
+                '{{"type": "truce", "conflict": "Sudan", "evidence": "A truce nears."}}'),
+               ('y1', 3, 'truce', 'Yemen', '2023-05-22T10:00:00Z',
+                '{{"type": "truce", "conflict": "Yemen", "evidence": "Extended."}}');
+        INSERT INTO cluster_conflicts VALUES ('Sudan', 's1', '2023-05-21T10:00:00Z'),
+                                             ('Yemen', 'y1', '2023-05-22T10:00:00Z');
+    """)
+    raw.close()
+
+
+def test_a_version_2_database_is_upgraded_in_place_and_searches_within_conflicts(db):
+    _v2_store(db)
+    with Store(db) as s:
+        assert [r.id for r in s.recent_clusters(query="ceasefire", conflict="Sudan")] == ["s1"]
+        assert [r.id for r in s.search("ceasefire")] == ["n1", "y1", "s1"]
+        assert [r.id for r in s.search("envoys", conflict="Sudan")] == ["s1"]
+        assert s.search("ceasefire", conflict="DR Congo") == []
+        # the upgraded index keeps following new stories and deletions
+        s.ingest(FEED_B, [story("b1", "Ceasefire talks in Jeddah", FEED_B, hours=24 * 950)],
+                 {"b1": [{"type": "truce", "conflict": "Sudan", "evidence": "Talks."}]})
+        assert [r.id for r in s.search("ceasefire", conflict="Sudan")][0] == "b1"
+        s.prune(1, now=T0 + timedelta(days=950))
+        assert [r.id for r in s.search("ceasefire", conflict="Sudan")] == ["b1"]
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+        raw.execute("INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')")
+
+
 def test_cluster_detail_lists_sources_and_events_with_evidence(store):
     _karabakh_day(store)
     detail = store.cluster_detail("a1")
@@ -597,6 +675,46 @@ def test_stored_events_seen_by_one_store_follow_writes_by_another(db):
         assert reader.stored_events()[0].cluster_id == "c0"
         writer.prune(1, now=T0 + timedelta(days=3))
         assert reader.stored_events() == []
+
+
+def _naive_events(db: Path, since: str, until: str, conflict: str | None) -> list[tuple]:
+    """What stored_events must give, read straight from the tables."""
+    with sqlite3.connect(db) as raw:
+        rows = raw.execute(
+            "SELECT cluster_id, story_key, data FROM events WHERE published BETWEEN ? AND ? "
+            "AND (? IS NULL OR conflict = ?) ORDER BY published, id", (since, until, conflict, conflict)
+        ).fetchall()
+        return [(cluster, key, json.loads(data), [r[0] for r in raw.execute(
+            "SELECT feed_url FROM stories WHERE cluster_id = ? AND published <= ? ORDER BY published, id",
+            (cluster, until))]) for cluster, key, data in rows]
+
+
+def test_stored_events_agree_with_the_tables_through_late_and_bulk_arrivals(db, monkeypatch):
+    monkeypatch.setattr(store_module, "_BULK_EVENTS", 5)  # the first load counts as bulk
+    conflicts = ["Sudan", "Yemen", None]
+    with Store(db) as reader, Store(db) as writer:
+        for batch, feed in enumerate([FEED_A, FEED_B, FEED_C, FEED_A, FEED_B]):
+            # each feed brings stories from hours ago as well as new ones, and retells
+            # an earlier batch's story so that clusters gain sources
+            hours = [batch * 10 - 25, batch * 10 + 3, batch * 10 - 1, batch * 10]
+            stories = [story(f"{feed}{batch}-{i}", f"Report {batch} {i} on shelling near town {i}",
+                             feed, hours=h, link=f"https://x.example/{batch % 3}-{i}")
+                       for i, h in enumerate(hours)]
+            events = {s.id: [{"type": "violation", "conflict": conflicts[(batch + i) % 3],
+                              "evidence": s.title}] for i, s in enumerate(stories) if i != 2}
+            writer.ingest(feed, stories, events)
+            before = reader.stored_events()
+            for since, until, conflict in [(None, None, None), (T0, None, "Sudan"),
+                                           (None, T0 + timedelta(hours=batch * 10), None),
+                                           (T0 - timedelta(hours=20), T0 + timedelta(hours=12), "Yemen")]:
+                got = reader.stored_events(until=until, conflict=conflict, since=since)
+                low = "0000" if since is None else store_module._ts(since)
+                high = "9999" if until is None else store_module._ts(until)
+                assert [(e.cluster_id, e.story_key, e.data, [x["feed"] for x in e.sources])
+                        for e in got] == _naive_events(db, low, high, conflict)
+            again = reader.stored_events()
+            assert len(before) == len(again) and all(a is b for a, b in zip(before, again))
+    assert gc.isenabled()
 
 
 # --- dedup at scale ------------------------------------------------------------------

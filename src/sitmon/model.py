@@ -237,9 +237,11 @@ def _copy(incident: ViolationIncident) -> ViolationIncident:
 
 
 class _Fact:
-    """What the fold reads of one event, derived once per event object."""
+    """What the fold reads of one event, derived once per event object (a poll
+    brings a few hundred new events among a hundred thousand it has read)."""
 
-    __slots__ = ("event", "sound", "time", "order", "dated", "type", "conflict", "story", "places",
+    __slots__ = ("event", "sound", "time", "order", "dated", "type", "conflict", "cluster", "story",
+                 "places", "names", "toll", "stated", "restates", "cumulative", "holding", "attack",
                  "figure")
 
     def __init__(self, event: StoredEvent) -> None:
@@ -249,16 +251,42 @@ class _Fact:
         self.time = _utc(event.published)
         self.order = (self.time, event.story_key)  # the fold's reading order
         self.dated = any("published" in source for source in sound.sources)
-        self.type = data.get("type", "")
-        self.conflict = data.get("conflict")
+        self.type = kind = data.get("type", "")
+        self.conflict = conflict = data.get("conflict")
+        self.cluster = sound.cluster_id
         # (story, sentence): what outlets repeat of one story
         self.story = (sound.story_key, _norm(data.get("evidence") or ""))
         # where an attack or toll happened (see _places)
-        self.places = _places(data) if self.type in ("casualty", "violation") else frozenset()
+        self.places = _places(data) if kind in ("casualty", "violation") else frozenset()
+        # names it gives a party of its conflict (see _party_map)
+        self.names = (*(data.get("parties") or ()),
+                      *((data["actor"],) if kind == "violation" and data.get("actor") else ()))
+        killed = data.get("killed")
+        # (cluster, sentence, killed, wounded) of a current casualty figure (see _casualty_reports)
+        self.toll = _toll_key(sound, self.story[1]) if kind == "casualty" else None
+        # (conflict, killed) of a war-to-date toll, or of a placeless figure that may repeat one
+        self.stated = ((conflict, killed) if data.get("scope") == "cumulative" and killed
+                       and not data.get("historical") else None)
+        self.restates = (conflict, killed) if kind == "casualty" and killed and not self.places else None
+        self.cumulative = data.get("scope") == "cumulative"
+        self.holding = data.get("status") in _NOT_AN_ATTACK
+        # a violation that reports an attack whatever else the story says, or one with a weapon or place
+        self.attack = (True if data.get("breach") else None if not (data.get("weapon") or self.places)
+                       else False)
         self.figure: _Figure | None = None  # its casualty figure as last placed
 
 
+def _toll_key(event: StoredEvent, sentence: str) -> tuple | None:
+    data = event.data
+    killed = _range(data.get("killed"), data.get("killed_high"))
+    wounded = _range(data.get("wounded"), data.get("wounded_high"))
+    if data.get("historical") or (killed is None and wounded is None):
+        return None
+    return (event.cluster_id, sentence, killed, wounded)
+
+
 _FACTS: dict[int, _Fact] = {}
+_FACTS_KEEP = 1 << 18  # events whose facts are kept even if the latest call left them out
 
 
 def _facts(events: list[StoredEvent]) -> list[_Fact]:
@@ -270,7 +298,7 @@ def _facts(events: list[StoredEvent]) -> list[_Fact]:
         if fact is None or fact.event is not event:
             fact = known[id(event)] = _Fact(event)
         facts.append(fact)
-    if len(known) > 2 * len(facts) + 10_000:  # forget events the store no longer hands out
+    if len(known) > max(2 * len(facts), _FACTS_KEEP):  # forget events no longer asked about
         kept = {id(f.event): f for f in facts}
         known.clear()
         known.update(kept)
@@ -362,6 +390,32 @@ def _folded(known: list[_Fact], key: tuple[int, ...], as_of: datetime,
 
 def _fold(known: list[_Fact], as_of: datetime,
           parties: Mapping[str, Iterable[str]] | None) -> _Folded:
+    dated = any(f.dated for f in known)
+    folded = _fold_by_conflict(known, as_of, dated) if parties is None else None
+    if folded is None:
+        part = _fold_part(known, as_of, dated, parties)
+        folded = _Folded(known, None, part.tracks, part.incidents, part.tally)
+    folded.as_of = as_of if dated else None
+    folded.incidents.sort(key=lambda v: v.time, reverse=True)
+    folded.tally.sort(key=lambda t: (-(t.killed or 0), t.conflict))
+    return folded
+
+
+@dataclass
+class _Part:
+    """The fold of some events (one conflict's, or all of them)."""
+
+    facts: list[_Fact]  # held so that the ids in the key stay theirs
+    tracks: list[_Track]  # in the order they opened
+    incidents: list[ViolationIncident]  # in the order of their first reports
+    tally: list[Tally]
+    clusters: set[str]
+    stories: set[int]
+    first_attack: tuple[datetime, int] | None  # reading order of its first hostile act
+
+
+def _fold_part(known: list[_Fact], as_of: datetime, dated: bool,
+               parties: Mapping[str, Iterable[str]] | None = None) -> _Part:
     facts = sorted(known, key=_reading_order)
     by_type: dict[str, list[_Fact]] = defaultdict(list)
     for fact in facts:
@@ -370,12 +424,60 @@ def _fold(known: list[_Fact], as_of: datetime,
     tracks = _fold_truces(_truce_claims([f.sound for f in by_type["truce"]], party_map))
     figures = _casualty_reports(by_type["casualty"], by_type["violation"])
     attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
-    dated = any(f.dated for f in known)
-    incidents = _violation_incidents(attacks, figures, as_of, dated)
-    incidents.sort(key=lambda v: v.time, reverse=True)
-    tally = _tallies(figures, party_map, as_of, dated)
-    tally.sort(key=lambda t: (-(t.killed or 0), t.conflict))
-    return _Folded(known, as_of if dated else None, tracks, incidents, tally)
+    return _Part(known, tracks, _violation_incidents([f.sound for f in attacks], figures, as_of, dated),
+                 _tallies(figures, party_map, as_of, dated), {f.cluster for f in facts},
+                 {f.sound.story_key for f in facts}, attacks[0].order if attacks else None)
+
+
+# One conflict's fold, kept while its events are the same: a poll usually brings news
+# of one or two conflicts, and the others need no new fold.
+_PARTS: OrderedDict[tuple, tuple[_Part]] = OrderedDict()
+
+
+def _fold_by_conflict(known: list[_Fact], as_of: datetime, dated: bool) -> _Folded | None:
+    """The fold as one per conflict, or None if the conflicts' reports are entangled.
+
+    Conflicts fold apart when no story or story cluster carries reports of two
+    of them and no truce report lacks its conflict (such a report joins a
+    conflict by the parties it names). Their results are then merged in the
+    order the fold of all events would give.
+    """
+    by_conflict: dict[str | None, list[_Fact]] = defaultdict(list)
+    for fact in known:
+        by_conflict[fact.conflict].append(fact)
+    if any(f.type == "truce" for f in by_conflict.get(None, ())):
+        return None
+    parts = []
+    for conflict, facts in by_conflict.items():
+        key = (conflict, dated and as_of, tuple([id(f) for f in facts]))
+        with _FOLDED_LOCK:
+            kept = _PARTS.get(key)
+        if kept is None:
+            kept = (_fold_part(facts, as_of, dated),)
+            _keep(_PARTS, key, kept)  # its facts keep the ids in the key theirs
+        parts.append(kept[0])
+    if not _apart(parts):
+        return None
+    tracks = sorted((t for p in parts for t in p.tracks), key=_opening)
+    with_attacks = sorted((p for p in parts if p.first_attack is not None), key=lambda p: p.first_attack)
+    return _Folded(known, None, tracks, [v for p in with_attacks for v in p.incidents],
+                   [t for p in parts for t in p.tally])
+
+
+def _apart(parts: list[_Part]) -> bool:
+    """Do no two parts share a story or a story cluster?"""
+    for what in ("clusters", "stories"):
+        sets = [getattr(p, what) for p in parts]
+        if sum(map(len, sets)) != len(set().union(*sets)):
+            return False
+    return True
+
+
+def _opening(track: _Track) -> tuple[datetime, tuple[datetime, int]]:
+    """Where a track opens in the fold of all events: its first claim's time, then the
+    reading order of that claim's story (claims of one time keep the stories' order)."""
+    claim = track.claims[0]
+    return claim.time, min((_utc(e.published), e.story_key) for e in claim.events)
 
 
 def _reading_order(fact: _Fact) -> tuple[datetime, int]:
@@ -387,11 +489,15 @@ _TEXT_FIELDS = frozenset({"type", "conflict", "evidence", "status", "kind", "eff
 _NAME_FIELDS = frozenset({"parties", "mediators"})
 _COUNT_FIELDS = frozenset({"killed", "killed_high", "wounded", "wounded_high"})
 _FLAG_FIELDS = frozenset({"breach", "historical"})
+_EXACT_TYPES: dict[str, type] = (dict.fromkeys(_TEXT_FIELDS, str) | dict.fromkeys(_COUNT_FIELDS, int)
+                                 | dict.fromkeys(_FLAG_FIELDS, bool) | dict.fromkeys(_NAME_FIELDS, list))
 
 
 def _sound(event: StoredEvent) -> StoredEvent:
     """The event with any field of the wrong type dropped (a store written by another
     version, a hand-edited file): one odd field must not take the whole situation down."""
+    if _well_typed(event.data):
+        return event
     data = event.data if isinstance(event.data, dict) else {}
     odd = [key for key, value in data.items() if not _fits(key, value)]
     if not odd and data is event.data:
@@ -401,6 +507,21 @@ def _sound(event: StoredEvent) -> StoredEvent:
         if isinstance(data[key], list):
             clean[key] = [name for name in data[key] if isinstance(name, str)]
     return replace(event, data=clean)
+
+
+def _well_typed(data: object) -> bool:
+    """A quick yes for the usual event (as JSON decodes it); _fits decides the rest."""
+    if type(data) is not dict:
+        return False
+    exact = _EXACT_TYPES
+    for key, value in data.items():
+        if value is None:
+            continue
+        wanted = exact.get(key)
+        if wanted is not None and (type(value) is not wanted
+                                   or (wanted is list and not all(type(n) is str for n in value))):
+            return False
+    return True
 
 
 def _fits(key: str, value: object) -> bool:
@@ -568,11 +689,19 @@ class _Track:
     def about(self) -> _About:
         """Parties, mediators, kind and sources, read once per fold."""
         if self._about is None:
-            events = [e for c in self.claims for e in c.events]
-            dated = any("published" in source for e in events for source in e.sources)
-            self._about = _About(events, _parties(self), _named(self, "mediators"),
-                                 _most_common(e.data.get("kind") for e in events),
-                                 None if dated else _sources(events, None))
+            # key[0]: which truce (its first report), for _keep
+            first = (self.conflict, id(self.claims[0].events[0]))
+            key = (first, tuple(tuple(map(id, c.events)) for c in self.claims))
+            with _FOLDED_LOCK:
+                kept = _ABOUT.get(key)
+            if kept is None:
+                events = [e for c in self.claims for e in c.events]
+                dated = any("published" in source for e in events for source in e.sources)
+                kept = (_About(events, _parties(self), _named(self, "mediators"),
+                               _most_common(e.data.get("kind") for e in events),
+                               None if dated else _sources(events, None)),)
+                _keep(_ABOUT, key, kept)  # its events keep the ids in the key theirs
+            self._about = kept[0]
         return self._about
 
     def state(self, at: datetime) -> _State | None:
@@ -796,6 +925,10 @@ def _truce_states(tracks: list[_Track], incidents: list[ViolationIncident],
     return states
 
 
+# A poll usually brings news of a few conflicts: the other truces' reports are unchanged.
+_ABOUT: OrderedDict[tuple, tuple[_About]] = OrderedDict()
+
+
 @dataclass(frozen=True)
 class _About:
     """What a truce's reports say whatever the instant (they are all read by then)."""
@@ -877,33 +1010,42 @@ class _Figure:
 
 def _casualty_reports(casualties: list[_Fact], violations: list[_Fact]) -> list[_Figure]:
     """Current (non-historical) figures, placed where the same story's attack was."""
-    attacks: dict[str, _StoryAttacks] = defaultdict(_StoryAttacks)
+    attacks: dict[str, list[_Fact]] = {}
     for v in violations:
-        attacks[v.sound.cluster_id].add(v.story[1], v.places)
+        story = attacks.get(v.cluster)
+        if story is None:
+            attacks[v.cluster] = [v]
+        else:
+            story.append(v)
     figures, seen = [], set()
     for fact in casualties:
-        event = fact.sound
-        data = event.data
-        killed = _range(data.get("killed"), data.get("killed_high"))
-        wounded = _range(data.get("wounded"), data.get("wounded_high"))
-        if data.get("historical") or (killed is None and wounded is None):
-            continue
-        key = (event.cluster_id, fact.story[1], killed, wounded)
-        if key in seen:
-            continue  # the same sentence from another outlet of the same story
+        key = fact.toll
+        if key is None or key in seen:
+            continue  # no current figure, or the same sentence from another outlet of the same story
         seen.add(key)
-        story = attacks.get(event.cluster_id)
-        places = fact.places | story.places_for(key[1]) if story else fact.places
+        story = attacks.get(key[0])
+        places = fact.places | _attack_places(story, key[1]) if story else fact.places
         figure = fact.figure
         if figure is None or figure.places != places:
             # kept with the event: the per-conflict folds know their figures by identity
+            data = fact.sound.data
             figure = fact.figure = _Figure(
-                data.get("conflict"), fact.time, event.cluster_id,
-                data.get("scope") or "incident", data.get("side"), _victims(data.get("victims")),
-                killed, wounded, places, event, _is_update(data.get("evidence") or ""),
+                fact.conflict, fact.time, key[0], data.get("scope") or "incident", data.get("side"),
+                _victims(data.get("victims")), key[2], key[3], places, fact.sound,
+                _is_update(data.get("evidence") or ""),
             )
         figures.append(figure)
     return figures
+
+
+def _attack_places(attacks: list[_Fact], sentence: str) -> frozenset[str]:
+    """Where the attack a story's figure belongs to happened: its own sentence's
+    attack, else the story's one attacked place (if it names just one)."""
+    own = [a.places for a in attacks if a.story[1] == sentence]
+    if own:
+        return frozenset().union(*own)
+    distinct = {a.places for a in attacks if a.places}
+    return next(iter(distinct)) if len(distinct) == 1 else frozenset()
 
 
 @lru_cache(maxsize=_CACHE)
@@ -912,29 +1054,10 @@ def _is_update(sentence: str) -> bool:
     return bool(_UPDATE.search(sentence))
 
 
-class _StoryAttacks:
-    """Where one story's attacks happened, by sentence."""
-
-    def __init__(self) -> None:
-        self.by_sentence: dict[str, frozenset[str]] = {}
-        self.distinct: set[frozenset[str]] = set()
-
-    def add(self, sentence: str, places: frozenset[str]) -> None:
-        self.by_sentence[sentence] = self.by_sentence.get(sentence, frozenset()) | places
-        if places:
-            self.distinct.add(places)
-
-    def places_for(self, sentence: str) -> frozenset[str]:
-        """The place of the attack a figure belongs to: its own sentence's, else the story's one place."""
-        if sentence in self.by_sentence:
-            return self.by_sentence[sentence]
-        return next(iter(self.distinct)) if len(self.distinct) == 1 else frozenset()
-
-
 _NOT_AN_ATTACK = frozenset({PROPOSED, AGREED, IN_EFFECT, EXTENDED})
 
 
-def _hostile_acts(violations: list[_Fact], others: list[_Fact]) -> list[StoredEvent]:
+def _hostile_acts(violations: list[_Fact], others: list[_Fact]) -> list[_Fact]:
     """Violation events that report an attack, not a toll or a truce's state.
 
     "The toll from Indian strikes rises to 31" is a war-to-date figure, and
@@ -942,32 +1065,15 @@ def _hostile_acts(violations: list[_Fact], others: list[_Fact]) -> list[StoredEv
     truce: counting either would add a phantom incident (and a breach of the
     truce) every time outlets repeat it. Breach accusations always count.
     """
-    stated = _stated_tolls(others)
-    tolls = {f.story for f in others if f.sound.data.get("scope") == "cumulative" or _restates_toll(f, stated)}
-    holding = {f.story for f in others if f.sound.data.get("status") in _NOT_AN_ATTACK}
-    return [f.sound for f in violations if f.sound.data.get("breach") or (
-        f.story not in tolls and (f.sound.data.get("weapon") or f.places or f.story not in holding))]
-
-
-def _restates_toll(fact: _Fact, stated: dict[tuple[str | None, int], datetime]) -> bool:
-    """Does this placeless casualty figure repeat a war-to-date toll reported before it?"""
-    data = fact.sound.data
-    if fact.type != "casualty" or not data.get("killed") or fact.places:
-        return False
-    first = stated.get((data.get("conflict"), data.get("killed")))
-    return first is not None and first <= fact.time
-
-
-def _stated_tolls(facts: list[_Fact]) -> dict[tuple[str | None, int], datetime]:
-    """(conflict, killed) -> when a current cumulative toll was first reported."""
-    first: dict[tuple[str | None, int], datetime] = {}
-    for fact in facts:
-        data = fact.sound.data
-        if data.get("scope") == "cumulative" and data.get("killed") and not data.get("historical"):
-            moment = fact.time
-            key = (data.get("conflict"), data["killed"])
-            first[key] = min(first.get(key, moment), moment)
-    return first
+    stated: dict[tuple[str | None, int], datetime] = {}
+    for fact in others:
+        if fact.stated is not None and (fact.stated not in stated or fact.time < stated[fact.stated]):
+            stated[fact.stated] = fact.time
+    tolls = {f.story for f in others if f.cumulative or (
+        f.restates is not None and stated.get(f.restates, f.time + _SLACK) <= f.time)}
+    holding = {f.story for f in others if f.holding}
+    return [f for f in violations if f.attack or (
+        f.story not in tolls and (f.attack is not None or f.story not in holding))]
 
 
 def _violation_incidents(events: list[StoredEvent], figures: list[_Figure], as_of: datetime,
@@ -985,7 +1091,7 @@ def _violation_incidents(events: list[StoredEvent], figures: list[_Figure], as_o
     for conflict, group in by_conflict.items():
         clusters = dict.fromkeys(e.cluster_id for e in group)
         figs = [f for c in clusters for f in by_cluster.get(c, ())]
-        key = (conflict, dated and as_of, tuple(map(id, group)), tuple((id(f.event), f.places) for f in figs))
+        key = (conflict, dated and as_of, tuple(map(id, group)), tuple(map(id, figs)))  # figures are kept per event and place
         with _FOLDED_LOCK:
             kept = _INCIDENTS.get(key)
         if kept is None:
@@ -1273,7 +1379,7 @@ def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: date
     tallies = []
     for conflict, group in by_conflict.items():
         parties = party_map.get(conflict, set())
-        key = (conflict, frozenset(parties), dated and as_of, tuple((id(f.event), f.places) for f in group))
+        key = (conflict, frozenset(parties), dated and as_of, tuple(map(id, group)))  # figures: see _Fact.figure
         with _FOLDED_LOCK:
             kept = _TALLIES.get(key)
         if kept is None:
@@ -1568,12 +1674,10 @@ def _party_map(facts: list[_Fact], given: Mapping[str, Iterable[str]] | None) ->
         conflict = fact.conflict
         if not conflict:
             continue
-        data = fact.sound.data
         if not parties[conflict]:
             parties[conflict].update(_gazetteer_parties(conflict))
-        parties[conflict].update(data.get("parties") or ())
-        if fact.type == "violation" and data.get("actor"):
-            parties[conflict].add(data["actor"])
+        if fact.names:
+            parties[conflict].update(fact.names)
     return parties
 
 
@@ -1632,15 +1736,15 @@ def _places(data: dict) -> frozenset[str]:
     A whole theatre or a country ("Gaza", "Karabakh", "Ukraine") is no place:
     it would fold every attack of a war into one.
     """
-    return _places_of(data.get("location") or "", data.get("evidence") or "")
+    specific = _specific(data.get("location") or "")
+    if specific:
+        return _one_place(specific)
+    return _place_hints(data.get("evidence") or "")
 
 
 @lru_cache(maxsize=_CACHE)
-def _places_of(location: str, evidence: str) -> frozenset[str]:
-    specific = _specific(location)
-    if specific:
-        return frozenset({specific.lower()})
-    return _place_hints(evidence)
+def _one_place(location: str) -> frozenset[str]:
+    return frozenset({location.lower()})
 
 
 @lru_cache(maxsize=_CACHE)
@@ -1711,7 +1815,10 @@ def _is_headline(event: StoredEvent) -> bool:
 
 @lru_cache(maxsize=_CACHE)
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+_WORDS = re.compile(r"\w+")
 
 
 def _names(lists: Iterable[list[str] | None]) -> list[str]:

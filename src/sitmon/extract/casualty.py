@@ -226,6 +226,90 @@ NAMED_SUBJECT_RE = re.compile(
 BARE_RE = re.compile(  # not "Neither soldier was hurt"
     rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])", _I
 )
+# --- where the costly patterns can start -------------------------------------------
+# The patterns that start with a verb of killing or wounding (or with a "#i#" tag)
+# are the costliest when tried at every character; tried only where a verb (or a
+# tag) starts, they find the same matches.  Verb starts are found in the
+# lower-case text, where one plain scan finds them all.
+_VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the match is the verb's
+    rf"[^\w-](?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER})|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})")
+# Case-insensitive patterns let these match ASCII letters ("\u017f" is "s") though
+# lower() keeps them apart, so a text with one is scanned everywhere.
+_ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+@dataclass(frozen=True)
+class _Verbs:
+    """Where verbs of killing and wounding start in one text."""
+
+    text: str
+    starts: list[int] | None  # None: they cannot be told apart from the lower-case text
+    last_after: int  # the start of the last verb that can follow its victims ("were killed")
+
+
+def _verbs(text: str, known: _Verbs | None = None) -> _Verbs:
+    """The verbs of ``text``; ``known`` is reused if it is of the same text."""
+    if known is not None and known.text is text:
+        return known
+    if _ODD_CASE_RE.search(text):
+        return _Verbs(text, None, len(text))
+    starts, last_after = [], -1
+    for m in _VERB_START_RE.finditer(" " + lower(text)):
+        starts.append(m.start())
+        if m.group("after") is not None:
+            last_after = m.start()
+    return _Verbs(text, starts, last_after)
+
+
+_ARTICLE_START_RE = re.compile(r"[^\w-](?=an?\s)")  # "a"/"an", as _VERB_START_RE
+
+
+def _article_starts(text: str) -> list[int] | None:
+    """Where "a"/"an" starts in ``text`` (None: anywhere)."""
+    if _ODD_CASE_RE.search(text):
+        return None
+    return [m.start() for m in _ARTICLE_START_RE.finditer(" " + lower(text))]
+
+
+def _passive_starts(verbs: _Verbs) -> list[int] | None:
+    """Where "two soldiers were killed" can start: a "#" before the last verb
+    that can follow its victims."""
+    if verbs.starts is None:
+        return None
+    text, starts = verbs.text, []
+    at = text.find("#")
+    while 0 <= at < verbs.last_after:
+        starts.append(at)
+        at = text.find("#", at + 1)
+    return starts
+
+
+def _finditer(pattern: re.Pattern, text: str, starts: list[int] | None):
+    """``pattern.finditer(text)`` for a pattern that never matches the empty
+    string and can only start at ``starts`` (ascending; None: anywhere)."""
+    if starts is None:
+        yield from pattern.finditer(text)
+        return
+    end = 0
+    for start in starts:
+        if start >= end and (m := pattern.match(text, start)):
+            yield m
+            end = m.end()
+
+
+def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None) -> str:
+    """``pattern.sub(repl, text)`` with a function ``repl``, trying only ``starts``."""
+    parts, last = [], 0
+    for m in _finditer(pattern, text, starts):
+        parts.append(text[last:m.start()])
+        parts.append(repl(m))
+        last = m.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
 _HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
 # Items of a headline's list of victims (headlines drop their articles).
@@ -342,10 +426,10 @@ def find_casualties(sentence: str, ctx: Context) -> list[Casualty]:
     text = lower(sentence)
     if not CUE_RE.search(text) or _not_war(text):
         return []
-    tagged, values = _tag(sentence, text)
+    tagged, values, verbs = _tag(sentence, text)
     if not values:
         return []
-    mentions = _mentions(tagged, values)
+    mentions = _mentions(tagged, values, verbs)
     return _events(sentence, tagged, mentions, ctx)
 
 
@@ -357,8 +441,9 @@ def _not_war(text: str) -> bool:
 
 
 # --- tagging -----------------------------------------------------------------
-def _tag(sentence: str, text: str) -> tuple[str, list[Quantity]]:
-    """Replace counts by "#i#" tags; returns the tagged text and the tags' values."""
+def _tag(sentence: str, text: str) -> tuple[str, list[Quantity], _Verbs]:
+    """Replace counts by "#i#" tags; returns the tagged text, the tags' values and
+    the verbs last found (of the tagged text, unless it changed since)."""
     values: list[Quantity] = []
     parts: list[str] = []
     last = 0
@@ -373,14 +458,14 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity]]:
     tagged = "".join(parts)
     if not sentence.rstrip().endswith(".") and _is_title_case(sentence):
         tagged = tagged.lower()  # capitals in a headline do not mark names
-    tagged = _tag_singulars(tagged, values)
+    tagged, verbs = _tag_singulars(tagged, values)
     if " of " in tagged:
         tagged = SUBSET_AFTER_RE.sub("", tagged)
     if _AMONG_THE_DEAD_HINT.search(tagged.lower()):
         tagged = AMONG_THE_DEAD_RE.sub("", tagged)
     if _SUBSET_WORD_RE.search(tagged.lower()):
         tagged = SUBSET_RE.sub(_cut_subset, tagged)
-    return tagged, values
+    return tagged, values, verbs
 
 
 def _is_title_case(sentence: str) -> bool:
@@ -407,7 +492,7 @@ def _countable(text: str, q: Quantity) -> bool:
     return True
 
 
-def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
+def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
     """Tag "an insurgent", "the commander", headline "Soldier killed" as one."""
     def one(m: re.Match, count: int = 1) -> str:
         values.append(Quantity(m.start(), m.end(), count))
@@ -418,7 +503,7 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
     if "family" in low:
         tagged = FAMILY_RE.sub(r"\1 family members", tagged)
     if " a" in low or low.startswith("a"):
-        tagged = ARTICLE_RE.sub(one, tagged)
+        tagged = _sub(ARTICLE_RE, one, tagged, _article_starts(tagged))
     if " and his " in low or " and her " in low or " and their " in low:
         tagged = RELATIVE_RE.sub(lambda m: m.group() + one(m), tagged)
     if "another" in low:
@@ -427,11 +512,14 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
         tagged = BOTH_RE.sub(lambda m: m.group() if _after_figure(m, numbers) else one(m, 2), tagged)
     # "the commander", "both pilots" point back; with a figure in the same
     # sentence they are mostly that figure told again.
-    tagged = OBJECT_RE.sub(lambda m: m.group() if m.group("det") and _after_figure(m, numbers) else
-                           m.group("verb") + " " + one(m), tagged)
-    tagged = NAMED_OBJECT_RE.sub(lambda m: _named(m, one), tagged)
+    verbs = _verbs(tagged)
+    tagged = _sub(OBJECT_RE, lambda m: m.group() if m.group("det") and _after_figure(m, numbers) else
+                  m.group("verb") + " " + one(m), tagged, verbs.starts)
+    verbs = _verbs(tagged, verbs)  # a tag moves the verbs
+    tagged = _sub(NAMED_OBJECT_RE, lambda m: _named(m, one), tagged, verbs.starts)
     if " him" in low or " her" in low:
-        tagged = PRONOUN_RE.sub(lambda m: f"{m.group('verb')} {one(m)}person", tagged)
+        verbs = _verbs(tagged, verbs)
+        tagged = _sub(PRONOUN_RE, lambda m: f"{m.group('verb')} {one(m)}person", tagged, verbs.starts)
     if " person, #" in tagged:
         tagged = APPOSITIVE_RE.sub(lambda m: m.group(1) + (", one" if values[int(m.group(2))].low == 1
                                                            else m.group()[len(m.group(1)):]), tagged)
@@ -442,16 +530,20 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> str:
         if _PERSON_HINT.search(low):
             tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
     # "Soldier killed ..." without an article is headline style, never in a full sentence
-    return tagged if tagged.rstrip().endswith(".") else _tag_bare(tagged, one)
+    if tagged.rstrip().endswith("."):
+        return tagged, verbs
+    verbs = _verbs(tagged, verbs)
+    return _tag_bare(tagged, one, verbs.last_after), verbs
 
 
-def _tag_bare(tagged: str, one) -> str:
+def _tag_bare(tagged: str, one, last_after: int) -> str:
     """Tag "Soldier killed ..." at the start of a headline or of one of its parts,
     and bare nouns listed with other victims ("Soldier, two civilians killed",
-    "kill father, son")."""
+    "kill father, son").  ``last_after`` is where the last verb that can follow
+    its victims starts: a part after it has no "killed" to read."""
     starts = [0] + [m.end() for m in _HEADLINE_PART_RE.finditer(tagged)]
     for start in reversed(starts):  # from the end, so earlier offsets stay valid
-        m = BARE_RE.match(tagged, start)
+        m = BARE_RE.match(tagged, start) if start < last_after else None
         if m:
             tagged = tagged[:start] + one(m) + tagged[start:]
     if "," not in tagged and " and " not in tagged.lower():
@@ -493,19 +585,20 @@ def _named(m: re.Match, one) -> str:
 
 
 # --- linking figures to killing and wounding ------------------------------------
-def _mentions(tagged: str, values: list[Quantity]) -> list[_Mention]:
+def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) -> list[_Mention]:
     used: set[int] = set()
     found: list[_Mention] = []
     low = tagged.lower()
-    patterns = [ACTIVE_RE, PASSIVE_RE]
+    verbs = _verbs(tagged, verbs)
+    patterns = [(ACTIVE_RE, verbs.starts), (PASSIVE_RE, _passive_starts(verbs))]
     if "lives" in low:
-        patterns.append(LIVES_RE)
+        patterns.append((LIVES_RE, None))
     if _DEATH_NOUN_HINT.search(low):
-        patterns.append(DEATH_NOUN_RE)
+        patterns.append((DEATH_NOUN_RE, None))
     if "bodies" in low:
-        patterns.extend(BODY_RES)
-    for pattern in patterns:
-        for m in pattern.finditer(tagged):
+        patterns.extend((body, None) for body in BODY_RES)
+    for pattern, starts in patterns:
+        for m in _finditer(pattern, tagged, starts):
             if pattern is ACTIVE_RE and _is_intention(m, tagged):
                 continue
             mention = _read_list(m, tagged, values, used, active=pattern is ACTIVE_RE)
