@@ -424,7 +424,7 @@ def _fold_part(known: list[_Fact], as_of: datetime, dated: bool,
     tracks = _fold_truces(_truce_claims([f.sound for f in by_type["truce"]], party_map))
     figures = _casualty_reports(by_type["casualty"], by_type["violation"])
     attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
-    return _Part(known, tracks, _violation_incidents([f.sound for f in attacks], figures, as_of, dated),
+    return _Part(known, tracks, _violation_incidents(attacks, figures, as_of, dated),
                  _tallies(figures, party_map, as_of, dated), {f.cluster for f in facts},
                  {f.sound.story_key for f in facts}, attacks[0].order if attacks else None)
 
@@ -1076,7 +1076,7 @@ def _hostile_acts(violations: list[_Fact], others: list[_Fact]) -> list[_Fact]:
         f.story not in tolls and (f.attack is not None or f.story not in holding))]
 
 
-def _violation_incidents(events: list[StoredEvent], figures: list[_Figure], as_of: datetime,
+def _violation_incidents(events: list[_Fact], figures: list[_Figure], as_of: datetime,
                          dated: bool = False) -> list[ViolationIncident]:
     """Each conflict's attacks folded into incidents; a conflict whose reports (and their
     stories' figures) are unchanged since the last fold keeps its incidents."""
@@ -1084,12 +1084,12 @@ def _violation_incidents(events: list[StoredEvent], figures: list[_Figure], as_o
     for figure in figures:
         if figure.scope == "incident":
             by_cluster[figure.cluster].append(figure)
-    by_conflict: dict[str | None, list[StoredEvent]] = defaultdict(list)
-    for event in events:
-        by_conflict[event.data.get("conflict")].append(event)
+    by_conflict: dict[str | None, list[_Fact]] = defaultdict(list)
+    for fact in events:
+        by_conflict[fact.conflict].append(fact)
     incidents: list[ViolationIncident] = []
     for conflict, group in by_conflict.items():
-        clusters = dict.fromkeys(e.cluster_id for e in group)
+        clusters = dict.fromkeys(f.cluster for f in group)
         figs = [f for c in clusters for f in by_cluster.get(c, ())]
         key = (conflict, dated and as_of, tuple(map(id, group)), tuple(map(id, figs)))  # figures are kept per event and place
         with _FOLDED_LOCK:
@@ -1101,16 +1101,16 @@ def _violation_incidents(events: list[StoredEvent], figures: list[_Figure], as_o
     return incidents
 
 
-_INCIDENTS: OrderedDict[tuple, tuple[list[StoredEvent], list[_Figure], list[ViolationIncident]]] = OrderedDict()
+_INCIDENTS: OrderedDict[tuple, tuple[list[_Fact], list[_Figure], list[ViolationIncident]]] = OrderedDict()
 
 
-def _conflict_incidents(events: list[StoredEvent], by_cluster: dict[str, list[_Figure]],
+def _conflict_incidents(events: list[_Fact], by_cluster: dict[str, list[_Figure]],
                         as_of: datetime) -> list[ViolationIncident]:
     """One conflict's violation reports, in time order, folded into incidents."""
     book = _Index()
     attacks: list[_Attack] = []
-    for event in events:
-        report = _Report(event, _utc(event.published), _places(event.data), by_cluster)
+    for fact in events:
+        report = _Report(fact.sound, fact.time, fact.places, by_cluster)
         match = next((a for a in book.lookup(_attack_keys(report)) if _same_attack(a, report)), None)
         if match is None:
             match = _Attack(len(attacks), report.time, by_cluster)
@@ -1832,8 +1832,12 @@ def _names(lists: Iterable[list[str] | None]) -> list[str]:
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
-    counts = Counter(v for v in values if v)
-    return counts.most_common(1)[0][0] if counts else None
+    counts: dict[str, int] = {}
+    for value in values:
+        if value:
+            counts[value] = counts.get(value, 0) + 1
+    # the first of the most frequent, as Counter.most_common(1) gives (without its cost)
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def _sources(events: Iterable[StoredEvent], as_of: datetime | None) -> list[dict]:

@@ -232,7 +232,8 @@ BARE_RE = re.compile(  # not "Neither soldier was hurt"
 # tag) starts, they find the same matches.  Verb starts are found in the
 # lower-case text, where one plain scan finds them all.
 _VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the match is the verb's
-    rf"[^\w-](?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER})|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})")
+    rf"[^\w-](?={_alt(_VERBS['killed_before'] + _VERBS['wounded_before'] + _VERBS['killed_after'] + _VERBS['wounded_after'])})"
+    rf"(?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER}))?")
 # Case-insensitive patterns let these match ASCII letters ("\u017f" is "s") though
 # lower() keeps them apart, so a text with one is scanned everywhere.
 _ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
@@ -259,16 +260,6 @@ def _verbs(text: str, known: _Verbs | None = None) -> _Verbs:
         if m.group("after") is not None:
             last_after = m.start()
     return _Verbs(text, starts, last_after)
-
-
-_ARTICLE_START_RE = re.compile(r"[^\w-](?=an?\s)")  # "a"/"an", as _VERB_START_RE
-
-
-def _article_starts(text: str) -> list[int] | None:
-    """Where "a"/"an" starts in ``text`` (None: anywhere)."""
-    if _ODD_CASE_RE.search(text):
-        return None
-    return [m.start() for m in _ARTICLE_START_RE.finditer(" " + lower(text))]
 
 
 def _passive_starts(verbs: _Verbs) -> list[int] | None:
@@ -503,7 +494,7 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
     if "family" in low:
         tagged = FAMILY_RE.sub(r"\1 family members", tagged)
     if " a" in low or low.startswith("a"):
-        tagged = _sub(ARTICLE_RE, one, tagged, _article_starts(tagged))
+        tagged = ARTICLE_RE.sub(one, tagged)
     if " and his " in low or " and her " in low or " and their " in low:
         tagged = RELATIVE_RE.sub(lambda m: m.group() + one(m), tagged)
     if "another" in low:
