@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 
 from sitmon.extract.events import Casualty, Context
+from sitmon.extract.gazetteer import literal_gate
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
@@ -332,6 +333,7 @@ AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|w
 CUE_RE = re.compile(_alt(_CTX["cue_stems"]))
 DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
 CRIME_RE = _cue_re(_CTX["crime"])
+_NOT_WAR_CUE_RE = _cue_re(_CTX["disaster"] + _CTX["accident"] + _CTX["crime"])  # either of the two above
 ACCIDENT_START_RE = re.compile(rf"\s*(?:{_alt(_CTX['accident_start'])})(?![\w-])")
 VIOLENCE_RE = _cue_re(_CTX["violence"])
 WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
@@ -378,6 +380,7 @@ BACKGROUND_RE = re.compile(
     rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])"
     r"|\bbehind\s+(?:the|a|an|several|multiple|numerous|recent)\s+(?:[\w.-]+\s+){0,4}?"
     r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b")
+_BACKGROUND_GATE = literal_gate([BACKGROUND_RE.pattern])  # cheap test before BACKGROUND_RE
 YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
 WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
@@ -426,6 +429,8 @@ def find_casualties(sentence: str, ctx: Context) -> list[Casualty]:
 
 def _not_war(text: str) -> bool:
     """Disaster, accident or crime deaths, with nothing of war or terror about them."""
+    if not _NOT_WAR_CUE_RE.search(text):  # most sentences: one scan instead of two
+        return bool(ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text)
     if (DISASTER_RE.search(text) or ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text):
         return True
     return bool(CRIME_RE.search(text)) and not WAR_RE.search(text)
@@ -817,7 +822,7 @@ def _past(clause: str, positions: list[int], ctx: Context) -> list[bool]:
     an attack that killed ...") dates the figures after it.
     """
     past = [_in_the_past(clause, ctx)] * len(positions)
-    for cue in BACKGROUND_RE.finditer(clause):
+    for cue in BACKGROUND_RE.finditer(clause) if _BACKGROUND_GATE.search(clause) else ():
         past = [p or pos > cue.start() for p, pos in zip(past, positions)]
     return past
 
