@@ -537,3 +537,26 @@ def test_a_headlines_list_of_bare_nouns_counts_each(headline, killed):
 def test_places_in_a_headline_list_are_no_victims():
     assert find_casualties("Russia, Ukraine trade blame after shelling", NOW) == []
     assert one("Kyiv, Kharkiv hit as two civilians killed").killed == 2
+
+
+# --- the costly patterns are tried only where a verb or a tag starts: same matches ---
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sitmon.extract import casualty  # noqa: E402
+
+_WORDS = ["#0#", "#1#", "soldiers", "Soldier", "an", "insurgent", "were", "was", "killed", "Killed",
+          "wounding", "the", "strike", "claimed the lives of", "and", "Mullah", "Omar", "him", "dead",
+          "died", "in", "Kabul", ",", ".", "(", "-", "skill", "\u017fhot dead", "K\u0130LLED", "people"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=14))
+def test_verb_and_tag_starts_find_every_match(words):
+    text = " ".join(words)
+    verbs = casualty._verbs(text)
+    for pattern, starts in ((casualty.ACTIVE_RE, verbs.starts), (casualty.OBJECT_RE, verbs.starts),
+                            (casualty.NAMED_OBJECT_RE, verbs.starts), (casualty.PRONOUN_RE, verbs.starts),
+                            (casualty.PASSIVE_RE, casualty._passive_starts(verbs))):
+        expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in casualty._finditer(pattern, text, starts)] == expected

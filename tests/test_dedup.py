@@ -136,23 +136,26 @@ def test_different_figures_are_never_the_same_story(title, n, m):
 
 # --- held-out set (written apart from the rules; see benchmarks/dedup_quality.py) ---
 
-HELDOUT = [
-    json.loads(line)
-    for line in (Path(__file__).parent / "data" / "dedup_heldout.jsonl").read_text("utf-8").splitlines()
-    if line.strip()
-]
+def _groups(name: str) -> list[dict]:
+    text = (Path(__file__).parent / "data" / name).read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def _heldout_titles() -> list[tuple[str, str, datetime]]:
+HELDOUT = _groups("dedup_heldout.jsonl")
+SYNDICATED = _groups("dedup_heldout_syndicated.jsonl")
+
+
+def _heldout_titles(groups: list[dict]) -> list[tuple[str, str, datetime]]:
     items = []
-    for group in HELDOUT:
+    for group in groups:
         start = datetime.fromisoformat(group["published"].replace("Z", "+00:00"))
         items += [(group["group"], t, start + timedelta(minutes=7 * i)) for i, t in enumerate(group["titles"])]
     return items
 
 
-def test_heldout_groups_fold_with_perfect_precision_and_recall_at_least_090():
-    items = _heldout_titles()
+@pytest.mark.parametrize("groups", [HELDOUT, SYNDICATED], ids=["heldout", "syndicated"])
+def test_heldout_groups_fold_with_perfect_precision_and_recall_at_least_090(groups):
+    items = _heldout_titles(groups)
     keys = {title: title_key(title) for _, title, _ in items}
     tp = fp = fn = 0
     wrong = []
@@ -163,7 +166,7 @@ def test_heldout_groups_fold_with_perfect_precision_and_recall_at_least_090():
         fn += not got and ga == gb
         if got != (ga == gb):
             wrong.append((a, b))
-    assert len(HELDOUT) >= 50
+    assert len(groups) >= 30
     assert fp == 0, wrong
     assert tp / (tp + fn) >= 0.9, wrong
 
@@ -193,3 +196,85 @@ def test_blocking_tokens_carry_the_numbers_so_other_figures_never_meet():
     a = set(blocking_tokens(title_key("14 killed in Ganja missile strike")))
     b = set(blocking_tokens(title_key("10 killed in Ganja missile strike")))
     assert not a & b
+
+
+# --- rules for syndicated rewordings: each with the hard negative it must not fold ---
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Azerbaijan: 14 killed in overnight missile attack on Ganja",
+     "Azerbaijan says 14 killed in overnight missile strike on Ganja"),
+    ("Gang assault on Mirebalais kills 25", "Gang attack on Mirebalais kills 25"),
+])
+def test_attack_assault_and_strike_are_one_event_word(a, b):
+    assert same_story(a, b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Overnight drone attack on Ganja kills 14", "Overnight missile strike on Ganja kills 14"),
+    ("Missile attack on Ganja kills 14", "Missile attack on Ganja wounds 14"),
+    ("Missile attack on Ganja kills 14", "Shelling of Ganja kills 14"),
+])
+def test_attack_synonyms_keep_the_weapon_and_the_harm(a, b):
+    assert not same_story(a, b)
+
+
+@pytest.mark.parametrize("verb", ["rises", "rose", "has risen", "is rising", "climbs"])
+def test_every_form_of_rise_is_one_word(verb):
+    assert same_story("UN says Ukraine civilian death toll has risen to at least 12,100",
+                      f"UN: civilian death toll in Ukraine {verb} to at least 12,100")
+
+
+def test_a_rising_toll_with_another_figure_or_harm_stays_apart():
+    toll = "UN: civilian death toll in Ukraine rises to at least 12,100"
+    assert not same_story(toll, "UN says Ukraine civilian death toll has risen to at least 12,500")
+    assert not same_story(toll, "UN: number of civilians wounded in Ukraine rises to at least 12,100")
+
+
+def test_a_label_and_a_saying_frame_the_same_source():
+    assert same_story("UN: civilian death toll in Ukraine rises to 12,100",
+                      "UN says civilian death toll in Ukraine rose to 12,100")
+    # a topic label against a party's adjective: the label says nothing about the event
+    assert same_story("Ukraine: 9 killed in missile attack on Kramatorsk",
+                      "Russian missile strike on Kramatorsk kills nine - Reuters")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # a label does not excuse another place or another claimant
+    ("Ukraine: 9 killed in missile strike", "Russian missile strike on Belgorod kills 9"),
+    ("Sudan: army retook Khartoum palace", "RSF says it retook Khartoum palace"),
+    ("Ukraine: 40 drones downed overnight", "Russia says 40 drones downed overnight"),
+    ("Ukraine says it downed 40 Russian drones", "Russia says it downed 40 Ukrainian drones"),
+])
+def test_labels_and_sayings_do_not_merge_other_places_or_claimants(a, b):
+    assert not same_story(a, b)
+
+
+@pytest.mark.parametrize("planned", [
+    "Armenia and Azerbaijan announce humanitarian ceasefire starting at midnight",
+    "Armenia and Azerbaijan agree humanitarian ceasefire to take effect at midnight",
+    "Armenia and Azerbaijan sign humanitarian truce set to begin at midnight",
+])
+def test_a_planned_start_is_the_agreement(planned):
+    agreed = ("Armenia, Azerbaijan agree humanitarian truce from midnight after French, "
+              "Russian and US mediation")
+    assert same_story(agreed, planned)
+    assert title_key(planned).families["status"] == frozenset({"agreed"})
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # a truce in force is a later story than its agreement
+    ("Armenia-Azerbaijan ceasefire takes effect", "Armenia-Azerbaijan ceasefire to take effect at midnight"),
+    ("Ceasefire begins in Gaza", "Ceasefire to begin at midnight in Gaza"),
+    # another start date is another agreement
+    ("Congo and M23 agree truce from Monday", "Congo and M23 agree truce starting Tuesday"),
+    ("Congo and M23 agree truce from Monday", "Congo and M23 truce collapses"),
+])
+def test_a_planned_start_stays_apart_from_a_truce_in_force_or_another_date(a, b):
+    assert not same_story(a, b)
+
+
+def test_a_truce_still_holding_is_not_a_planned_start():
+    assert title_key("Ceasefire in Nagorno-Karabakh appears to be holding").families["status"] == {
+        "in_effect"
+    }

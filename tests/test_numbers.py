@@ -128,3 +128,24 @@ def test_offsets_point_into_the_original_text():
 def test_words_value_rejects_non_numbers():
     assert words_value("twenty banana") is None
     assert words_value("ninety-nine") == 99
+
+
+# --- scan tries QUANTITY_RE only where a quantity can start: it must find the same ---
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sitmon.extract import numbers  # noqa: E402
+from sitmon.extract.numbers import QUANTITY_RE, lower  # noqa: E402
+
+_WORDS = ["a", "an", "one", "two", "hundred", "and", "twelve", "dozen", "a few", "scores", "of",
+          "at least", "up to", "between", "5", "1,200", "2.5", "million", "3m", "10-15", "5+", "or more",
+          "people", "killed", "no", "aged", "km", "%", "$", "#1#", "-", ",", ".", "(", "\u0130", "\u017f",
+          "Tens", "THOUSANDS", "twenty-three", "\u0663"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=12), st.sampled_from([" ", "", "  ", "\n"]))
+def test_scan_finds_what_the_whole_pattern_finds(words, gap):
+    low = lower(gap.join(words))
+    every = [(m.span(), m.groupdict()) for m in QUANTITY_RE.finditer(low)]
+    assert [(m.span(), m.groupdict()) for m in numbers._quantities(low)] == every

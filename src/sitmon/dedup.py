@@ -208,7 +208,8 @@ _STOPWORDS = frozenset(
     before following despite toward towards across around inside under per least
     witness witnesses activist activists resident residents medic medics rescuer rescuers
     observer observers monitor monitors region province district area come comes came
-    coming appear appears appeared seem seems seemed largely mostly still now""".split()
+    coming appear appears appeared seem seems seemed largely mostly still now
+    immediately""".split()
 )
 
 # Ordinary headline words: capitalised in a Title Case headline they are not names.
@@ -242,7 +243,7 @@ _COMMON = _STOPWORDS | frozenset(
     concerns condemns condemn condemned demand demands denies deny denied confirm confirms
     confirmed insists nearly almost several dozens scores hundreds thousands many few
     two-day three-day key major big large small huge massive rise rises rising risen
-    hundreds apartment block market church mosque hotel camp shelter bakery port airport
+    hundreds rose climbs climbed fell fallen apartment block market church mosque hotel camp shelter bakery port airport
     plant bridge embassy prison wedding funeral base checkpoint residents witnesses
     medics health rescuers rescue workers worker journalist journalists hostages hostage
     prisoners prisoner exchange swap release releases released freed free says gunmen""".split()
@@ -271,7 +272,10 @@ _SYNONYMS = {
     "free": "releas", "frees": "releas", "released": "releas", "swap": "exchang",
     "swapped": "exchang", "swaps": "exchang", "said": "say", "says": "say",
     "troops": "soldier", "soldiers": "soldier", "servicemen": "soldier",
-    "attacked": "attack", "attacks": "attack", "assault": "attack", "children": "child",
+    # an attack, a strike, a raid: outlets use them interchangeably for one event; the
+    # weapon (drone, missile, shell) is judged separately and keeps them apart
+    "attack": "strike", "attacked": "strike", "attacks": "strike", "attacking": "strike",
+    "assault": "strike", "assaults": "strike", "assaulted": "strike", "children": "child",
     "kids": "child", "people": "person", "persons": "person", "civilians": "civilian",
     "overnight": "night", "tonight": "night", "nightly": "night", "rages": "continu",
     "raging": "continu", "rage": "continu", "negotiations": "talk", "negotiation": "talk",
@@ -284,6 +288,19 @@ _SYNONYMS = {
     "pound": "strike", "pounding": "strike", "pummel": "strike", "pummels": "strike",
     "pummelled": "strike", "military": "army", "forces": "soldier",
     "breach": "violat", "breaches": "violat", "breached": "violat", "breaching": "violat",
+}
+
+# Irregular verb forms, so that every form of a verb meets at one stem ("rose",
+# "risen", "rises" and "rising" all become "ris"); the crude suffix stripper below
+# cannot reach them.
+_IRREGULAR = {
+    "rose": "rise", "risen": "rise", "climbs": "rise", "climbed": "rise", "climbing": "rise",
+    "climb": "rise", "fell": "fall", "fallen": "fall", "fled": "flee", "sent": "send",
+    "met": "meet", "lost": "lose", "won": "win", "sank": "sink", "sunk": "sink",
+    "spoke": "speak", "spoken": "speak", "drove": "drive", "driven": "drive",
+    "gave": "give", "given": "give", "threw": "throw", "thrown": "throw", "flew": "fly",
+    "flown": "fly", "hid": "hide", "hidden": "hide", "stole": "steal", "stolen": "steal",
+    "chose": "choose", "chosen": "choose", "beaten": "beat", "tore": "tear", "torn": "tear",
 }
 
 # Event words: two headlines naming different ones are different stories.
@@ -370,6 +387,7 @@ _CANONICAL = {_crude_stem(t): t for t in set(_SYNONYMS.values())}
 
 def _stem(word: str) -> str:
     """A crude, consistent stem: "kills"/"killed"/"killing" -> "kill"."""
+    word = _IRREGULAR.get(word, word)
     if word in _SYNONYMS:
         return _SYNONYMS[word]
     crude = _crude_stem(word)
@@ -383,6 +401,7 @@ _EVENT_CLASSES = {
     for form in (word, _stem(word))
 }
 _EVENT_STEMS = frozenset(_EVENT_CLASSES)
+_AGREED_STEM = _stem("agreed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -522,23 +541,81 @@ def _families(stems: list[str]) -> dict[str, frozenset[str]]:
     return {family: frozenset(classes) for family, classes in found.items()}
 
 
+_TIME_WORDS = frozenset(
+    """midnight noon dawn dusk tomorrow tonight monday tuesday wednesday thursday friday
+    saturday sunday weekend january february march april may june july august
+    september october november december immediately""".split()
+)
+_FUTURE_MARKERS = frozenset({"to", "will"})  # "to take effect", "will start"
+_SCHEDULE_HELPERS = frozenset({"take", "set", "due", "to", "will"})  # "set to take effect"
+_SCHEDULE_PREPOSITIONS = frozenset({"at", "from", "on", "as"})
+
+
+def _names_time(word: _Word | None) -> bool:
+    return word is not None and (word.low in _TIME_WORDS or _DIGIT_NUMBER.match(word.low) is not None)
+
+
+def _planned_start(words: list[_Word], i: int) -> bool:
+    """"truce starting at midnight", "to take effect on Monday", "set to begin": the
+    start is announced for later, so the news is the agreement, not a truce in force.
+    Present tense ("truce takes effect", "begins") stays a truce in force."""
+    before = [w.low for w in words[max(0, i - 2) : i]]
+    if before and before[-1] == "take":  # "to take effect"
+        before.pop()
+    if before and before[-1] in _FUTURE_MARKERS and not words[i].low.endswith("ing"):
+        return True  # "to begin", "will start"; not "appears to be holding"
+    after = words[i + 1 : i + 3]
+    nxt = after[0] if after else None
+    if nxt is not None and nxt.low in _SCHEDULE_PREPOSITIONS:
+        nxt = after[1] if len(after) > 1 else None
+        from_ = after[0].low == "from"
+    else:
+        from_ = False
+    return _names_time(nxt) and (words[i].low.endswith("ing") or from_)
+
+
+def _scheduled(words: list[_Word]) -> set[int]:
+    """Positions of a planned start's verb and its helpers ("set to take effect")."""
+    found: set[int] = set()
+    for i, word in enumerate(words):
+        if _EVENT_CLASSES.get(word.stem) != ("status", "in_effect") or not _planned_start(
+            words, i
+        ):
+            continue
+        found.add(i)
+        j = i - 1
+        while j >= 0 and words[j].low in _SCHEDULE_HELPERS:
+            found.add(j)
+            j -= 1
+    return found
+
+
 def title_key(title: str) -> TitleKey:
     words = _words(title)
     numeric = _number_positions(words)
+    scheduled = _scheduled(words)
     stems = [w.stem for w in words]
+    # a planned start is the agreement's news: its verb counts as "agreed", and its
+    # helpers ("set to take") are dropped
+    event_stems = {
+        i: _AGREED_STEM if _EVENT_CLASSES.get(s) == ("status", "in_effect") else ""
+        for i, s in enumerate(stems)
+        if i in scheduled
+    }
+    meaning = [event_stems.get(i, s) for i, s in enumerate(stems)]
     return TitleKey(
         text=" ".join(w.low for w in words),
         numbers=_numbers([w.low for w in words]),
         names=frozenset(w.stem for i, w in enumerate(words) if w.name and i not in numeric),
         compound=frozenset(_compound_names(words)),
         tokens=frozenset(
-            w.stem
+            meaning[i]
             for i, w in enumerate(words)
-            if w.low not in _STOPWORDS and i not in numeric and len(w.stem) > 1
+            if w.low not in _STOPWORDS and i not in numeric and len(meaning[i]) > 1
         ),
         stems=frozenset(stems),
         by_prefix=_by_prefix(stems),
-        families=_families(stems),
+        families=_families(meaning),
         relations=_relations(words),
         framing=_framing(words),
     )
@@ -632,7 +709,17 @@ def _framing_only(a: TitleKey, only_a: list[str], b: TitleKey, only_b: list[str]
     source), so they do not disagree.  Two different sources still do."""
     roles_a = {a.framing.get(n) for n in only_a}
     roles_b = {b.framing.get(n) for n in only_b}
-    return None not in roles_a | roles_b and roles_a.isdisjoint(roles_b)
+    if not roles_a.isdisjoint(roles_b):
+        return False
+    if None not in roles_a | roles_b:
+        return True
+    # "Ukraine: 9 killed in missile strike on Kramatorsk" vs "Russian missile strike
+    # on Kramatorsk kills nine": a topic label against a party's adjective.  Another
+    # place or party ("... strike on Belgorod", "RSF says") still disagrees
+    adjectives = _adjectives()
+    return (roles_a == {"label"} and all(n in adjectives for n in only_b)) or (
+        roles_b == {"label"} and all(n in adjectives for n in only_a)
+    )
 
 
 def _adjectival(stem: str, other: str) -> int:

@@ -34,9 +34,12 @@ sentence:
   attack; a report naming no place (a denial, a vaguer account) joins that
   day's attack by the same actor.
 
-The fold of 100,000 events takes seconds and the UI asks every few seconds, so
-folds are kept per set of (shared, read-only) event objects and per conflict;
-only truce states, which move with the clock, are recomputed each time.
+The UI asks again after every poll and every few seconds, from the store's
+shared, read-only event objects: what one event says is read once per object
+(``_Fact``), conflicts whose reports share no story fold apart and each fold
+is kept while its events are the same, so a poll refolds only the conflicts
+it brought news of; only truce states, which move with the clock, are
+recomputed each time. None of this changes an answer.
 """
 
 from __future__ import annotations
@@ -1065,10 +1068,12 @@ def _hostile_acts(violations: list[_Fact], others: list[_Fact]) -> list[_Fact]:
     truce: counting either would add a phantom incident (and a breach of the
     truce) every time outlets repeat it. Breach accusations always count.
     """
+    # (conflict, killed) -> when a current war-to-date toll was first reported
     stated: dict[tuple[str | None, int], datetime] = {}
     for fact in others:
         if fact.stated is not None and (fact.stated not in stated or fact.time < stated[fact.stated]):
             stated[fact.stated] = fact.time
+    # war-to-date tolls, and placeless figures repeating one reported before them
     tolls = {f.story for f in others if f.cumulative or (
         f.restates is not None and stated.get(f.restates, f.time + _SLACK) <= f.time)}
     holding = {f.story for f in others if f.holding}

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import wraps
 from hashlib import sha1
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -1383,38 +1384,43 @@ class _EventCache:
             "WHERE id > ? AND id <= ? ORDER BY id",
             (self.max_event, max_event),
         ).fetchall()
+        if not rows:
+            return
         rows.sort(key=itemgetter(0))  # stable: (published, id) order
-        self._load_sources(conn, [c for c in set(map(itemgetter(2), rows))
-                                  if c not in self.sources])
+        # columns, and then every step, are worked through in C (zip, map, join):
+        # a Python loop over 100k events would cost more than all the rest
+        stamps, ids, cluster_ids, story_keys, conflicts, datas = zip(*rows)
+        self._load_sources(conn, [c for c in set(cluster_ids) if c not in self.sources])
         # one document for the whole batch: far cheaper than a json.loads per event
-        decoded = json.loads("[" + ",".join([row[5] for row in rows]) + "]")
+        decoded = json.loads("[" + ",".join(datas) + "]")
         if len(decoded) != len(rows):
             raise ValueError("an event's stored data is not one JSON value")
-        moments: dict[str, datetime] = {}
-        for row in rows:
-            if row[0] not in moments:
-                moments[row[0]] = datetime.fromisoformat(row[0])
-        make, given = self.make, self.given
-        events = [
-            make(cluster_id, story_key, moments[stamp], data, given.get(cluster_id, ()))
-            for (stamp, _, cluster_id, story_key, _, _), data in zip(rows, decoded)
-        ]
-        self._insert(rows, events)
+        distinct = list(set(stamps))
+        moments = dict(zip(distinct, map(datetime.fromisoformat, distinct)))
+        events = list(map(
+            self.make, cluster_ids, story_keys, map(moments.__getitem__, stamps), decoded,
+            map(self.given.get, cluster_ids, repeat(())),
+        ))
+        self._insert(stamps, ids, conflicts, events)
         _settle(len(events))
 
-    def _insert(self, rows: list[Any], events: list[StoredEvent]) -> None:
-        """Put new events in time order; a story published early may arrive late."""
-        if not self.stamps or rows[0][0] >= self.stamps[-1]:
-            self.stamps += [row[0] for row in rows]
-            self.ids += [row[1] for row in rows]
-            self.conflicts += [row[4] for row in rows]
+    def _insert(
+        self, stamps: Sequence[str], ids: Sequence[int], conflicts: Sequence[str | None],
+        events: list[StoredEvent],
+    ) -> None:
+        """Put new events (in time order) among the cached ones: a story published
+        early may arrive late."""
+        if not self.stamps or stamps[0] >= self.stamps[-1]:
+            self.stamps += stamps
+            self.ids += ids
+            self.conflicts += conflicts
             self.events += events
             return
-        for row, event in zip(rows, events):
-            at = bisect_right(self.stamps, row[0])
-            self.stamps.insert(at, row[0])
-            self.ids.insert(at, row[1])
-            self.conflicts.insert(at, row[4])
+        for stamp, event_id, conflict, event in zip(stamps, ids, conflicts, events):
+            at = bisect_right(self.stamps, stamp)
+            self.stamps.insert(at, stamp)
+            self.ids.insert(at, event_id)
+            self.conflicts.insert(at, conflict)
             self.events.insert(at, event)
 
     def _load_sources(self, conn: sqlite3.Connection, cluster_ids: list[str]) -> None:

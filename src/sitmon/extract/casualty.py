@@ -390,7 +390,8 @@ DAY_RE = re.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|de
                     r"(?<=sep)t(?:ember)?|(?<=oct)ober|(?<=nov)ember|(?<=dec)ember)?\.?\s+"
                     r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*\d|:)")
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
-_DATE_DIGIT_RE = re.compile(r"(?<![#\d])\d(?!\d*#)")  # a digit that is not part of a "#i#" tag
+# a digit that is not part of a "#i#" tag (the digit first, so the scan can skip to digits)
+_DATE_DIGIT_RE = re.compile(r"\d(?<![#\d]\d)(?!\d*#)")
 PAST_DAYS = 7  # a day named this long before the story is not the story's news
 _WHOLE_WAR_RE = re.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
                            r"uprising|insurgency|invasion|occupation|partition)\b")
@@ -519,7 +520,8 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
     if " person, #" in tagged:
         tagged = APPOSITIVE_RE.sub(lambda m: m.group(1) + (", one" if values[int(m.group(2))].low == 1
                                                            else m.group()[len(m.group(1)):]), tagged)
-    if " and " in tagged:
+    verbs = _verbs(tagged, verbs)
+    if " and " in tagged and 0 <= tagged.find("and") < verbs.last_after:  # "X and two others died"
         tagged = NAMED_SUBJECT_RE.sub(lambda m: m.group() if _is_side(m.group("name")) else
                                       f"{one(m)}person and ", tagged)
     if "been" in low or "was" in low:
@@ -911,7 +913,8 @@ def fold_casualties(events: list, title: str = "") -> list:
     headline = " ".join(title.split())
     dropped = _not_war_story(casualties, headline)
     current = [e for e in casualties if id(e) not in dropped and e.scope == "incident" and not e.historical]
-    counted = {what: {id(e) for e in _counted(current, what, headline)} for what in ("killed", "wounded")}
+    once = _Once()
+    counted = {what: {id(e) for e in _counted(current, what, headline, once)} for what in ("killed", "wounded")}
     folding = {id(e) for e in current}
     out = []
     for event in events:
@@ -944,24 +947,54 @@ def _not_war_story(casualties: list[Casualty], headline: str) -> set[int]:
     return {id(e) for e in casualties if not needed.search(lower(e.evidence))}
 
 
-def _counted(events: list[Casualty], what: str, headline: str) -> list[Casualty]:
+class _Once:
+    """Tests of one story's sentences, each run once: a story is folded twice
+    (killed, then wounded) over the same sentences."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, bool] = {}
+
+    def __call__(self, test, text: str) -> bool:
+        key = (test, text)
+        if key not in self._found:
+            self._found[key] = test(text)
+        return self._found[key]
+
+
+def _is_rollup(evidence: str) -> bool:
+    return bool(_ROLLUP_RE.search(evidence))
+
+
+def _is_additional(evidence: str) -> bool:
+    return bool(_ADDITIONAL_RE.search(_WOUNDED_ANOTHER_RE.sub("", evidence)))
+
+
+def _is_new_place(evidence: str) -> bool:
+    return bool(_NEW_PLACE_RE.match(evidence))
+
+
+def _is_aggregate(evidence: str) -> bool:
+    return bool(_AGGREGATE_RE.search(evidence))
+
+
+def _counted(events: list[Casualty], what: str, headline: str, once: _Once) -> list[Casualty]:
     """The events whose ``what`` figure counts towards the story's total."""
     told = [e for e in events if getattr(e, what)]
-    details = [e for e in told if not _ROLLUP_RE.search(e.evidence)]
+    details = [e for e in told if not once(_is_rollup, e.evidence)]
     if details and len(details) < len(told) and any(e.evidence != headline for e in details):
         told = details
     counted: list[Casualty] = []
-    for incident in _incidents(told, headline):
+    for incident in _incidents(told, headline, once):
         counted.extend(_incident_counted(incident, what, headline))
     return counted
 
 
-def _incidents(events: list[Casualty], headline: str) -> list[list[Casualty]]:
+def _incidents(events: list[Casualty], headline: str, once: _Once) -> list[list[Casualty]]:
     """Consecutive figures of one attack, split where the story moves on."""
     incidents: list[list[Casualty]] = []
     for event in events:
         current = incidents[-1] if incidents else None
-        if current is None or _moves_on(event, current, headline):
+        if current is None or _moves_on(event, current, headline, once):
             incidents.append([event])
         elif event.evidence != current[-1].evidence:
             current.append(event)
@@ -970,12 +1003,12 @@ def _incidents(events: list[Casualty], headline: str) -> list[list[Casualty]]:
     return incidents
 
 
-def _moves_on(event: Casualty, incident: list[Casualty], headline: str) -> bool:
-    if _ADDITIONAL_RE.search(_WOUNDED_ANOTHER_RE.sub("", event.evidence)):
+def _moves_on(event: Casualty, incident: list[Casualty], headline: str, once: _Once) -> bool:
+    if once(_is_additional, event.evidence):
         return True
     told_in_body = any(e.evidence != headline for e in incident)
-    return (told_in_body and bool(_NEW_PLACE_RE.match(event.evidence))
-            and not _AGGREGATE_RE.search(incident[0].evidence))
+    return (told_in_body and once(_is_new_place, event.evidence)
+            and not once(_is_aggregate, incident[0].evidence))
 
 
 def _incident_counted(incident: list[Casualty], what: str, headline: str) -> list[Casualty]:

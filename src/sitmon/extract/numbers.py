@@ -76,6 +76,11 @@ QUANTITY_RE = re.compile(
     rf"(?<!\w)(?P<bound>{_BOUND})?(?P<num>{_DIGITNUM}|(?<![\w-])(?:{_VAGUE}|{_WORDNUM})(?![\w]))"
     rf"(?P<more>\s+or\s+more|\s*\+|-plus)?"
 )
+# Where a quantity can start (on " " + the text: the offset of the match is the
+# quantity's); trying QUANTITY_RE only there is faster than at every character.
+_STARTERS = (LOWER_BOUNDS + UPPER_BOUNDS + list(VAGUE) + list(UNITS) + list(SCALES)
+             + ["dozen", "a hundred", "a thousand", "a million", "a billion", "a dozen"])
+_QUANTITY_START_RE = re.compile(rf"\W(?=\d|{alternation(_STARTERS)})")
 _UPPER_RE = re.compile(rf"(?:{alternation(UPPER_BOUNDS)})\s+$")
 _RANGE_GAP_RE = re.compile(r"\s*[-–—]\s*|\s+to\s+|\s+or\s+|\s+and\s+")
 _BETWEEN_RE = re.compile(r"(?:between|from)\s+$")
@@ -183,22 +188,29 @@ def _value(num: str) -> tuple[int, bool, bool] | None:
     return (value, False, False) if value is not None else None
 
 
+# The patterns of what follows a number, in the order _kind tests them: one
+# match tells the first that fits.
+_KIND_AFTER = re.compile("|".join(f"(?P<{name}>{p.pattern})" for name, p in (
+    ("age", _AGE_AFTER), ("percent", _PERCENT_AFTER), ("unit", _UNIT_AFTER), ("compound", _COMPOUND_AFTER),
+    ("time", _TIME_AFTER), ("date", _DATE_AFTER))))
+
+
 def _kind(text: str, start: int, end: int, num: str, measure: bool) -> str:
     after, before = text[end:end + 24], text[max(0, start - 24):start]
-    if _AGE_AFTER.match(after) or _AGE_BEFORE.search(before):
+    found = _KIND_AFTER.match(after)
+    after_kind = found.lastgroup if found else None
+    if after_kind == "age" or ("age" in before and _AGE_BEFORE.search(before)):
         return "age"
-    if _PERCENT_AFTER.match(after):
+    if after_kind == "percent":
         return "percent"
-    if _UNIT_AFTER.match(after):
-        return "measure"  # "over five days", "30 km"
-    if _COMPOUND_AFTER.match(after):
-        return "measure"  # "72-hour", "three-day", "2011-01-S"
+    if after_kind in ("unit", "compound"):
+        return "measure"  # "over five days", "30 km"; "72-hour", "three-day", "2011-01-S"
     if measure:
         return "measure"
     if num[0].isdigit():
-        if _TIME_AFTER.match(after):
+        if after_kind == "time":
             return "time"
-        if _DATE_BEFORE.search(before) or _DATE_AFTER.match(after):
+        if after_kind == "date" or _DATE_BEFORE.search(before):
             return "date"
         if _MONEY_BEFORE.search(before):
             return "money"
@@ -248,8 +260,17 @@ def _merge_ranges(text: str, found: list[Quantity]) -> list[Quantity]:
 def scan(text: str) -> list[Quantity]:
     """Every quantity in ``text`` (offsets refer to ``text``), ranges merged."""
     low = lower(text)
-    found = [q for m in QUANTITY_RE.finditer(low) if (q := _single(low, m))]
+    found = [q for m in _quantities(low) if (q := _single(low, m))]
     return _merge_ranges(low, found)
+
+
+def _quantities(low: str):
+    """``QUANTITY_RE.finditer(low)``, tried only where a quantity can start."""
+    end = 0
+    for start in _QUANTITY_START_RE.finditer(" " + low):
+        if start.start() >= end and (m := QUANTITY_RE.match(low, start.start())):
+            yield m
+            end = m.end()
 
 
 def read_number(text: str) -> tuple[int, int | None] | None:
