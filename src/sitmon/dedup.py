@@ -551,8 +551,10 @@ _SCHEDULE_HELPERS = frozenset({"take", "set", "due", "to", "will"})  # "set to t
 _SCHEDULE_PREPOSITIONS = frozenset({"at", "from", "on", "as"})
 
 
-def _names_time(word: _Word | None) -> bool:
-    return word is not None and (word.low in _TIME_WORDS or _DIGIT_NUMBER.match(word.low) is not None)
+def _is_time(word: _Word | None) -> bool:
+    return word is not None and (
+        word.low in _TIME_WORDS or _DIGIT_NUMBER.match(word.low) is not None
+    )
 
 
 def _planned_start(words: list[_Word], i: int) -> bool:
@@ -564,14 +566,11 @@ def _planned_start(words: list[_Word], i: int) -> bool:
         before.pop()
     if before and before[-1] in _FUTURE_MARKERS and not words[i].low.endswith("ing"):
         return True  # "to begin", "will start"; not "appears to be holding"
+    # "starting at midnight", "beginning Monday", "in effect from Monday"
     after = words[i + 1 : i + 3]
-    nxt = after[0] if after else None
-    if nxt is not None and nxt.low in _SCHEDULE_PREPOSITIONS:
-        nxt = after[1] if len(after) > 1 else None
-        from_ = after[0].low == "from"
-    else:
-        from_ = False
-    return _names_time(nxt) and (words[i].low.endswith("ing") or from_)
+    preposition = after[0].low if after and after[0].low in _SCHEDULE_PREPOSITIONS else ""
+    when = after[1 if preposition else 0] if len(after) > bool(preposition) else None
+    return _is_time(when) and (words[i].low.endswith("ing") or preposition == "from")
 
 
 def _scheduled(words: list[_Word]) -> set[int]:
