@@ -11,7 +11,9 @@ headline carries and lenient about its wording:
   ("14 killed in Ganja" != "14 killed in Kharkiv");
 * the event words must agree ("truce agreed" != "truce collapses", killed != wounded,
   drone != missile), and so must who accuses whom;
-* the remaining wording must overlap enough (fuzzy token matching with rapidfuzz).
+* the remaining wording must overlap enough (fuzzy token matching with rapidfuzz):
+  "attack"/"strike"/"assault" are one word, so are "rises"/"rose"/"has risen", and a
+  truce "starting at midnight" or "to take effect" is news of the agreement.
 
 ``title_key`` does all text work once per headline so that ``same_story`` is cheap
 enough to run against a bounded set of candidates for every incoming story.
