@@ -6,6 +6,7 @@ it is about; ``None`` for a sentence means no casualty event at all.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -560,3 +561,15 @@ def test_verb_and_tag_starts_find_every_match(words):
                             (casualty.PASSIVE_RE, casualty._passive_starts(verbs))):
         expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
         assert [(m.span(), m.groupdict()) for m in casualty._finditer(pattern, text, starts)] == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS + ["a", "A", "An", "ban", "-a", "a-", "14-year-old", "boy"]), max_size=12))
+def test_article_pattern_reads_as_written(words):
+    """ARTICLE_RE puts its "a" before its look-behind for speed; it must match as
+    the plain "(?<![\\w-])(?:a|an)" form does."""
+    text = " ".join(words)
+    fast = casualty.ARTICLE_RE.pattern
+    rest = fast[len(r"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?"):]
+    plain = re.compile(r"(?<![\w-])(?:a|an)" + rest, re.IGNORECASE)
+    assert [m.span() for m in casualty.ARTICLE_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]

@@ -181,7 +181,9 @@ _NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$
 
 # --- one victim without a number -------------------------------------------------
 # "an insurgent", "one soldier" (read by numbers), "a 14-year-old boy".
-ARTICLE_RE = re.compile(rf"(?<![\w-])(?:a|an)\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))", _I)
+# (The "a" comes before the look-behind, as a case-sensitive class, so that the
+# scan can skip to the a's.)
+ARTICLE_RE = re.compile(rf"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))", _I)
 # "another wounded", "killing one and wounding another": one more victim.
 ANOTHER_RE = re.compile(
     rf"(?<![\w-])another(?=\s+(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])|\s+(?:was\s+|were\s+)?"
@@ -232,9 +234,9 @@ BARE_RE = re.compile(  # not "Neither soldier was hurt"
 # are the costliest when tried at every character; tried only where a verb (or a
 # tag) starts, they find the same matches.  Verb starts are found in the
 # lower-case text, where one plain scan finds them all.
+_ANY_VERB = _alt(_VERBS["killed_before"] + _VERBS["wounded_before"] + _VERBS["killed_after"] + _VERBS["wounded_after"])
 _VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the match is the verb's
-    rf"[^\w-](?={_alt(_VERBS['killed_before'] + _VERBS['wounded_before'] + _VERBS['killed_after'] + _VERBS['wounded_after'])})"
-    rf"(?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER}))?")
+    rf"[^\w-](?={_ANY_VERB})(?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER}))?")
 # Case-insensitive patterns let these match ASCII letters ("\u017f" is "s") though
 # lower() keeps them apart, so a text with one is scanned everywhere.
 _ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
