@@ -593,7 +593,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
     patterns = [(ACTIVE_RE, verbs.starts), (PASSIVE_RE, _passive_starts(verbs))]
     if "lives" in low:
         patterns.append((LIVES_RE, None))
-    if _DEATH_NOUN_HINT.search(low):
+    if any(hint in low for hint in _DEATH_NOUN_HINTS):
         patterns.append((DEATH_NOUN_RE, None))
     if "bodies" in low:
         patterns.extend((body, None) for body in BODY_RES)
@@ -604,7 +604,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
             mention = _read_list(m, tagged, values, used, active=pattern is ACTIVE_RE)
             if mention:
                 found.append(mention)
-    for m in TOLL_RE.finditer(tagged) if _TOLL_HINT.search(low) else ():
+    for m in TOLL_RE.finditer(tagged) if any(hint in low for hint in _TOLL_HINTS) else ():
         mention = _read_list(m, tagged, values, used, active=False, toll=True)
         if mention:
             whose = SIDE_RE.search(tagged[max(0, m.start() - 30):m.start()].lower())
@@ -618,8 +618,8 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
     return found
 
 
-_DEATH_NOUN_HINT = re.compile(r"deaths|fatalit|killings|martyrs|lives|injuries")
-_TOLL_HINT = re.compile(r"toll|total|tally|number|count")  # cheap test before TOLL_RE
+_DEATH_NOUN_HINTS = ("deaths", "fatalit", "killings", "martyrs", "lives", "injuries")
+_TOLL_HINTS = ("toll", "total", "tally", "number", "count")  # cheap test before TOLL_RE
 _ITEM_RE = re.compile(rf"#(\d+)#({_OF}|(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_PP}?)?)", _I)
 _CLAUSE_VERB_RE = re.compile(r"\s+(?:were|was|are|is|have|has|had)\b", _I)
 
@@ -772,6 +772,8 @@ def _common(sets) -> str | None:
 
 
 def _clauses(tagged: str) -> list[tuple[int, str]]:
+    if not any(c in tagged for c in ";:,-\u2013\u2014") and "wh" not in tagged.lower():
+        return [(0, tagged)]  # no mark that CLAUSE_RE could find
     out, last = [], 0
     for m in CLAUSE_RE.finditer(tagged):
         out.append((last, tagged[last:m.start()]))
