@@ -573,3 +573,10 @@ def test_article_pattern_reads_as_written(words):
     rest = fast[len(r"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?"):]
     plain = re.compile(r"(?<![\w-])(?:a|an)" + rest, re.IGNORECASE)
     assert [m.span() for m in casualty.ARTICLE_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_a_side_split_across_a_line_break_is_still_read():
+    """A country name broken by extra whitespace used to crash the finder."""
+    sentence = "South\n Africa said nine of its soldiers were killed in the ambush."
+    [event] = find_casualties(sentence, NOW)
+    assert event.killed == 9 and event.side == "South Africa"

@@ -609,7 +609,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
         if mention:
             whose = SIDE_RE.search(tagged[max(0, m.start() - 30):m.start()].lower())
             if whose:  # "the Armenian military death toll", "the French toll"
-                mention.sides = {SIDE_NAMES[whose.group()]}
+                mention.sides = {_side_name(whose)}
             found.append(mention)
     for m in AMONG_RE.finditer(tagged) if "among" in low else ():
         mention = _read_list(m, tagged, values, used, active=False)
@@ -695,7 +695,12 @@ _POSSESSIVE_OF_RE = re.compile(r"\s+of\s+(?:its|their)\b", _I)
 def _possessor(tagged: str, end: int) -> str | None:
     """The nearest country or party named before "its"/"their"."""
     named = list(SIDE_RE.finditer(tagged[:end].lower()))
-    return SIDE_NAMES[named[-1].group()] if named else None
+    return _side_name(named[-1]) if named else None
+
+
+def _side_name(m: re.Match) -> str:
+    """The side a SIDE_RE match names ("south  africa" across a line break too)."""
+    return SIDE_NAMES[" ".join(m.group().split())]
 
 
 def _who(noun_phrase: str) -> tuple[str | None, str | None]:
@@ -710,7 +715,7 @@ def _who(noun_phrase: str) -> tuple[str | None, str | None]:
             victims = VICTIM_GROUP[tail]
             break
     side = SIDE_RE.search(" ".join(words))
-    return victims, SIDE_NAMES[side.group()] if side else None
+    return victims, _side_name(side) if side else None
 
 
 # --- events --------------------------------------------------------------------
