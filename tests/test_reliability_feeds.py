@@ -23,9 +23,10 @@ import csv
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,36 +70,42 @@ def sitmon_env(config: Path, db: Path) -> dict[str, str]:
     return env
 
 
-def run_sitmon(argv: list[str], env: dict[str, str], timeout: float = 120, preexec=None) -> Run:
-    """Run ``python -m sitmon ARGV`` to the end and measure its own peak memory.
+# Runs one command and reports its own peak memory. Linux records, at exec, the
+# high-water RSS of the memory the child had until then -- a copy of the pytest
+# worker's, which can be hundreds of MB late in a run -- so sitmon is started from
+# this small launcher rather than straight from the test process.
+_LAUNCHER = """
+import os, sys
+peak_file, argv = sys.argv[1], sys.argv[2:]
+pid = os.posix_spawn(sys.executable, [sys.executable, *argv], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(peak_file, "w") as out:
+    out.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
 
-    ``os.wait4`` gives the rusage of exactly this child (RUSAGE_CHILDREN would be
-    the largest of every child this test process ever waited for).
-    """
+
+def run_sitmon(argv: list[str], env: dict[str, str], timeout: float = 120) -> Run:
+    """Run ``python -m sitmon ARGV`` to the end and measure its own peak memory."""
     started = time.monotonic()
-    with open(os.devnull, "rb") as stdin:
+    with tempfile.TemporaryDirectory() as scratch, open(os.devnull, "rb") as stdin:
+        peak_file = Path(scratch) / "peak"
         process = subprocess.Popen(
-            [sys.executable, "-m", "sitmon", *argv], stdin=stdin, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=env, preexec_fn=preexec,
+            [sys.executable, "-c", _LAUNCHER, str(peak_file), "-m", "sitmon", *argv],
+            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            start_new_session=True,  # a timeout kills the launcher and sitmon together
         )
-    streams: dict[str, bytes] = {}
-    readers = [threading.Thread(target=lambda n=n, s=s: streams.__setitem__(n, s.read()))
-               for n, s in (("out", process.stdout), ("err", process.stderr))]
-    for reader in readers:
-        reader.start()
-    killer = threading.Timer(timeout, process.kill)
-    killer.start()
-    try:
-        _, status, usage = os.wait4(process.pid, 0)
-    finally:
-        killer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
-        reader.join()
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise AssertionError(f"sitmon {' '.join(argv)} did not finish within {timeout} s") from None
+        peak_kb = int(peak_file.read_text() or 0) if peak_file.exists() else 0
     seconds = time.monotonic() - started
-    assert seconds < timeout, f"sitmon {' '.join(argv)} did not finish within {timeout} s"
-    return Run(process.returncode, streams["out"].decode("utf-8", "replace"),
-               streams["err"].decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+    return Run(process.returncode, out.decode("utf-8", "replace"),
+               err.decode("utf-8", "replace"), seconds, peak_kb / 1024)
 
 
 def write_config(path: Path, feeds: list[str], **settings: object) -> Path:

@@ -1352,6 +1352,7 @@ class _EventCache:
         ):
             known = self.sources.get(cluster_id)
             if known is not None:
+                cluster_id = known[0][2]["story"]  # the cached string: one per cluster
                 insort(known, (stamp, story_id, _source(cluster_id, feed, link, title)))
                 self.newest_source = max(self.newest_source, stamp)
                 grown.add(cluster_id)
@@ -1395,6 +1396,14 @@ class _EventCache:
         decoded = json.loads("[" + ",".join(datas) + "]")
         if len(decoded) != len(rows):
             raise ValueError("an event's stored data is not one JSON value")
+        if len(rows) < _BULK_EVENTS:
+            # every poll brings a small batch whose rows each hold their own copy of
+            # every text: the cache would grow by those copies for as long as it runs,
+            # so keep one string per value (a story's events share stamp and cluster,
+            # every event of a war its name).  A first load pays no such Python pass.
+            stamps, conflicts = _one_each(stamps), _one_each(conflicts, sys.intern)
+            cluster_ids = _one_each(cluster_ids, self._cluster_name)
+            decoded = _shared_data(decoded)
         distinct = list(set(stamps))
         moments = dict(zip(distinct, map(datetime.fromisoformat, distinct)))
         events = list(map(
@@ -1423,6 +1432,11 @@ class _EventCache:
             self.conflicts.insert(at, conflict)
             self.events.insert(at, event)
 
+    def _cluster_name(self, cluster_id: str) -> str:
+        """The string the cached sources already hold for this cluster id."""
+        sources = self.sources.get(cluster_id)
+        return sources[0][2]["story"] if sources else cluster_id
+
     def _load_sources(self, conn: sqlite3.Connection, cluster_ids: list[str]) -> None:
         """Sources of clusters not cached yet."""
         cluster_ids.sort()  # the index's order: stories are read in file order
@@ -1435,13 +1449,11 @@ class _EventCache:
                 "ORDER BY cluster_id, published, id",
                 chunk,
             ):
-                item = (stamp, story_id,
-                        {"story": cluster_id, "feed": feed, "url": link, "title": title})
-                if cluster_id == current:  # rows come grouped by cluster, oldest first
-                    items.append(item)
-                else:
-                    current, items = cluster_id, [item]
+                if cluster_id != current:  # rows come grouped by cluster, oldest first
+                    current, items = cluster_id, []
                     fresh[cluster_id] = items
+                # the cluster's one string, not each row's copy
+                items.append((stamp, story_id, _source(current, feed, link, title)))
         self.sources.update(fresh)
         self.given.update(
             (cluster_id, tuple([item[2] for item in items])) for cluster_id, items in fresh.items()
@@ -1497,7 +1509,42 @@ def _settle(created: int) -> None:
 
 
 def _source(cluster_id: str, feed: str, link: str | None, title: str) -> dict:
-    return {"story": cluster_id, "feed": feed, "url": link, "title": title}
+    # a handful of feeds give every story: one string each, not one per story
+    return {"story": cluster_id, "feed": sys.intern(feed), "url": link, "title": title}
+
+
+def _no_change(text: str) -> str:
+    return text
+
+
+def _one_each(
+    values: Sequence[str | None], canonical: Callable[[str], str] = _no_change
+) -> list[str | None]:
+    """``values`` with one object per distinct value (``canonical`` picks it)."""
+    chosen = {v: v if v is None else canonical(v) for v in set(values)}
+    return list(map(chosen.__getitem__, values))
+
+
+_NAME_CHARS = 40  # a string this short is a name (war, place, kind): shared process-wide
+
+
+def _shared_data(decoded: list[Any]) -> list[Any]:
+    """Event dicts rebuilt to hold shared strings: the keys and names that every
+    event repeats (json shares keys only within one document), and a sentence
+    quoted by several events of one story."""
+    quoted: dict[str, str] = {}
+
+    def share(value: Any) -> Any:
+        if type(value) is not str:
+            return value
+        if len(value) <= _NAME_CHARS:
+            return sys.intern(value)
+        return quoted.setdefault(value, value)
+
+    return [
+        {sys.intern(k): share(v) for k, v in data.items()} if type(data) is dict else data
+        for data in decoded
+    ]
 
 
 _EVENT_CACHES: dict[tuple[str, int], _EventCache] = {}
