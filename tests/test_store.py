@@ -717,6 +717,29 @@ def test_stored_events_agree_with_the_tables_through_late_and_bulk_arrivals(db, 
     assert gc.isenabled()
 
 
+def test_events_from_many_polls_hold_one_copy_of_each_repeated_text(db):
+    """A monitor left polling keeps every event: repeated names, keys and a story's
+    quoted sentence must not cost a copy per poll (issue 5, memory)."""
+    sentence = "Shelling near Ganja killed {} people overnight, officials said."
+    with Store(db) as reader, Store(db) as writer:
+        for poll in range(3):
+            said = sentence.format(poll + 2)
+            writer.ingest(FEED_A, [story(f"a{poll}", said, hours=poll)], {f"a{poll}": [
+                casualty(poll + 2, said),
+                {"type": "violation", "conflict": KARABAKH, "evidence": said, "location": "Ganja"},
+            ]})
+            reader.stored_events()  # each poll is read on its own, as the app does
+        events = reader.stored_events()
+    assert [e.data["killed"] for e in events if e.data["type"] == "casualty"] == [2, 3, 4]
+    assert len({id(e.data["conflict"]) for e in events}) == 1
+    assert len({id(e.data["type"]) for e in events}) == 2
+    assert len({id(key) for e in events for key in e.data}) == 5  # type conflict evidence killed location
+    assert len({id(s["feed"]) for e in events for s in e.sources}) == 1
+    for casualty_event, violation in zip(events[::2], events[1::2]):
+        assert casualty_event.data["evidence"] is violation.data["evidence"]
+        assert casualty_event.cluster_id is violation.cluster_id
+
+
 # --- dedup at scale ------------------------------------------------------------------
 
 
