@@ -44,18 +44,18 @@ recomputed each time. None of this changes an answer.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import os
 import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import cached_property, lru_cache
+
+from sitmon.gcpause import gc_paused
 
 PROPOSED, AGREED = "proposed", "agreed"
 IN_EFFECT, VIOLATED, EXTENDED = "in_effect", "violated", "extended"
@@ -204,7 +204,7 @@ def situation(
     are nationality subsets and never added to a conflict's total.
     """
     as_of = _utc(as_of)
-    with _gc_paused():
+    with gc_paused():
         known, key = _known(events if isinstance(events, list) else list(events), as_of)
         folded = _folded(known, key, as_of, parties)
         # during_truce is set per instant: each answer gets its own incident records
@@ -216,20 +216,6 @@ def situation(
         for change in truce.history:
             change["time"] = _iso(change.pop("at"))
     return Situation(as_of, truces, incidents, list(folded.tally))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection during a fold: it allocates hundreds of thousands
-    of small objects among the store's events, and the collector would walk them all
-    again and again (a third of the time) to find no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _copy(incident: ViolationIncident) -> ViolationIncident:

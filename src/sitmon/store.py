@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlite_utils
 
 from sitmon import dedup
+from sitmon.gcpause import gc_paused
 
 if TYPE_CHECKING:  # imported for real only where used: `sitmon poll` starts faster
     from sitmon.model import StoredEvent
@@ -1117,7 +1118,7 @@ class Store:
         whose cluster gains a source is given out anew).  Treat the event dicts as
         read-only: they are shared between calls."""
         cache = _event_cache(self.path)
-        with cache.lock, _no_gc_passes():
+        with cache.lock, gc_paused():
             conn = self.conn
             conn.execute("BEGIN")  # one consistent snapshot for the refresh
             try:
@@ -1483,20 +1484,6 @@ class _EventCache:
             event.cluster_id, event.story_key, event.published, event.data,
             tuple(item[2] for item in sources if item[0] <= until),
         )
-
-
-@contextmanager
-def _no_gc_passes() -> Iterator[None]:
-    """A first load creates a few hundred thousand objects that all stay alive: the
-    cyclic collector would rescan the growing heap over and over for nothing (a third
-    of the load's time).  Nothing the cache builds makes reference cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _settle(created: int) -> None:
