@@ -346,7 +346,7 @@ async def test_a_new_violation_of_an_active_truce_is_announced(tmp_path: Path) -
     try:
         app = make_app(session)
         async with app.run_test(size=(120, 36)) as pilot:
-            main = await loaded(pilot)
+            await loaded(pilot)
             assert not _breach_notes(app)
             clock.t = 50  # the Hadrut breach accusation is published
             await pilot.press("r")
@@ -427,7 +427,7 @@ async def test_o_opens_only_http_links(demo: DemoSession) -> None:
     opened: list[str] = []
     app = make_app(demo, opener=opened.append)
     async with app.run_test(size=(120, 36)) as pilot:
-        main = await loaded(pilot)
+        await loaded(pilot)
         await pilot.press("4", "o")  # the story's link is its first outlet's
         await wait_for(pilot, lambda: bool(opened))
         assert opened[0].startswith("https://") and len(opened) == 1

@@ -150,8 +150,8 @@ class MainScreen(ForwardsWorkerEvents, Screen):
         if not self.has_class("-narrow") or pane is None:
             return
         grid = self.query_one("#panes")
-        for number in range(1, 5):
-            grid.set_class(pane.NUMBER == number, f"focus-{number}")
+        for n in range(1, 5):
+            grid.set_class(pane.NUMBER == n, f"focus-{n}")
 
     # --- loading -----------------------------------------------------------
 
