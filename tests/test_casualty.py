@@ -149,6 +149,23 @@ def test_scope(sentence, scope):
     assert one(sentence).scope == scope
 
 
+@pytest.mark.parametrize("sentence", [
+    "200 soldiers were killed in the past three weeks.", "Over the last two months 90 died.",
+    "Seven civilians died after two days of heavy shelling.", "12 were killed over the previous year.",
+])
+def test_a_span_of_weeks_of_war_is_a_toll_to_date(sentence):
+    assert one(sentence).scope == "cumulative"
+
+
+def test_every_span_of_war_has_one_of_the_words_tested_first():
+    from sitmon.extract.casualty import _SPAN_WORDS, CUMULATIVE_SPAN_RE
+
+    for text in ("in the past three weeks", "over the last two months", "during the previous few years",
+                 "after two days of heavy shelling", "years of war", "within the past weeks"):
+        assert CUMULATIVE_SPAN_RE.search(text), text
+        assert any(word in text for word in _SPAN_WORDS), text
+
+
 # --- historical figures --------------------------------------------------------------
 @pytest.mark.parametrize(
     ("sentence", "historical"),

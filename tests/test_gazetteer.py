@@ -1,20 +1,27 @@
 """The conflict gazetteer: which war a sentence is about, who the sides are, where."""
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from sitmon.extract import split_sentences
+from sitmon.extract import gazetteer, split_sentences, truce, violation
 from sitmon.extract.gazetteer import (
+    Gated,
+    PhraseTable,
+    _start_guard,
     build_gazetteer,
     canonical_party,
     default_gazetteer,
     find_places,
+    gated,
     lexicon,
     literal_gate,
     lower,
+    may_contain,
+    needed_strings,
 )
 from sitmon.extract.truce import rules as truce_rules
 
@@ -201,3 +208,90 @@ def test_the_shipped_truce_gate_never_rejects_a_truce_sentence():
                 assert r.trigger_gate.search(low), sentence
             if r.background.search(low):
                 assert r.background_gate.search(low), sentence
+
+
+def corpus_sentences() -> list[str]:
+    corpus = Path(__file__).parent / "data" / "corpus.jsonl"
+    stories = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    return [s for story in stories for s in [story["title"], *split_sentences(story["summary"])]]
+
+
+# -- needed strings and gated regexes: skip a scan only when it cannot match ----------------
+
+def test_needed_strings_are_in_every_match():
+    assert needed_strings([r"\baccording to (?:the )?"], fold=False) == ("according to ",)
+    assert set(needed_strings(["(?:accus(?:ed|e)|blam(?:ed|e))"])) == {"accuse", "blame"}
+    assert needed_strings([r"\w+ly"]) == ("ly",)
+    assert needed_strings(["truce", r"[a-z]+\d+"]) is None  # the second needs no fixed string
+
+
+@pytest.mark.parametrize("text", ["according to the army", "nothing here", "According to", "accordingly"])
+def test_a_gated_regex_finds_what_the_regex_finds(text):
+    regex = re.compile(r"\baccording to (?:the )?")
+    wrapped = gated(regex)
+    assert isinstance(wrapped, Gated)
+    assert [m.span() for m in wrapped.finditer(text)] == [m.span() for m in regex.finditer(text)]
+    assert (wrapped.search(text) is None) == (regex.search(text) is None)
+    assert wrapped.sub("", text) == regex.sub("", text)
+
+
+def test_a_gated_regex_skips_texts_without_its_strings():
+    assert not gated(re.compile(r"\bbetween (\w+) and")).may_match("peace talks in doha")
+    assert gated(re.compile(r"\w+")).pattern == r"\w+"  # nothing needed: left as it is
+
+
+@pytest.mark.parametrize("text", ["SINCE then", "Since", "since", "\u017fince", "nothing", "\u0130nce"])
+def test_a_case_blind_gated_regex_tests_the_lower_cased_text(text):
+    regex = re.compile(r"\bsince\b", re.IGNORECASE)  # "\u017f" (long s) matches "s" here
+    assert (gated(regex).search(text) is None) == (regex.search(text) is None)
+
+
+def test_may_contain_never_turns_away_a_case_blind_match():
+    assert may_contain("Moscow-BROKERED truce", ("brokered",))
+    assert not may_contain("Moscow talks", ("brokered",))
+    assert may_contain("\u017fponsored", ("sponsored",))  # a long s folds to "s": no verdict
+    assert may_contain("anything", None)
+
+
+# -- start guards: one look at how a word begins before any pattern is tried ---------------
+
+GUARDED_BODY = (r"(?:halt|end)(?:s|ed)? (?:the )?(?:[\w-]+ )?truce|(?:the )?(?:cease-?fire|truce) collapsed"
+                r"|[ck]ill(?:s|ed)|under(?= the truce)|(?<!no )deal|x{2,}y")
+
+
+@pytest.mark.parametrize("text", [
+    "they ended the fragile truce", "halts truce", "the ceasefire collapsed", "cease-fire collapsed", "cills",
+    "killed", "under the truce", "a deal", "no deal", "xxxy", "nothing of the kind", "endless",
+])
+def test_a_start_guard_never_turns_a_match_away(text):
+    guard = _start_guard(GUARDED_BODY)
+    assert guard
+    plain = re.compile(r"\b(?:" + GUARDED_BODY + ")")
+    guarded = re.compile(r"\b" + guard + "(?:" + GUARDED_BODY + ")")
+    assert [m.span() for m in guarded.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_a_start_guard_turns_away_words_that_begin_otherwise():
+    guard = re.compile(_start_guard(GUARDED_BODY))
+    assert guard.match("attack") is None and guard.match("truce") is not None and guard.match("xxy") is not None
+
+
+@pytest.mark.parametrize("body", [r"[\w-]+-day pause|truce", r"(?:the )?|truce", r"(?i:truce)"])
+def test_no_guard_where_a_match_can_begin_in_a_way_not_spelled_out(body):
+    assert _start_guard(body) == ""
+
+
+def test_the_shipped_guards_find_what_the_unguarded_lexicons_find(monkeypatch):
+    def tables(rules):
+        return {name: value.pattern if isinstance(value, PhraseTable) else value
+                for name, value in vars(rules).items() if isinstance(value, (PhraseTable, re.Pattern))}
+
+    with_guard = {**tables(truce.rules()), **tables(violation.rules())}
+    monkeypatch.setattr(gazetteer, "_start_guard", lambda body, size=4: "")
+    without = {**tables(truce.rules.__wrapped__()), **tables(violation.rules.__wrapped__())}
+    guarded = [name for name in with_guard if with_guard[name].pattern != without[name].pattern]
+    assert {"cues", "acts", "any_act", "exclusions"} <= set(guarded)
+    for text in map(lower, corpus_sentences()):
+        for name in guarded:
+            found = [(m.span(), m.lastgroup) for m in with_guard[name].finditer(text)]
+            assert found == [(m.span(), m.lastgroup) for m in without[name].finditer(text)], (name, text)

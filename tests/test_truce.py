@@ -244,3 +244,31 @@ def test_no_effective_time_for_a_proposal():
 def test_evidence_is_the_sentence():
     sentence = "The Thai-Cambodian truce is holding."
     assert truce(sentence).evidence == sentence
+
+
+def test_every_mediator_cue_has_one_of_the_words_tested_first():
+    """The mediator lexicons are scanned only when the sentence has one of their needed words."""
+    import json
+    from pathlib import Path
+
+    from sitmon.extract.gazetteer import contains_any, lower
+    from sitmon.extract.sentences import split_sentences
+    from sitmon.extract.truce import rules
+
+    r = rules()
+    corpus = Path(__file__).parent / "data" / "corpus.jsonl"
+    texts = ["the truce was brokered by qatar", "egypt-brokered talks", "under the auspices of the un",
+             "the us envoy", "talks hosted in doha", "with the help of turkey", "acting as mediator"]
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        story = json.loads(line)
+        texts += [lower(s) for s in [story["title"], *split_sentences(story["summary"])]]
+    found = 0
+    for text in texts:
+        if r.mediator_after.search(text) or r.mediator_before.search(text):
+            found += 1
+            assert contains_any(text, r.mediator_words), text
+    assert found >= 7
+
+
+def test_mediators_are_found_behind_the_word_test():
+    assert truce("Qatar and Egypt brokered a ceasefire between Israel and Hamas.").mediators

@@ -20,7 +20,9 @@ from functools import lru_cache
 
 from sitmon.extract.casualty import find_casualties, fold_casualties
 from sitmon.extract.events import Casualty, Context, Event, Truce, Violation
-from sitmon.extract.gazetteer import Gazetteer, Mention, build_gazetteer, default_gazetteer
+from sitmon.extract.gazetteer import (
+    Gazetteer, Mention, build_gazetteer, default_gazetteer, may_contain, needed_strings,
+)
 from sitmon.extract.sentences import split_sentences
 from sitmon.extract.truce import (
     complete_sides, find_truce, mediators_in, named_sides, outside_actors, story_parties, unilateral_side,
@@ -37,6 +39,8 @@ _ROLE_BEFORE = re.compile(
     r"\b(?:brokered|mediated|hosted|facilitated|sponsored)(?: by| in)?\s+(?:the\s+)?$|\b(?:talks|meeting|summit|negotiations) (?:in|at)\s+$",
     re.IGNORECASE,
 )
+# Most sentences have none of the role words, and then every name votes.
+_ROLE_WORDS = needed_strings([_ROLE_AFTER.pattern, _ROLE_BEFORE.pattern])
 
 __all__ = [
     "RULES_VERSION", "Casualty", "Context", "Event", "Extractor", "Truce", "Violation",
@@ -58,13 +62,15 @@ class Extractor:
             return []
         gaz = self.gazetteer
         found = [gaz.mentions(s) for s in sentences]
-        voting = [[m for m in ms if _votes(s, m)] for s, ms in zip(sentences, found)]
-        story_scores = _story_scores(gaz, voting, has_title=bool(title.strip()))
+        voting = [[m for m in ms if _votes(s, m)] if ms and may_contain(s, _ROLE_WORDS) else ms
+                  for s, ms in zip(sentences, found)]
+        own_scores = [gaz.scores(votes) for votes in voting]
+        story_scores = _story_scores(gaz, voting, own_scores[0] if title.strip() else {})
         story_conflict = gaz.best(story_scores)
         story = " ".join(sentences)
         per_sentence: list[list[Event]] = []
-        for sentence, mentions, votes in zip(sentences, found, voting):
-            conflict = self._conflict(votes, story_scores) or story_conflict
+        for sentence, mentions, own in zip(sentences, found, own_scores):
+            conflict = self._conflict(own, story_scores) or story_conflict
             ctx = Context(published=published, conflict=conflict)
             per_sentence.append(self._sentence_events(sentence, ctx, mentions, story))
         _mark_breaches(per_sentence)
@@ -73,9 +79,8 @@ class Extractor:
         # A story tells one death more than once (headline, lead, detail): count it once.
         return fold_casualties([event for events in per_sentence for event in events], title or "")
 
-    def _conflict(self, mentions: list[Mention], story_scores: dict[str, float]) -> str | None:
-        """The sentence's own conflict, with the story's as a prior."""
-        own = self.gazetteer.scores(mentions)
+    def _conflict(self, own: dict[str, float], story_scores: dict[str, float]) -> str | None:
+        """The sentence's own conflict (from its *own* scores), with the story's as a prior."""
         if not own:
             return None
         blended = {
@@ -144,12 +149,11 @@ def _votes(sentence: str, mention: Mention) -> bool:
     return _ROLE_BEFORE.search(sentence, max(0, mention.start - 30), mention.start) is None
 
 
-def _story_scores(gaz: Gazetteer, voting: list[list[Mention]], has_title: bool) -> dict[str, float]:
-    """Conflict scores of the whole story; the headline counts twice."""
+def _story_scores(gaz: Gazetteer, voting: list[list[Mention]], headline: dict[str, float]) -> dict[str, float]:
+    """Conflict scores of the whole story; the headline (its own scores) counts twice."""
     scores = gaz.scores(m for ms in voting for m in ms)
-    if has_title and voting:
-        for conflict, score in gaz.scores(voting[0]).items():
-            scores[conflict] = scores.get(conflict, 0.0) + score
+    for conflict, score in headline.items():
+        scores[conflict] = scores.get(conflict, 0.0) + score
     return scores
 
 

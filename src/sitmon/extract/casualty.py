@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 
 from sitmon.extract.events import Casualty, Context
-from sitmon.extract.gazetteer import literal_gate
+from sitmon.extract.gazetteer import contains_any, gated, literal_gate
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
@@ -357,6 +357,8 @@ CUMULATIVE_SINCE_RE = re.compile(
 CUMULATIVE_SPAN_RE = re.compile(
     r"(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:weeks?|months?|years?)\b"
     r"|\b(?:days|weeks|months|years)\s+of\s+(?:\w+\s+){0,2}?(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b")
+# Every match has one of these words of the pattern: a cheap first test.
+_SPAN_WORDS = ("past", "last", "previous", "days", "weeks", "months", "years")
 # "the deadliest day since January", "the worst attack this year": a comparison,
 # not a toll to date.
 SUPERLATIVE_RE = re.compile(
@@ -397,7 +399,7 @@ _DATE_DIGIT_RE = re.compile(r"\d(?<![#\d]\d)(?!\d*#)")
 PAST_DAYS = 7  # a day named this long before the story is not the story's news
 _WHOLE_WAR_RE = re.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
                            r"uprising|insurgency|invasion|occupation|partition)\b")
-_SINCE_RE = re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b")
+_SINCE_RE = gated(re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b"))  # most clauses lack "since"
 _SINCE_BEFORE_RE = re.compile(r"since\s+$")
 _START_RE = re.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b")
 _PERFECT_RE = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b")
@@ -811,7 +813,8 @@ def _is_cumulative(clause: str) -> bool:
     low = clause.lower()
     if "since" in low and CUMULATIVE_SINCE_RE.search(clause):
         return True
-    return (" the " in low or " of " in low) and bool(CUMULATIVE_SPAN_RE.search(clause))
+    spans = (" the " in low or " of " in low) and contains_any(low, _SPAN_WORDS)
+    return spans and bool(CUMULATIVE_SPAN_RE.search(clause))
 
 
 def _toll_scope(clause: str, low: str) -> str:
@@ -880,14 +883,14 @@ def _is_ongoing(clause: str) -> bool:
 
 # --- one story ------------------------------------------------------------------------
 # A day's round-up ("in separate operations over the past 24 hours") sums up the
-# incidents told beside it.
-_ROLLUP_RE = re.compile(
+# incidents told beside it. (Gated: most sentences lack "hours" and "separate".)
+_ROLLUP_RE = gated(re.compile(
     r"\b(?:in|over|during|within)\s+the\s+(?:past|last|previous)\s+(?:24|48|twenty-four|forty-eight)\s+hours\b"
-    r"|\bseparate\s+(?:\w+\s+){0,3}?(?:operations|incidents|attacks|clashes|engagements)\b", _I)
+    r"|\bseparate\s+(?:\w+\s+){0,3}?(?:operations|incidents|attacks|clashes|engagements)\b", _I))
 _STORY = _LEX["story"]
 _ADDITIONAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['additional'])})(?![\w-])(?!\s+than\b)", _I)
-# "killing one and wounding another": that "another" adds no death.
-_WOUNDED_ANOTHER_RE = re.compile(rf"(?<![\w-])(?:{_WOUNDED_BEFORE})\s+another\b", _I)
+# "killing one and wounding another": that "another" adds no death. (Gated: "another" is rare.)
+_WOUNDED_ANOTHER_RE = gated(re.compile(rf"(?<![\w-])(?:{_WOUNDED_BEFORE})\s+another\b", _I))
 _AGGREGATE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['aggregate'])})(?![\w-])", _I)
 # "In Nahr-e Saraj district, Helmand province, ...": the story moves to another place.
 _NEW_PLACE_RE = re.compile(r"(?:also\s+|elsewhere\s+)?(?:in|near)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)[^,.;]{0,60},", _I)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 from functools import lru_cache
 from importlib import resources
+from re import _constants as _sre  # the standard library's own regex parser and its codes
+from re import _parser
 
 PLACE, ALIAS, NAME, PARTY, ACTOR = "place", "alias", "name", "party", "actor"
 _WEIGHT = {PLACE: 3.0, ALIAS: 3.0, NAME: 3.0, PARTY: 2.0, ACTOR: 0.0}
@@ -201,8 +203,8 @@ class Gazetteer:
 
     def best(self, scores: dict[str, float]) -> str | None:
         """The top-scoring conflict; ties go to the one listed first."""
-        if not scores:
-            return None
+        if len(scores) < 2:
+            return next(iter(scores), None)  # most texts name one conflict: nothing to rank
         return min(scores, key=lambda c: (-scores[c], self._order.get(c, 1 << 30)))
 
     def conflict_of(self, text: str) -> str | None:
@@ -316,7 +318,8 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])") -> re.Pattern:
     IGNORECASE. Patterns that only spell out a few phrases ("drones?",
     "(?:missile|rocket) attacks?") are expanded and merged into one trie, so the
     engine rejects most positions at the first letter; that and the lower-casing
-    keep each lexicon search to a few microseconds per sentence.
+    keep each lexicon search to a few microseconds per sentence. The other
+    patterns are tried only at words that start as one of them can (``_start_guard``).
     """
     phrases: list[str] = []
     rest: list[str] = []
@@ -329,7 +332,7 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])") -> re.Pattern:
             rest.append(f"(?:{pattern})")
     trie = _trie_regex(_build_trie(phrases), re.escape) if phrases else ""
     body = "|".join(([trie] if trie else []) + rest) or "(?!)"
-    return re.compile(r"\b(?:" + body + ")" + tail)
+    return re.compile(r"\b" + (_start_guard(body) if rest else "") + "(?:" + body + ")" + tail)
 
 
 class PhraseTable:
@@ -359,11 +362,87 @@ class PhraseTable:
         parts = [f"(?:{p})(?P<g{i}>)" for i, (_, p) in enumerate(complex_)]
         if self.phrases:
             parts.append(_trie_regex(_build_trie(self.phrases), re.escape))
-        self.pattern = re.compile(r"\b(?:" + ("|".join(parts) or "(?!)") + ")" + tail)
+        body = "|".join(parts) or "(?!)"
+        self.pattern = re.compile(r"\b" + (_start_guard(body) if complex_ else "") + "(?:" + body + ")" + tail)
 
     def name(self, match: re.Match) -> str:
         group = match.lastgroup
         return self._names[int(group[1:])] if group else self.phrases[match.group()]
+
+
+def _start_guard(body: str, size: int = 4) -> str:
+    """A lookahead for how a match of *body* can begin (its first *size* letters), or "".
+
+    Python's regex engine tries every alternative of a pattern at every word;
+    patterns that are not plain phrases cannot be merged into the trie and are
+    each tried in turn, which made the lexicons with such patterns up to twice
+    as slow. One look at the word's first letters turns most words away before
+    any alternative is tried. The beginnings are read from the regex's own parse
+    (``_beginnings``), so the guard never turns away a match.
+    """
+    parsed = _parser.parse(body)
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    done, growing = _beginnings(parsed, size, {""})
+    starts = done | growing
+    if not starts or "" in starts:
+        return ""  # some match can begin in a way not spelled out
+    starts = {b for b in starts if not any(o != b and b.startswith(o) for o in starts)}
+    return "(?=" + _trie_regex(_build_trie(starts), re.escape) + ")"
+
+
+def _beginnings(items, size: int, partials: set[str]) -> tuple[set[str], set[str]]:
+    """How matches of the parsed sequence *items* begin, given the *partials* before it:
+    (finished beginnings, beginnings that can still grow). A beginning is finished at
+    *size* letters or where the pattern stops being spelled-out text (a class such as
+    \\w, a repeat): every match still starts with it."""
+    done: set[str] = set()
+    for op, av in items:
+        growing = {p for p in partials if len(p) < size}
+        done |= partials - growing
+        partials = growing
+        if not partials:
+            break
+        if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+            continue  # zero-width: consumes nothing
+        if op is _sre.LITERAL:
+            partials = {p + chr(av) for p in partials}
+        elif op is _sre.IN and (chars := _class_chars(av)) and len(chars) <= 10:
+            partials = {p + c for p in partials for c in chars}
+        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
+            finished, partials = _beginnings(av[3], size, partials)
+            done |= finished
+        elif op is _sre.BRANCH:
+            grown: set[str] = set()
+            for branch in av[1]:
+                finished, more = _beginnings(branch, size, partials)
+                done |= finished
+                grown |= more
+            partials = grown
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and (av[0], av[1]) == (0, 1):
+            finished, more = _beginnings(av[2], size, partials)
+            done |= finished
+            partials = more | partials
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:  # the first time round, then unknown
+            finished, more = _beginnings(av[2], size, partials)
+            return done | finished | more, set()
+        else:  # not spelled out from here on
+            return done | partials, set()
+    return done, partials
+
+
+def _class_chars(items) -> list[str]:
+    """The characters of a parsed class such as [a-c], or [] if it has more than
+    letters and ranges (\\w, a negation)."""
+    chars: list[str] = []
+    for op, av in items:
+        if op is _sre.LITERAL:
+            chars.append(chr(av))
+        elif op is _sre.RANGE and av[1] - av[0] < 26:
+            chars.extend(map(chr, range(av[0], av[1] + 1)))
+        else:
+            return []
+    return chars
 
 
 def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
@@ -376,8 +455,19 @@ def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
     selective piece every match must consume ("truce", or one of "agree",
     "accept"...). A pattern with no such piece makes the gate always pass.
     """
-    from re import _parser  # the standard library's own regex parser
+    needed = needed_strings(patterns, fold)
+    if needed is None:
+        return re.compile("")  # matches everywhere: no test
+    # Without their outer spaces words are still needed, and a gate whose strings
+    # start with letters skips faster from one candidate to the next (" - " keeps its).
+    needed = {w.strip() if len(w.strip()) >= 3 else w for w in needed}
+    return re.compile("|".join(re.escape(w) for w in sorted(needed, key=len, reverse=True)))
 
+
+def needed_strings(patterns: Iterable[str], fold: bool = True) -> tuple[str, ...] | None:
+    """The strings of ``literal_gate``: one of them is in every match of any of
+    *patterns* (None when some pattern needs none). A short tuple is tested
+    faster with ``in`` than with a regex."""
     needed: set[str] = set()
     for pattern in patterns:
         if fold:
@@ -385,32 +475,96 @@ def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
         parsed = _parser.parse(pattern)
         found = None if parsed.state.flags & re.IGNORECASE else _needed(parsed)
         if not found:
-            return re.compile("")  # matches everywhere: no test
+            return None
         needed |= found
-    needed = {w for w in needed if not any(o != w and o in w for o in needed)}  # "cease" covers "ceasefire"
-    return re.compile("|".join(re.escape(w) for w in sorted(needed, key=len, reverse=True)))
+    # "cease" covers "ceasefire"
+    return tuple(sorted(w for w in needed if not any(o != w and o in w for o in needed)))
+
+
+class Gated:
+    """A regex behind its cheap necessary test: texts with none of the strings one of
+    which every match contains (``needed_strings``) are not scanned at all.
+
+    A case-blind regex is tested on the lower-cased text (see ``may_contain``). A few
+    strings are tested with ``in``; more, with one literal alternation.
+    """
+
+    __slots__ = ("regex", "pattern", "_strings", "_gate", "_fold")
+
+    def __init__(self, regex: re.Pattern, strings: tuple[str, ...]) -> None:
+        self.regex, self.pattern = regex, regex.pattern
+        self._strings = strings
+        self._fold = bool(regex.flags & re.IGNORECASE)
+        self._gate = None if len(strings) <= 4 or self._fold else re.compile(
+            "|".join(re.escape(w) for w in sorted(strings, key=len, reverse=True)))
+
+    def may_match(self, text: str) -> bool:
+        if self._fold:
+            return may_contain(text, self._strings)
+        if self._gate is not None:
+            return self._gate.search(text) is not None
+        return contains_any(text, self._strings)
+
+    def search(self, text: str, *span: int) -> re.Match | None:
+        return self.regex.search(text, *span) if self.may_match(text) else None
+
+    def finditer(self, text: str, *span: int):
+        return self.regex.finditer(text, *span) if self.may_match(text) else iter(())
+
+    def sub(self, repl, text: str) -> str:
+        return self.regex.sub(repl, text) if self.may_match(text) else text
+
+
+def gated(regex: re.Pattern) -> Gated | re.Pattern:
+    """*regex* behind its literal test, or *regex* itself when some match needs no literal."""
+    strings = needed_strings([regex.pattern], fold=False)
+    if strings and regex.flags & re.IGNORECASE:
+        if not all(w.isascii() for w in strings):
+            return regex  # case-folding beyond ASCII ("\u03c2" and "\u03c3") is more than lower() does
+        strings = tuple(sorted({w.lower() for w in strings}))  # tested on the lower-cased text
+    return Gated(regex, strings) if strings else regex
+
+
+# Characters a case-blind pattern matches as an ASCII letter though ``lower`` does
+# not make them one ("\u017f" is "s", "\u0131" is "i"): a text with one of them must
+# not be turned away by a test for lower-case strings.
+ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def may_contain(text: str, strings: tuple[str, ...] | None) -> bool:
+    """False only when a case-blind pattern whose ``needed_strings`` are *strings*
+    cannot match *text* (any case): none of them is in the lower-cased text."""
+    if strings is None or (not text.isascii() and ODD_CASE.search(text)):
+        return True
+    return contains_any(text.lower(), strings)
+
+
+def contains_any(text: str, strings: Iterable[str]) -> bool:
+    """Whether one of *strings* is in *text* (a plain loop: cheaper than any() over a generator)."""
+    for string in strings:
+        if string in text:
+            return True
+    return False
 
 
 def _needed(items) -> set[str] | None:
     """Strings one of which every match of the parsed sequence *items* consumes, or None."""
-    from re import _constants as sre
-
     candidates: list[set[str]] = []
     run = ""
     for op, av in items:
-        if op is sre.LITERAL:
+        if op is _sre.LITERAL:
             run += chr(av)
             continue
         if run:
             candidates.append({run})
             run = ""
         inner = None
-        if op is sre.BRANCH:
+        if op is _sre.BRANCH:
             options = [_needed(branch) for branch in av[1]]
             inner = set().union(*options) if all(options) else None
-        elif op is sre.SUBPATTERN and not av[1] and not av[2]:  # no inline flags such as (?i:...)
+        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:  # no inline flags such as (?i:...)
             inner = _needed(av[3])
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
             inner = _needed(av[2])
         if inner:
             candidates.append(inner)
@@ -426,7 +580,6 @@ def _needed(items) -> set[str] | None:
 def _spell_out(pattern: str, limit: int = 400) -> list[str] | None:
     """Every phrase a simple pattern matches, or None if it is not simple."""
     try:
-        from re import _parser  # the standard library's own regex parser
         spelled = _spell(_parser.parse(pattern), limit)
     except Exception:  # any construct we do not enumerate: keep the pattern as a regex
         return None

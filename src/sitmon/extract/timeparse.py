@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta, timezone, tzinfo
 
-from sitmon.extract.gazetteer import lower
+from sitmon.extract.gazetteer import gated, lower
 
 UTC = timezone.utc
 _WEEKDAYS = {d: i for i, d in enumerate(
@@ -43,11 +43,12 @@ _CLOCK = re.compile(
     r"(?:\s*(?:hours|hrs)\b)?",
 )
 _ZONE = re.compile(r"\s*\(?\s*(local(?: time)?|gmt|utc|z)\b")
-_DAY = re.compile(
+# Gated: most texts name no day, and the day scan is a slow one.
+_DAY = gated(re.compile(
     r"\b(today|tonight|tomorrow|yesterday|(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"|(" + _MONTH + r")\.?\s+(\d{1,2})(?!\d)"
     r"|(\d{1,2})\s+(" + _MONTH + r"))\b",
-)
+))
 _DURATION = re.compile(
     r"\b(?:(?:for|lasting)\s+(?:a\s+|another\s+|the\s+next\s+)?" + _NUM + r"\s+(hour|day|week|month)s?\b"
     r"|(?:a\s+|an\s+)?" + _NUM + r"[- ](hour|day|week|month)(?:-long)?\s+(?=[a-z ]*(?:truce|ceasefire|cease-fire|pause|halt|cessation|armistice)))",

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sitmon.extract.events import Context, Truce
-from sitmon.extract.gazetteer import Gazetteer, Mention, PhraseTable, lexicon, literal_gate, load_data, lower
+from sitmon.extract.gazetteer import (
+    Gated, Gazetteer, Mention, PhraseTable, contains_any, gated, lexicon, literal_gate, load_data, lower,
+    needed_strings,
+)
 from sitmon.extract.timeparse import iso, may_name_time, resolve_end, resolve_start
 
 DEFAULT_STATUS = "in_effect"
@@ -38,14 +41,15 @@ class TruceRules:
     conditional: re.Pattern
     background: re.Pattern
     background_gate: re.Pattern  # a cheap necessary test for background
-    unilateral: re.Pattern
-    declared_by: re.Pattern
+    unilateral: Gated | re.Pattern
+    declared_by: Gated | re.Pattern
     army_words: re.Pattern
     rebel_words: re.Pattern
     kinds: PhraseTable
     kind_order: tuple[str, ...]
     mediator_after: re.Pattern
     mediator_before: re.Pattern
+    mediator_words: tuple[str, ...] | None  # one of these is in every match of either (``needed_strings``)
 
 
 # Cue lists; where two lists share a phrase, the earlier list keeps it.
@@ -73,14 +77,16 @@ def rules() -> TruceRules:
         conditional=lexicon(status["conditional"], r"\b[^.;]{0,40}$"),
         background=re.compile("|".join(f"(?:{p})" for p in status["background"])),
         background_gate=literal_gate(status["background"], fold=False),
-        unilateral=lexicon(data["sides"]["unilateral"]),
-        declared_by=lexicon(data["sides"]["declared_by"], ""),
+        # gated: these rare words are looked for in every truce sentence
+        unilateral=gated(lexicon(data["sides"]["unilateral"])),
+        declared_by=gated(lexicon(data["sides"]["declared_by"], "")),
         army_words=lexicon(data["sides"]["army_words"]),
         rebel_words=lexicon(data["sides"]["rebel_words"]),
         kinds=PhraseTable(data["kind"]),
         kind_order=tuple(data["kind"]),
         mediator_after=lexicon(data["mediators"]["after"], ""),
         mediator_before=lexicon(data["mediators"]["before"], r"\b"),
+        mediator_words=needed_strings(data["mediators"]["after"] + data["mediators"]["before"]),
     )
 
 
@@ -247,6 +253,8 @@ def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> l
 def _mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> tuple[str, ...]:
     r = rules()
     low = lower(sentence)
+    if r.mediator_words is not None and not contains_any(low, r.mediator_words):
+        return ()  # most sentences have no mediator's role word: two scans saved
     spans = [_clause_after(sentence[m.end(): m.end() + 70]) for m in r.mediator_after.finditer(low)]
     spans += [_clause_before(sentence[max(0, m.start() - 60): m.start()]) for m in r.mediator_before.finditer(low)]
     if not spans:
@@ -390,8 +398,13 @@ def _generic_party(text: str, info) -> str | None:
     return None
 
 
-_BETWEEN = re.compile(r"\bbetween\s+(?P<a>[^,;:.]{1,60}?)\s+and\s+(?P<b>[^,;:.]{1,60}?)(?=[,;:.]|\s+(?:that|which|to|on|in|after|from|at|was|is|were|will|has|have|had)\b|$)")
-_SUBJECT_PAIR = re.compile(r"^(?P<a>[^,;:]{1,60}?)\s+and\s+(?P<b>[^,;:]{1,60}?)\s+(?:have |had |on \w+ )?(?:agree|sign|reach|announce|accept|declare|strike|seal|clinch|commit|accuse|trade)", re.IGNORECASE)
+# (gated: most sentences have no "between")
+_BETWEEN = gated(re.compile(r"\bbetween\s+(?P<a>[^,;:.]{1,60}?)\s+and\s+(?P<b>[^,;:.]{1,60}?)(?=[,;:.]|\s+(?:that|which|to|on|in|after|from|at|was|is|were|will|has|have|had)\b|$)"))
+_PAIR_VERB = r"(?:agree|sign|reach|announce|accept|declare|strike|seal|clinch|commit|accuse|trade)"
+# (gated on its verbs: most sentences have none, and this scan is a slow one)
+_SUBJECT_PAIR = Gated(re.compile(
+    rf"^(?P<a>[^,;:]{{1,60}}?)\s+and\s+(?P<b>[^,;:]{{1,60}}?)\s+(?:have |had |on \w+ )?{_PAIR_VERB}", re.IGNORECASE,
+), needed_strings([_PAIR_VERB]))
 
 
 def named_sides(
