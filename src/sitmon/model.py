@@ -54,6 +54,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import cached_property, lru_cache
+from operator import attrgetter, itemgetter
 
 from sitmon.gcpause import gc_paused
 
@@ -75,9 +76,12 @@ UPDATE_WINDOW = timedelta(hours=48)  # "the toll from the strike rose to" within
 ANNOUNCEMENT = timedelta(hours=12)  # a planned end is read from reports this close to the start
 NEARBY = timedelta(hours=6)  # reports this close count as the same day across midnight
 _SLACK = timedelta(hours=1)  # clock and rounding slack between a report and the time it names
-# Sentences read per refresh: the UI recomputes the situation every few seconds from
-# the same ~100,000 stored events, so what is derived from one sentence is kept.
-_CACHE = 1 << 18
+# What is derived from one sentence is kept per event (see _Fact), so a sentence
+# cache only needs to span the outlets that repeat it within one fold; a bigger one
+# would keep every sentence ever read for as long as the monitor runs.
+_SENTENCES = 1 << 12
+# Place names come from a small vocabulary that every fold reads again.
+_PLACE_NAMES = 1 << 14
 
 _COMBATANTS = frozenset({"soldiers", "soldier", "troops", "fighters", "militants", "servicemen",
                          "service members", "combatants", "military", "police", "officers"})
@@ -97,7 +101,9 @@ _PLACE_AFTER = re.compile(
 )
 
 
-@dataclass(frozen=True)
+# Slots, and identity for equality and hashing: the store keeps one object per event
+# for as long as the app runs, and the model's caches key on those objects.
+@dataclass(frozen=True, slots=True, eq=False)
 class StoredEvent:
     cluster_id: str
     story_key: int
@@ -234,7 +240,7 @@ class _Fact:
                  "figure")
 
     def __init__(self, event: StoredEvent) -> None:
-        self.event = event  # the caller's object (held so that its id stays its own)
+        self.event = event  # the caller's object
         self.sound = sound = _sound(event)  # the same, or a copy without ill-typed fields
         data = sound.data
         self.time = _utc(event.published)
@@ -246,7 +252,7 @@ class _Fact:
         # (story, sentence): what outlets repeat of one story
         self.story = (sound.story_key, _norm(data.get("evidence") or ""))
         # where an attack or toll happened (see _places)
-        self.places = _places(data) if kind in ("casualty", "violation") else frozenset()
+        self.places = _places(data) if kind in ("casualty", "violation") else _NO_PLACES
         # names it gives a party of its conflict (see _party_map)
         self.names = (*(data.get("parties") or ()),
                       *((data["actor"],) if kind == "violation" and data.get("actor") else ()))
@@ -274,7 +280,7 @@ def _toll_key(event: StoredEvent, sentence: str) -> tuple | None:
     return (event.cluster_id, sentence, killed, wounded)
 
 
-_FACTS: dict[int, _Fact] = {}
+_FACTS: dict[StoredEvent, _Fact] = {}
 _FACTS_KEEP = 1 << 18  # events whose facts are kept even if the latest call left them out
 
 
@@ -283,12 +289,12 @@ def _facts(events: list[StoredEvent]) -> list[_Fact]:
     facts, known = [], _FACTS
     get = known.get
     for event in events:
-        fact = get(id(event))
-        if fact is None or fact.event is not event:
-            fact = known[id(event)] = _Fact(event)
+        fact = get(event)
+        if fact is None:
+            fact = known[event] = _Fact(event)
         facts.append(fact)
     if len(known) > max(2 * len(facts), _FACTS_KEEP):  # forget events no longer asked about
-        kept = {id(f.event): f for f in facts}
+        kept = {f.event: f for f in facts}
         known.clear()
         known.update(kept)
     return facts
@@ -301,17 +307,19 @@ class _Input:
     events: list[StoredEvent]
     facts: list[_Fact]
     newest: datetime | None
-    key: tuple[int, ...] | None = None  # the fold's key when all of them are known
+    key: tuple[_Fact, ...] | None = None  # the fold's key when all of them are known
 
 
-def _key(facts: list[_Fact]) -> tuple[int, ...]:
-    return tuple([id(f.event) for f in facts])
+def _key(facts: list[_Fact]) -> tuple[_Fact, ...]:
+    # the facts themselves (hashed by identity): a tuple of id() numbers would
+    # allocate a new int per event for every key kept
+    return tuple(facts)
 
 
 _INPUTS: OrderedDict[int, _Input] = OrderedDict()
 
 
-def _known(events: list[StoredEvent], as_of: datetime) -> tuple[list[_Fact], tuple[int, ...]]:
+def _known(events: list[StoredEvent], as_of: datetime) -> tuple[list[_Fact], tuple[_Fact, ...]]:
     """Facts of the events published up to *as_of*, and their key for _folded.
 
     The UI asks again with a new list of the same objects: a list equal item for
@@ -339,19 +347,18 @@ def _known(events: list[StoredEvent], as_of: datetime) -> tuple[list[_Fact], tup
 class _Folded:
     """What one set of events folds into, whatever the instant (see _folded)."""
 
-    events: list[_Fact]  # held so that the ids in the key stay theirs
     as_of: datetime | None  # the instant it was folded for, if source dates made it matter
     tracks: list[_Track]
     incidents: list[ViolationIncident]  # newest first
     tally: list[Tally]  # largest toll first
 
 
-_FOLDED: OrderedDict[tuple[int, ...], _Folded] = OrderedDict()
+_FOLDED: OrderedDict[tuple[_Fact, ...], _Folded] = OrderedDict()
 _FOLDED_LOCK = threading.Lock()
-_FOLDED_KEEP = 4  # a few views (all conflicts, one conflict) refreshed in turn
+_FOLDED_KEEP = 2  # the views refreshed in turn: all conflicts, and one conflict
 
 
-def _folded(known: list[_Fact], key: tuple[int, ...], as_of: datetime,
+def _folded(known: list[_Fact], key: tuple[_Fact, ...], as_of: datetime,
             parties: Mapping[str, Iterable[str]] | None) -> _Folded:
     """Truce tracks, incidents and tallies of *known*, reused while the same events come back.
 
@@ -383,7 +390,7 @@ def _fold(known: list[_Fact], as_of: datetime,
     folded = _fold_by_conflict(known, as_of, dated) if parties is None else None
     if folded is None:
         part = _fold_part(known, as_of, dated, parties)
-        folded = _Folded(known, None, part.tracks, part.incidents, part.tally)
+        folded = _Folded(None, part.tracks, part.incidents, part.tally)
     folded.as_of = as_of if dated else None
     folded.incidents.sort(key=lambda v: v.time, reverse=True)
     folded.tally.sort(key=lambda t: (-(t.killed or 0), t.conflict))
@@ -394,12 +401,9 @@ def _fold(known: list[_Fact], as_of: datetime,
 class _Part:
     """The fold of some events (one conflict's, or all of them)."""
 
-    facts: list[_Fact]  # held so that the ids in the key stay theirs
     tracks: list[_Track]  # in the order they opened
     incidents: list[ViolationIncident]  # in the order of their first reports
     tally: list[Tally]
-    clusters: set[str]
-    stories: set[int]
     first_attack: tuple[datetime, int] | None  # reading order of its first hostile act
 
 
@@ -413,9 +417,8 @@ def _fold_part(known: list[_Fact], as_of: datetime, dated: bool,
     tracks = _fold_truces(_truce_claims([f.sound for f in by_type["truce"]], party_map))
     figures = _casualty_reports(by_type["casualty"], by_type["violation"])
     attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
-    return _Part(known, tracks, _violation_incidents(attacks, figures, as_of, dated),
-                 _tallies(figures, party_map, as_of, dated), {f.cluster for f in facts},
-                 {f.sound.story_key for f in facts}, attacks[0].order if attacks else None)
+    return _Part(tracks, _violation_incidents(attacks, figures, as_of, dated),
+                 _tallies(figures, party_map, as_of, dated), attacks[0].order if attacks else None)
 
 
 # One conflict's fold, kept while its events are the same: a poll usually brings news
@@ -434,32 +437,37 @@ def _fold_by_conflict(known: list[_Fact], as_of: datetime, dated: bool) -> _Fold
     by_conflict: dict[str | None, list[_Fact]] = defaultdict(list)
     for fact in known:
         by_conflict[fact.conflict].append(fact)
-    if any(f.type == "truce" for f in by_conflict.get(None, ())):
+    if any(f.type == "truce" for f in by_conflict.get(None, ())) or _entangled(known):
         return None
     parts = []
     for conflict, facts in by_conflict.items():
-        key = (conflict, dated and as_of, tuple([id(f) for f in facts]))
+        key = (conflict, dated and as_of, tuple(facts))
         with _FOLDED_LOCK:
             kept = _PARTS.get(key)
         if kept is None:
             kept = (_fold_part(facts, as_of, dated),)
-            _keep(_PARTS, key, kept)  # its facts keep the ids in the key theirs
+            _keep(_PARTS, key, kept)
         parts.append(kept[0])
-    if not _apart(parts):
-        return None
     tracks = sorted((t for p in parts for t in p.tracks), key=_opening)
     with_attacks = sorted((p for p in parts if p.first_attack is not None), key=lambda p: p.first_attack)
-    return _Folded(known, None, tracks, [v for p in with_attacks for v in p.incidents],
+    return _Folded(None, tracks, [v for p in with_attacks for v in p.incidents],
                    [t for p in parts for t in p.tally])
 
 
-def _apart(parts: list[_Part]) -> bool:
-    """Do no two parts share a story or a story cluster?"""
-    for what in ("clusters", "stories"):
-        sets = [getattr(p, what) for p in parts]
-        if sum(map(len, sets)) != len(set().union(*sets)):
-            return False
-    return True
+def _entangled(known: list[_Fact]) -> bool:
+    """Does a story or story cluster carry reports of two conflicts?
+
+    Worked out afresh from the facts (in C, about 10 ms for 100,000) rather than
+    kept as sets per conflict, which would hold two more entries per event."""
+    clusters = set(map(_CLUSTER_CONFLICT, known))
+    if len(clusters) != len(set(map(itemgetter(0), clusters))):
+        return True
+    stories = set(map(_STORY_CONFLICT, known))
+    return len(stories) != len(set(map(itemgetter(0), stories)))
+
+
+_CLUSTER_CONFLICT = attrgetter("cluster", "conflict")
+_STORY_CONFLICT = attrgetter("sound.story_key", "conflict")
 
 
 def _opening(track: _Track) -> tuple[datetime, tuple[datetime, int]]:
@@ -679,8 +687,8 @@ class _Track:
         """Parties, mediators, kind and sources, read once per fold."""
         if self._about is None:
             # key[0]: which truce (its first report), for _keep
-            first = (self.conflict, id(self.claims[0].events[0]))
-            key = (first, tuple(tuple(map(id, c.events)) for c in self.claims))
+            first = (self.conflict, self.claims[0].events[0])
+            key = (first, tuple(tuple(c.events) for c in self.claims))
             with _FOLDED_LOCK:
                 kept = _ABOUT.get(key)
             if kept is None:
@@ -689,7 +697,7 @@ class _Track:
                 kept = (_About(events, _parties(self), _named(self, "mediators"),
                                _most_common(e.data.get("kind") for e in events),
                                None if dated else _sources(events, None)),)
-                _keep(_ABOUT, key, kept)  # its events keep the ids in the key theirs
+                _keep(_ABOUT, key, kept)
             self._about = kept[0]
         return self._about
 
@@ -980,7 +988,7 @@ def _active_at(truce: TruceState, at: datetime) -> bool:
 # --------------------------------------------------------------------------- violations
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity: figures are cache keys (see _violation_incidents)
 class _Figure:
     """A casualty figure as one outlet story gave it."""
 
@@ -1013,7 +1021,7 @@ def _casualty_reports(casualties: list[_Fact], violations: list[_Fact]) -> list[
             continue  # no current figure, or the same sentence from another outlet of the same story
         seen.add(key)
         story = attacks.get(key[0])
-        places = fact.places | _attack_places(story, key[1]) if story else fact.places
+        places = _shared(fact.places | _attack_places(story, key[1])) if story else fact.places
         figure = fact.figure
         if figure is None or figure.places != places:
             # kept with the event: the per-conflict folds know their figures by identity
@@ -1032,12 +1040,12 @@ def _attack_places(attacks: list[_Fact], sentence: str) -> frozenset[str]:
     attack, else the story's one attacked place (if it names just one)."""
     own = [a.places for a in attacks if a.story[1] == sentence]
     if own:
-        return frozenset().union(*own)
+        return _NO_PLACES.union(*own)
     distinct = {a.places for a in attacks if a.places}
-    return next(iter(distinct)) if len(distinct) == 1 else frozenset()
+    return next(iter(distinct)) if len(distinct) == 1 else _NO_PLACES
 
 
-@lru_cache(maxsize=_CACHE)
+@lru_cache(maxsize=_SENTENCES)
 def _is_update(sentence: str) -> bool:
     """Does the sentence report a toll that rose ("the toll rose to 16")?"""
     return bool(_UPDATE.search(sentence))
@@ -1082,17 +1090,17 @@ def _violation_incidents(events: list[_Fact], figures: list[_Figure], as_of: dat
     for conflict, group in by_conflict.items():
         clusters = dict.fromkeys(f.cluster for f in group)
         figs = [f for c in clusters for f in by_cluster.get(c, ())]
-        key = (conflict, dated and as_of, tuple(map(id, group)), tuple(map(id, figs)))  # figures are kept per event and place
+        key = (conflict, dated and as_of, tuple(group), tuple(figs))  # figures are kept per event and place
         with _FOLDED_LOCK:
             kept = _INCIDENTS.get(key)
         if kept is None:
-            kept = (group, figs, _conflict_incidents(group, by_cluster, as_of))
-            _keep(_INCIDENTS, key, kept)  # the events it holds keep the ids in the key theirs
-        incidents += kept[2]
+            kept = (_conflict_incidents(group, by_cluster, as_of),)
+            _keep(_INCIDENTS, key, kept)
+        incidents += kept[0]
     return incidents
 
 
-_INCIDENTS: OrderedDict[tuple, tuple[list[_Fact], list[_Figure], list[ViolationIncident]]] = OrderedDict()
+_INCIDENTS: OrderedDict[tuple, tuple[list[ViolationIncident]]] = OrderedDict()
 
 
 def _conflict_incidents(events: list[_Fact], by_cluster: dict[str, list[_Figure]],
@@ -1370,21 +1378,21 @@ def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: date
     tallies = []
     for conflict, group in by_conflict.items():
         parties = party_map.get(conflict, set())
-        key = (conflict, frozenset(parties), dated and as_of, tuple(map(id, group)))  # figures: see _Fact.figure
+        key = (conflict, frozenset(parties), dated and as_of, tuple(group))  # figures: see _Fact.figure
         with _FOLDED_LOCK:
             kept = _TALLIES.get(key)
         if kept is None:
             # Sides that are a party ("Palestine" in Israel-Hamas) add up; others are subsets.
             party_sides = {_side_key(p) for p in parties} | {
                 _side_key(f.side) for f in group if _as_party(f.side, parties, conflict) in parties}
-            kept = (group, _tally(conflict, group, party_sides - {None}, as_of))
-            _keep(_TALLIES, key, kept)  # the figures it holds keep the ids in the key theirs
-        tallies.append(kept[1])
+            kept = (_tally(conflict, group, party_sides - {None}, as_of),)
+            _keep(_TALLIES, key, kept)
+        tallies.append(kept[0])
     return tallies
 
 
 # A poll usually brings news of a few conflicts: the others' tallies are kept.
-_TALLIES: OrderedDict[tuple, tuple[list[_Figure], Tally]] = OrderedDict()
+_TALLIES: OrderedDict[tuple, tuple[Tally]] = OrderedDict()
 _PER_CONFLICT = 2  # folds kept per conflict: the latest, and one for an older instant
 
 
@@ -1691,14 +1699,14 @@ def _conflict_by_parties(data: dict, party_map: dict[str, set[str]]) -> str | No
     return fits[0] if len(fits) == 1 else None
 
 
-@lru_cache(maxsize=_CACHE)
+@lru_cache(maxsize=_SENTENCES)
 def _place_hints(sentence: str) -> frozenset[str]:
     """Place names in a sentence: gazetteer places, or capitalised words after "in/at/near"."""
     gazetteer = _gazetteer()
     if gazetteer is not None:
         found = {m.text.lower() for m in gazetteer.mentions(sentence) if m.entries[0].kind == "place"}
         if found:
-            return frozenset(found)
+            return _shared(frozenset(found))
     found = set()
     for match in _PLACE_AFTER.finditer(sentence):
         name = match.group(1).lower()
@@ -1707,7 +1715,7 @@ def _place_hints(sentence: str) -> frozenset[str]:
         if gazetteer is not None and gazetteer.mentions(match.group(1)):
             continue  # "in Azerbaijan", "in Gaza": a side or a whole theatre, not one place
         found.add(name)
-    return frozenset(found)
+    return _shared(frozenset(found))
 
 
 @lru_cache(maxsize=1)
@@ -1729,16 +1737,21 @@ def _places(data: dict) -> frozenset[str]:
     """
     specific = _specific(data.get("location") or "")
     if specific:
-        return _one_place(specific)
+        return _shared(frozenset({specific.lower()}))
     return _place_hints(data.get("evidence") or "")
 
 
-@lru_cache(maxsize=_CACHE)
-def _one_place(location: str) -> frozenset[str]:
-    return frozenset({location.lower()})
+_NO_PLACES: frozenset[str] = frozenset()
 
 
-@lru_cache(maxsize=_CACHE)
+@lru_cache(maxsize=_PLACE_NAMES)
+def _shared(places: frozenset[str]) -> frozenset[str]:
+    """One object for each set of places (the first one seen): every event keeps its
+    places for as long as the monitor runs, and most name one of a few towns."""
+    return places
+
+
+@lru_cache(maxsize=_PLACE_NAMES)
 def _specific(location: str | None) -> str | None:
     """The location if it names one place, not a theatre, party or country."""
     location = (location or "").strip()
@@ -1804,7 +1817,7 @@ def _is_headline(event: StoredEvent) -> bool:
     return False
 
 
-@lru_cache(maxsize=_CACHE)
+@lru_cache(maxsize=_SENTENCES)
 def _norm(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
@@ -1844,9 +1857,22 @@ def _sources(events: Iterable[StoredEvent], as_of: datetime | None) -> list[dict
             if key in seen:
                 continue
             seen.add(key)
-            out.append({"story": event.cluster_id, "feed": source.get("feed"),
-                        "url": source.get("url"), "title": source.get("title")})
+            out.append(_output_source(event, source))
     return out
+
+
+_SOURCE_FIELDS = ("story", "feed", "url", "title")
+
+
+def _output_source(event: StoredEvent, source: dict) -> dict:
+    """The source as the output gives it. The store's own source dicts already have
+    that shape and are read-only, so they are handed on rather than copied: every
+    incident, tally and truce lists its sources, and copies per list would make the
+    model's memory grow several times faster than the store's."""
+    if len(source) == 4 and source.get("story") == event.cluster_id and all(k in source for k in _SOURCE_FIELDS):
+        return source
+    return {"story": event.cluster_id, "feed": source.get("feed"),
+            "url": source.get("url"), "title": source.get("title")}
 
 
 def _utc(moment: datetime) -> datetime:

@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from sitmon.heap import release_free_memory
 from sitmon.ui.sanitize import clean
 from sitmon.ui.screens import (
     ConflictPicker,
@@ -182,6 +183,7 @@ class SitmonApp(App):
             return poll_once(store, self.config, force=force)
         finally:
             store.close()
+            release_free_memory()  # parsed documents and fetch buffers are freed by now
 
     def _arm_next_poll(self) -> None:
         if self.autopoll and self._poll_timer is None:

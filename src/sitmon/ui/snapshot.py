@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from sitmon.heap import release_free_memory
+
 TREND_DAYS = 7
 STORY_LIMIT = 200
 VIOLATION_ROWS = 200
@@ -154,6 +156,7 @@ def load_situation(store: Any, now: datetime, *, conflict: str | None = None) ->
 
     events = store.stored_events(until=now, conflict=conflict)
     current = _as_dict(situation(events, now))
+    release_free_memory()  # the run's temporaries are freed: their pages go back too
     violations = current.get("violations", [])
     return SituationData(
         now=now,
