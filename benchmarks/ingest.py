@@ -117,6 +117,10 @@ def ingest(store: Store, items: list[Story]) -> tuple[float, float]:
     for feed, batch in by_feed.items():
         if batch:
             store.ingest(feed, batch)
+    # what the commits left in the write-ahead log is part of the cost: without this,
+    # 10k stories fit in the log below its checkpoint size and never pay for copying
+    # into the database, while the 100k pay for their own and for the 10k's
+    store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return time.perf_counter() - started, time.process_time() - cpu
 
 
@@ -148,11 +152,12 @@ def main() -> None:
           " (into the same store)")
     print(f"stories {counts['stories']:,}  clusters {counts['clusters']:,} "
           f"(folded {1 - counts['clusters'] / counts['stories']:.0%})")
-    ratio = t_large / t_small
-    print(f"cost ratio 100k/10k: {ratio:.2f}  (target <= 11)  {'OK' if ratio <= 11 else 'MISSED'}")
-    # CPU time is immune to other processes sharing the machine
-    print(f"CPU-time ratio 100k/10k: {cpu_large / cpu_small:.2f}  "
-          f"({cpu_small:.2f} s and {cpu_large:.2f} s of CPU)")
+    # the verdict is on CPU time: other processes sharing the machine stretch wall
+    # time by tens of percent, one phase more than the other
+    ratio = cpu_large / cpu_small
+    print(f"cost ratio 100k/10k (CPU time): {ratio:.2f}  (target <= 11)  {'OK' if ratio <= 11 else 'MISSED'}"
+          f"  ({cpu_small:.2f} s and {cpu_large:.2f} s of CPU)")
+    print(f"wall-time ratio 100k/10k: {t_large / t_small:.2f}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +19,7 @@ from conftest import fixture_feed, rss_document
 
 from sitmon.config import Config
 from sitmon.parse import Story
+from sitmon import poll as poll_module
 from sitmon.poll import PollReport, _extract_all, poll_forever, poll_once
 
 store_module = pytest.importorskip("sitmon.store")
@@ -181,9 +190,13 @@ def test_an_extraction_crash_costs_only_that_story_its_events():
             raise ValueError("unreadable sentence")
         return [{"type": "truce", "conflict": None, "evidence": title}]
 
-    events, errors = _extract_all(stories, fragile)
+    messages: list[tuple[int, str]] = []
+    events, errors = _extract_all(stories, fragile, messages)
     assert errors == 1
     assert events == {"a": [{"type": "truce", "conflict": None, "evidence": "Ceasefire holds"}]}
+    # one warning for the feed, the traceback at debug level
+    assert [level for level, _ in messages] == [logging.WARNING, logging.DEBUG]
+    assert "1 of 2 stories" in messages[0][1] and "unreadable sentence" in messages[1][1]
 
 
 def test_poll_forever_polls_until_stopped(feed_server, store, cfg):
@@ -201,3 +214,152 @@ def test_poll_forever_polls_until_stopped(feed_server, store, cfg):
     assert time.monotonic() - started < 5
     assert len(reports) == 2
     assert reports[0].feeds_ok == 3 and reports[1].feeds_not_modified == 3
+
+
+# --- parsing in worker processes -------------------------------------------------
+
+
+def _stored(store) -> tuple:
+    events = sorted((e.cluster_id, e.story_key, str(e.data)) for e in store.stored_events())
+    return store.export_stories(None), events, [
+        (f.url, f.status, f.error, f.items, f.bozo, f.title) for f in store.feeds(include_disabled=True)
+    ]
+
+
+def _many_outlets(feed_server, store) -> list[str]:
+    """Enough feeds for a poll to use parser processes (some of them broken)."""
+    routes = {f"/{i}{path}": {"body": fixture_feed(name)} for i in range(3) for path, name in OUTLETS.items()}
+    routes["/page"] = {"body": fixture_feed("not_a_feed.html"), "content_type": "text/html"}
+    routes["/blog"] = {"body": fixture_feed("broken_but_readable.xml")}
+    for path, options in routes.items():
+        options["etag"] = f'"{path}"'
+    return serve(feed_server, store, routes)
+
+
+def test_a_big_poll_parses_in_worker_processes_and_stores_the_same(feed_server, tmp_path, cfg, monkeypatch):
+    assert 3 * len(OUTLETS) + 2 >= poll_module.POOL_MIN_FEEDS
+    cfg.concurrency = 1  # the same order of arrival, so the same clusters
+    results = []
+    for parse_here in (True, False):
+        with store_module.Store(tmp_path / f"{parse_here}.db") as store:
+            _many_outlets(feed_server, store)
+            with monkeypatch.context() as patch:
+                if parse_here:
+                    patch.setattr(poll_module, "POOL_MIN_FEEDS", 10_000)
+                else:  # every document must be read by a worker process
+                    patch.setattr(poll_module._LocalParser, "read", None)
+                report = poll_once(store, cfg, now=NOW)
+            assert report.feeds_ok == 10 and [e for _, e in report.feeds_failed] == ["not a feed (text/html)"]
+            results.append(_stored(store))
+    assert results[0] == results[1]
+    assert results[0][1]  # with events
+
+
+def test_a_poll_of_unchanged_feeds_starts_no_processes(feed_server, store, cfg, monkeypatch):
+    _many_outlets(feed_server, store)
+    poll_once(store, cfg, now=NOW)
+
+    def no_processes():
+        raise AssertionError("a poll of 304s started parser processes")
+
+    monkeypatch.setattr(poll_module, "_mp_context", no_processes)
+    again = poll_once(store, cfg, now=NOW + timedelta(minutes=5), force=True)
+    assert again.feeds_not_modified == 10
+
+
+def test_parser_processes_that_cannot_start_leave_parsing_to_the_fetch_threads(
+    feed_server, store, cfg, monkeypatch, caplog
+):
+    _many_outlets(feed_server, store)
+
+    def no_processes():
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(poll_module, "_mp_context", no_processes)
+    report = poll_once(store, cfg, now=NOW)
+    assert report.feeds_ok == 10 and report.events > 0
+    assert "cannot start parser processes: OSError: no semaphores here" in caplog.text
+
+
+def test_a_parser_process_that_dies_fails_its_feed_and_the_rest_parse_in_threads(cfg):
+    body = rss_document([{"guid": "1", "title": "Shelling resumes in Ganja"}])
+    big = rss_document([{"guid": str(i), "title": f"Shelling resumes in Ganja, {i} hurt"} for i in range(3000)])
+    with poll_module._ProcessParser(cfg, 1) as parser:
+        assert len(parser.read(body, {}, "https://a.example/rss", NOW).parsed.stories) == 1
+        outcome: list = []
+
+        def read_big() -> None:
+            try:
+                outcome.append(parser.read(big, {}, "https://b.example/rss", NOW))
+            except BrokenProcessPool as exc:
+                outcome.append(exc)
+
+        reader = threading.Thread(target=read_big)
+        reader.start()
+        while not parser._pool._pending_work_items and reader.is_alive():
+            time.sleep(0.005)
+        for worker in list(parser._pool._processes.values()):
+            os.kill(worker.pid, signal.SIGKILL)
+        reader.join(30)
+        assert [type(o) for o in outcome] == [BrokenProcessPool]
+        after = parser.read(body, {}, "https://c.example/rss", NOW)  # in this thread now
+        assert [s.feed_url for s in after.parsed.stories] == ["https://c.example/rss"]
+
+
+def test_a_feed_whose_parser_process_died_is_a_failed_feed(feed_server, store, cfg, monkeypatch):
+    [url] = serve(feed_server, store, {"/rss": {"body": fixture_feed("caucasus_wire.rss")}})
+
+    class Dying(poll_module._LocalParser):
+        def read(self, *args):
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(poll_module, "_parser_for", lambda cfg, n: Dying(cfg))
+    report = poll_once(store, cfg, now=NOW)
+    assert report.feeds_failed == [(url, "internal error: BrokenProcessPool: A process in the process "
+                                         "pool was terminated abruptly")]
+    assert feed_health(store, url).failures == 1
+
+
+def _marked_processes(mark: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and mark.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_parser_processes_leave_when_the_poller_is_killed(feed_server, tmp_path):
+    """A poller killed outright (kill -9, OOM killer) leaves no parser process behind."""
+    body = fixture_feed("caucasus_wire.rss")
+    urls = [feed_server.add(f"/{i}.rss", body) for i in range(poll_module.POOL_MIN_FEEDS)]
+    urls.append(feed_server.add("/slow.rss", body, delay=30))  # keeps the poll going
+    script = textwrap.dedent(f"""
+        from sitmon.config import Config
+        from sitmon.poll import poll_once
+        from sitmon.store import Store
+        if __name__ == "__main__":
+            cfg = Config(timeout=60, feeds=[])
+            poll_once(Store({str(tmp_path / "p.db")!r}), cfg, feeds={urls!r})
+    """)
+    mark = f"SITMON_TEST_MARK={os.getpid()}-{time.monotonic_ns()}"
+    poller = subprocess.Popen([sys.executable, "-c", script],
+                              env={**os.environ, "SITMON_TEST_MARK": mark.split("=", 1)[1]})
+    try:
+        deadline = time.monotonic() + 20
+        while len(_marked_processes(mark)) < 3 and time.monotonic() < deadline:  # poller + workers
+            time.sleep(0.1)
+        assert len(_marked_processes(mark)) >= 3, "no parser processes started"
+    finally:
+        poller.kill()
+        poller.wait()
+    deadline = time.monotonic() + 10
+    while _marked_processes(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _marked_processes(mark)
+    for pid in left:  # do not leave them to the next test run
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -710,11 +710,29 @@ def test_stored_events_agree_with_the_tables_through_late_and_bulk_arrivals(db, 
                 got = reader.stored_events(until=until, conflict=conflict, since=since)
                 low = "0000" if since is None else store_module._ts(since)
                 high = "9999" if until is None else store_module._ts(until)
-                assert [(e.cluster_id, e.story_key, e.data, [x["feed"] for x in e.sources])
-                        for e in got] == _naive_events(db, low, high, conflict)
+                assert [(e.cluster_id, e.story_key, _set_fields(e.data), [x["feed"] for x in e.sources])
+                        for e in got] == [(c, k, _set_fields(d), f) for c, k, d, f in _naive_events(db, low, high, conflict)]
             again = reader.stored_events()
             assert len(before) == len(again) and all(a is b for a, b in zip(before, again))
     assert gc.isenabled()
+
+
+def _set_fields(data: dict) -> dict:
+    """An event's fields as the model reads them: a null or false one may be left out."""
+    return {k: v for k, v in data.items() if v is not None and v is not False}
+
+
+def test_events_from_many_polls_leave_out_null_and_false_fields(db):
+    """Half of a casualty's fields are null or false: the events a monitor keeps for
+    days hold only the others (issue 5, memory), and read the same through .get."""
+    with Store(db) as reader, Store(db) as writer:
+        reader.stored_events()
+        fields = {**casualty(4, "Shelling near Ganja killed 4"), "wounded": None, "historical": False}
+        writer.ingest(FEED_A, [story("a0", "Shelling near Ganja killed 4")], {"a0": [fields]})
+        (event,) = reader.stored_events()
+    assert event.data["killed"] == 4 and event.data["type"] == "casualty"
+    assert "wounded" not in event.data and "historical" not in event.data
+    assert event.data.get("wounded") is None and not event.data.get("historical")
 
 
 def test_events_from_many_polls_hold_one_copy_of_each_repeated_text(db):
@@ -768,3 +786,62 @@ def test_upgrading_an_older_database_keeps_folding_its_recent_stories(db):
         result = s.ingest(FEED_B, [story("b1", "Five killed as drone hits Kherson market", FEED_B, hours=2)])
         assert result.merged == 1
         assert s.cluster_detail("a1").n_sources == 2
+
+
+def _tag_state(db: Path) -> list:
+    with sqlite3.connect(db) as raw:
+        return [
+            raw.execute("SELECT id, tags, conflicts FROM clusters ORDER BY id").fetchall(),
+            raw.execute("SELECT * FROM cluster_conflicts ORDER BY 1, 2").fetchall(),
+            raw.execute("SELECT id, conflict_tokens FROM stories ORDER BY id").fetchall(),
+        ]
+
+
+def test_tags_folded_in_at_ingest_equal_tags_recomputed_from_every_event(db):
+    """Ingest adds new events' tags to the stored ones instead of re-reading a
+    cluster's events; a full recomputation must find nothing to change."""
+    sudan, yemen = "Sudan", "Yemen"
+    with Store(db) as s:
+        s.ingest(FEED_A, [story("a1", "Fourteen killed in Ganja shelling"),
+                          story("a2", "Truce agreed in Jeddah talks", hours=1)],
+                 {"a1": [casualty(14, "Fourteen killed")],
+                  "a2": [{"type": "truce", "conflict": sudan, "evidence": "Truce agreed"}]})
+        # joins a1's cluster with another conflict and a new kind; a second story of
+        # the same feed joins it in the same batch without events of its own
+        s.ingest(FEED_B, [story("b1", "14 killed in Ganja shelling", FEED_B, hours=2),
+                          story("b2", "Fourteen killed in Ganja shelling - Reuters", FEED_B, hours=3),
+                          story("b3", "Truce agreed in Jeddah talks | World news", FEED_B, hours=2)],
+                 {"b1": [{"type": "violation", "conflict": yemen, "evidence": "shelling"}],
+                  "b3": [{"type": "truce", "conflict": sudan, "evidence": "Truce agreed"}]})
+        s.ingest(FEED_C, [story("c1", "Ganja shelling kills 14", FEED_C, hours=4)],
+                 {"c1": [casualty(14, "kills 14")]})
+    folded = _tag_state(db)
+    assert folded[0] == [
+        ("a1", "casualty violation", json.dumps(sorted([KARABAKH, yemen]))),
+        ("a2", "truce", json.dumps([sudan])),
+    ]
+    with sqlite3.connect(db) as raw:  # every story of a1 carries both its conflicts
+        assert {t for (t,) in raw.execute("SELECT conflict_tokens FROM stories WHERE cluster_id = 'a1'")} == {
+            store_module.conflict_tokens([KARABAKH, yemen])}
+    with Store(db) as s, s._lock, s._write():
+        s._refresh_tags(["a1", "a2"])
+    assert _tag_state(db) == folded
+
+
+def test_a_version_3_database_loses_the_unused_events_indexes(db):
+    db.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(db)
+    for migration in store_module.MIGRATIONS[:3]:
+        migration(store_module.sqlite_utils.Database(raw))
+    raw.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    raw.commit()
+    raw.close()
+    with Store(db) as s:
+        s.ingest(FEED_A, [story("a1", "Fourteen killed in Ganja shelling")],
+                 {"a1": [casualty(14, "Fourteen killed")]})
+        assert [e.data["killed"] for e in s.stored_events()] == [14]
+    with sqlite3.connect(db) as raw:
+        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
+    assert {"events_cluster", "events_story"} <= indexes
+    assert not indexes & {"events_published", "events_type", "events_conflict"}

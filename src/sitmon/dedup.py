@@ -387,6 +387,7 @@ def _crude_stem(word: str) -> str:
 _CANONICAL = {_crude_stem(t): t for t in set(_SYNONYMS.values())}
 
 
+@lru_cache(maxsize=1 << 15)  # headlines share their vocabulary: most words come back
 def _stem(word: str) -> str:
     """A crude, consistent stem: "kills"/"killed"/"killing" -> "kill"."""
     word = _IRREGULAR.get(word, word)

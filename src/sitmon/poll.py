@@ -1,11 +1,14 @@
 """One poll of every due feed: fetch -> parse -> extract -> store.
 
 Feeds are fetched concurrently by a bounded thread pool, at most
-``cfg.per_host`` at a time from one host. Each worker also parses its feed and
-runs extraction on its stories, so the calling thread only writes: it hands
-every finished feed to ``store.ingest`` (one transaction per feed) as soon as
-it completes, which keeps SQLite single-writer and lets a crash lose at most
-the feed being written. A 304 costs one small ``record_fetch`` and no parse.
+``cfg.per_host`` at a time from one host. Each worker also has its feed parsed
+and its stories' events extracted -- in a pool of worker processes when the poll
+is big and the machine has cores to spare (pure-Python work that threads would
+run one at a time under the GIL), else in the thread itself -- so the calling
+thread only writes: it hands every finished feed to ``store.ingest`` (one
+transaction per feed) as soon as it completes, which keeps SQLite single-writer
+and lets a crash lose at most the feed being written. A 304 costs one small
+``record_fetch`` and no parse, and a poll of 304s starts no process.
 
 A failing feed is retried with exponential backoff (see ``fetch.next_attempt``);
 feeds still backing off are skipped unless the poll is forced.
@@ -14,11 +17,16 @@ feeds still backing off are skipped unless the poll is forced.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import signal
 import threading
 import time
+import traceback
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -162,11 +170,13 @@ def _is_due(feed: Any, now: datetime) -> bool:
 def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterator[_Done]:
     """Yield each feed's outcome as soon as its worker finishes."""
     limiter = _HostLimiter(cfg.per_host)
-    extractor = _LazyExtractor(cfg)
     workers = max(1, min(cfg.concurrency, len(feeds)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sitmon-fetch") as pool:
+    # the thread pool is left first: its fetch threads may still wait on the parser
+    with _parser_for(cfg, len(feeds)) as parser, ThreadPoolExecutor(
+        max_workers=workers, thread_name_prefix="sitmon-fetch"
+    ) as pool:
         futures = [
-            pool.submit(_work, client, cfg, feed, now, limiter, extractor)
+            pool.submit(_work, client, cfg, feed, now, limiter, parser)
             for feed in _interleave_hosts(feeds)
         ]
         try:
@@ -177,52 +187,75 @@ def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterat
                 future.cancel()
 
 
-def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, extractor: _LazyExtractor) -> _Done:
+def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, parser: _LocalParser) -> _Done:
     try:
         with limiter.slot(_host(feed.url)):
             fetched = fetch_feed(client, feed, cfg, now)
         if fetched.error or fetched.not_modified:
             return _Done(feed, fetched)
-        from sitmon.parse import parse_feed
-
         body, fetched.body = fetched.body, None  # the parse result replaces it; free early
-        parsed = parse_feed(body or b"", fetched.headers, fetched.moved_to or feed.url, now)
-        events, errors = _extract_all(parsed.stories, extractor.get() if parsed.stories else None)
-        return _Done(feed, fetched, parsed, events, errors)
+        read = parser.read(body or b"", fetched.headers, fetched.moved_to or feed.url, now)
+        for level, message in read.log:
+            log.log(level, message)
+        return _Done(feed, fetched, read.parsed, read.events, read.extract_errors)
     except Exception as exc:  # a bug met on one feed must not stop the poll
         log.warning("polling %s failed: %s", feed.url, _words(exc))
         log.debug("poll failure", exc_info=exc)
         return _Done(feed, FetchResult(feed.url, error=f"internal error: {_words(exc)}"))
 
 
+@dataclass
+class _Read:
+    """One document parsed and its stories' events extracted."""
+
+    parsed: ParsedFeed
+    events: dict[str, list[dict]] = field(default_factory=dict)
+    extract_errors: int = 0
+    # (level, message) for the poller's log: a parser process has no log of its own
+    log: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _read(body: bytes, headers: dict[str, str], url: str, now: datetime, extractor: _LazyExtractor) -> _Read:
+    from sitmon.parse import parse_feed
+
+    read = _Read(parse_feed(body, headers, url, now))
+    if read.parsed.stories:
+        extract, problem = extractor.get()
+        if problem:
+            read.log.append((logging.WARNING, problem))
+        read.events, read.extract_errors = _extract_all(read.parsed.stories, extract, read.log)
+    return read
+
+
 class _LazyExtractor:
     """Loads the extraction rules on first use: a poll where every feed answers
     304 never pays for compiling them."""
 
-    def __init__(self, cfg: Any) -> None:
-        self._conflicts = getattr(cfg, "conflicts", None) or []
+    def __init__(self, conflicts: list[dict]) -> None:
+        self._conflicts = conflicts
         self._lock = threading.Lock()
         self._loaded = False
         self._extract: Extractor | None = None
 
-    def get(self) -> Extractor | None:
+    def get(self) -> tuple[Extractor | None, str | None]:
+        """The extractor, and on the first call only, why there is none."""
         with self._lock:
-            if not self._loaded:
-                self._extract = self._load()
-                self._loaded = True
-            return self._extract
+            if self._loaded:
+                return self._extract, None
+            self._loaded = True
+            try:
+                from sitmon.extract import load_extractor
 
-    def _load(self) -> Extractor | None:
-        try:
-            from sitmon.extract import load_extractor
-
-            return load_extractor(self._conflicts).extract
-        except Exception as exc:  # broken rules must not cost the stories themselves
-            log.warning("extraction rules unavailable, stories stored without events: %s", _words(exc))
-            return None
+                self._extract = load_extractor(self._conflicts).extract
+                return self._extract, None
+            except Exception as exc:  # broken rules must not cost the stories themselves
+                return None, f"extraction rules unavailable, stories stored without events: {_words(exc)}"
 
 
-def _extract_all(stories: list[Story], extractor: Extractor | None) -> tuple[dict[str, list[dict]], int]:
+def _extract_all(
+    stories: list[Story], extractor: Extractor | None, messages: list[tuple[int, str]]
+) -> tuple[dict[str, list[dict]], int]:
+    """Events by story id, and how many stories failed; ``messages`` gets the log lines."""
     events: dict[str, list[dict]] = {}
     failed: list[tuple[Story, Exception]] = []
     if extractor is None:
@@ -236,10 +269,160 @@ def _extract_all(stories: list[Story], extractor: Extractor | None) -> tuple[dic
     if failed:
         # one line per feed, not a traceback per story; details at debug level
         story, exc = failed[0]
-        log.warning("extraction failed on %d of %d stories of %s (first: %r: %s)",
-                    len(failed), len(stories), story.feed_url, story.id, _words(exc))
-        log.debug("extraction failure", exc_info=exc)
+        messages.append((logging.WARNING, (
+            f"extraction failed on {len(failed)} of {len(stories)} stories of {story.feed_url} "
+            f"(first: {story.id!r}: {_words(exc)})")))
+        messages.append((logging.DEBUG, "extraction failure:\n" + "".join(
+            traceback.format_exception(exc))))
     return events, len(failed)
+
+
+class _LocalParser:
+    """Parses and extracts in the fetch thread that fetched the document."""
+
+    def __init__(self, cfg: Any) -> None:
+        self._extractor = _LazyExtractor(getattr(cfg, "conflicts", None) or [])
+
+    def read(self, body: bytes, headers: dict[str, str], url: str, now: datetime) -> _Read:
+        return _read(body, headers, url, now, self._extractor)
+
+    def __enter__(self) -> _LocalParser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+# --- parsing in worker processes -----------------------------------------------
+
+POOL_MIN_FEEDS = 8  # a smaller poll parses in its fetch threads: starting processes costs more
+MAX_PARSERS = 4  # parser processes at most (the writing thread needs a core too)
+_PRELOAD = ["sitmon.poll", "sitmon.parse", "sitmon.extract"]
+_PARENT_CHECK_S = 1.0
+
+
+def _parser_for(cfg: Any, n_feeds: int) -> _LocalParser:
+    """Parsing and extraction are pure Python and CPU-bound: in the fetch threads they
+    would queue for the one GIL behind each other and behind the store's writes, so a
+    big poll on a multi-core machine hands them to worker processes."""
+    cores = os.cpu_count() or 1
+    if n_feeds < POOL_MIN_FEEDS or cores < 2:
+        return _LocalParser(cfg)
+    return _ProcessParser(cfg, min(cores, MAX_PARSERS))
+
+
+class _ProcessParser(_LocalParser):
+    """Parses in a process pool, started at the first document (a poll of 304s never
+    starts it) and shut down with the poll.  If the pool cannot start, documents are
+    parsed in the fetch threads instead; if a worker dies, the feeds it had in hand
+    fail (the document may be what killed it) and the rest of the poll is parsed in
+    the fetch threads."""
+
+    def __init__(self, cfg: Any, workers: int) -> None:
+        super().__init__(cfg)
+        self._conflicts = getattr(cfg, "conflicts", None) or []
+        self._workers = workers
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._failed = False
+
+    def read(self, body: bytes, headers: dict[str, str], url: str, now: datetime) -> _Read:
+        pool = self._get_pool()
+        future = None
+        if pool is not None:
+            try:
+                future = pool.submit(_read_in_worker, body, headers, url, now)
+            except (BrokenProcessPool, RuntimeError, OSError) as exc:
+                self._give_up(exc)
+        if future is None:
+            return super().read(body, headers, url, now)
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            self._give_up(exc)
+            raise
+
+    def _get_pool(self) -> ProcessPoolExecutor | None:
+        with self._lock:
+            if self._pool is None and not self._failed:
+                try:
+                    self._pool = ProcessPoolExecutor(
+                        self._workers, mp_context=_mp_context(),
+                        initializer=_start_worker, initargs=(self._conflicts, os.getpid()),
+                    )
+                except (OSError, ValueError, ImportError, NotImplementedError) as exc:
+                    self._failed = True
+                    log.warning("parsing in the fetch threads: cannot start parser processes: %s", _words(exc))
+            return None if self._failed else self._pool
+
+    def _give_up(self, exc: BaseException) -> None:
+        with self._lock:
+            if not self._failed:
+                self._failed = True
+                log.warning("parsing in the fetch threads: parser processes failed: %s", _words(exc))
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            pool, self._pool, self._failed = self._pool, None, True
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Not "fork": the poller has threads running (a fork copies their locks held).
+    A fork server starts once, clean, imports the parser and forks each worker from
+    itself, so workers start in milliseconds, not an interpreter's start-up each."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+_worker_extractor: _LazyExtractor | None = None  # in a parser process
+
+
+def _start_worker(conflicts: list[dict], poller: int) -> None:
+    """Set up one parser process for the polling process ``poller``."""
+    global _worker_extractor
+    # Ctrl-C reaches the whole process group: the poller handles it and shuts the
+    # pool down; a worker dying of it mid-task would only break the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # nothing a worker could print belongs on the user's terminal (the TUI owns it),
+    # and a worker must not keep the poller's output pipes open for whoever reads them
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    threading.Thread(target=_exit_with, args=(poller,), daemon=True).start()
+    _worker_extractor = _LazyExtractor(conflicts)
+
+
+def _exit_with(poller: int) -> None:
+    """A worker whose poller was killed would wait for work forever (it holds its
+    own queue's write end, and the fork server waits for its workers): leave."""
+    while _alive(poller):
+        time.sleep(_PARENT_CHECK_S)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # the number now belongs to another user's process
+        return False
+    try:  # a killed poller stays a zombie until its own parent reaps it
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[:1] != [b"Z"]
+    except OSError:  # no /proc here: the signal check is all there is
+        return True
+
+
+def _read_in_worker(body: bytes, headers: dict[str, str], url: str, now: datetime) -> _Read:
+    assert _worker_extractor is not None
+    return _read(body, headers, url, now, _worker_extractor)
 
 
 def _words(exc: BaseException) -> str:
