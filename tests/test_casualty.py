@@ -597,3 +597,26 @@ def test_a_side_split_across_a_line_break_is_still_read():
     sentence = "South\n Africa said nine of its soldiers were killed in the ambush."
     [event] = find_casualties(sentence, NOW)
     assert event.killed == 9 and event.side == "South Africa"
+
+
+def test_a_lower_cased_sentence_from_the_caller_gives_the_same_casualties():
+    from sitmon.extract.gazetteer import lower
+
+    for sentence in ["Two soldiers were killed and 14 wounded in Helmand on Monday.",
+                     "A roadside bomb killed a policeman, officials said."]:
+        plain = find_casualties(sentence, NOW)
+        assert plain
+        assert find_casualties(sentence, NOW, lower(sentence)) == plain
+
+
+@pytest.mark.parametrize("text, told_apart", [
+    ("Gunmen killed #0# people", True),
+    ("Gunmen \u017flew #0# people", False),  # a long s is "s" to the case-blind patterns
+    ("Gunmen killed #0# people in \u0130dlib", False),
+    ("Gunmen killed #0# people in Sa\u00efda", True),  # not ASCII, but nothing odd
+])
+def test_verbs_are_told_apart_only_where_lower_case_is_exact(text, told_apart):
+    verbs = casualty._verbs(text)
+    assert (verbs.starts is not None) == told_apart
+    if told_apart:
+        assert verbs.starts == [text.index("killed")]

@@ -17,6 +17,7 @@ from sitmon.extract.gazetteer import (
     default_gazetteer,
     find_places,
     gated,
+    guarded,
     lexicon,
     literal_gate,
     lower,
@@ -290,8 +291,23 @@ def test_the_shipped_guards_find_what_the_unguarded_lexicons_find(monkeypatch):
     monkeypatch.setattr(gazetteer, "_start_guard", lambda body, size=4: "")
     without = {**tables(truce.rules.__wrapped__()), **tables(violation.rules.__wrapped__())}
     guarded = [name for name in with_guard if with_guard[name].pattern != without[name].pattern]
-    assert {"cues", "acts", "any_act", "exclusions"} <= set(guarded)
+    assert {"cues", "acts", "any_act", "exclusions", "background"} <= set(guarded)
     for text in map(lower, corpus_sentences()):
         for name in guarded:
             found = [(m.span(), m.lastgroup) for m in with_guard[name].finditer(text)]
             assert found == [(m.span(), m.lastgroup) for m in without[name].finditer(text)], (name, text)
+
+
+BACKGROUND_LIKE = [r"\b(?:days?|weeks?) (?:after|since)\b", r", (?:after|following)\b", "; ", " - ",
+                   r"\b(?:which|that) (?:had )?(?:collapsed|failed)", r"\b(?:replac\w+) (?:a|the) "]
+
+
+@pytest.mark.parametrize("text", [
+    "fighting resumed days after the truce", "the truce, after talks, held", "a; b", "x - y", "x-y",
+    "the deal that had collapsed", "replacing the truce", "nothing here", "weeksafter", ",after",
+])
+def test_a_guarded_alternation_finds_what_the_plain_one_finds(text):
+    plain = re.compile("|".join(f"(?:{p})" for p in BACKGROUND_LIKE))
+    fast = guarded(BACKGROUND_LIKE)
+    assert fast.pattern.startswith("(?=")  # the guard is there
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]

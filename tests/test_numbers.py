@@ -149,3 +149,9 @@ def test_scan_finds_what_the_whole_pattern_finds(words, gap):
     low = lower(gap.join(words))
     every = [(m.span(), m.groupdict()) for m in QUANTITY_RE.finditer(low)]
     assert [(m.span(), m.groupdict()) for m in numbers._quantities(low)] == every
+
+
+def test_scan_reads_the_lower_cased_text_it_is_given():
+    text = "Twelve soldiers and 3 civilians killed"
+    assert scan(text, lower(text)) == scan(text)
+    assert [q.low for q in scan(text, "nothing counted here, none at all.....")] == []  # the given one is read

@@ -70,3 +70,13 @@ def test_dateline_on_its_own_line_is_kept_whole():
 
 def test_whitespace_inside_a_sentence_is_collapsed():
     assert split_sentences("Two  rockets\thit   Sderot.") == ["Two rockets hit Sderot."]
+
+
+@pytest.mark.parametrize("text", [
+    "One line.", "", "Two\nlines.", "Carriage\r\nreturn.", "Line\u2028separator.", "Para\u2029graph.",
+    "Caf\u00e9 line.", "Caf\u00e9\nbreak.", "\n\n",
+])
+def test_lines_are_what_the_break_pattern_splits(text):
+    from sitmon.extract.sentences import _BREAK, _lines
+
+    assert _lines(text) == _BREAK.split(text)

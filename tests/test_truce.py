@@ -1,11 +1,13 @@
 """Truce detection: statuses, sides, mediators, kind, times and non-military look-alikes."""
 
+import re
 from datetime import datetime, timezone
 
 import pytest
 
 from sitmon.extract.events import Context
 from sitmon.extract.gazetteer import default_gazetteer
+from sitmon.extract import truce as truce_module
 from sitmon.extract.truce import find_truce, truce_kind, truce_status
 
 PUBLISHED = datetime(2020, 10, 17, 10, 0, tzinfo=timezone.utc)  # a Saturday
@@ -272,3 +274,57 @@ def test_every_mediator_cue_has_one_of_the_words_tested_first():
 
 def test_mediators_are_found_behind_the_word_test():
     assert truce("Qatar and Egypt brokered a ceasefire between Israel and Hamas.").mediators
+
+
+# -- speed mechanisms: each must give the answer the plain form gives -------------------
+
+_OLD_TIME_HINT = re.compile(
+    r"\d|\b(?:midnight|noon|midday|tonight|today|tomorrow|\w*days?|hours?|weeks?|months?|until|till|through|expir\w*|ends?)\b"
+)
+
+
+@pytest.mark.parametrize("text", [
+    "the truce holds", "on her birthday", "for two days", "holidays", "in daylight", "by midnight",
+    "at 5 pm", "the truce expires", "today", "sunday's truce", "a 72-hour pause", "weekdays ahead", "dayside",
+])
+def test_the_time_hint_answers_as_its_slow_form(text):
+    assert (truce_module._TIME_HINT.search(text) is None) == (_OLD_TIME_HINT.search(text) is None)
+
+
+def test_a_lower_cased_sentence_from_the_caller_gives_the_same_truce():
+    from sitmon.extract.gazetteer import lower
+
+    sentence = "Russia and Ukraine agreed a 30-day ceasefire from midnight, mediated by Turkey."
+    gaz = default_gazetteer()
+    ctx = Context(published=PUBLISHED, conflict=gaz.conflict_of(sentence))
+    plain = find_truce(sentence, ctx, gaz, story=sentence)
+    assert plain is not None
+    assert find_truce(sentence, ctx, gaz, story=sentence, low=lower(sentence)) == plain
+
+
+def test_civil_cues_are_read_from_the_sentence_when_there_is_no_story():
+    sentence = "The league agreed a truce with its players."
+    gaz = default_gazetteer()
+    ctx = Context(published=PUBLISHED, conflict=None)
+    assert find_truce(sentence, ctx, gaz) is None  # no story: the sentence's own cues decide
+    assert truce(sentence) is None
+    assert truce(sentence, story=sentence + " Troops shelled the border town overnight.") is not None
+
+
+def test_story_caches_are_only_for_the_sentences_of_one_story():
+    """Keyed on a whole story: a large cache would let a benchmark's repeated passes hit."""
+    assert truce_module._story_civil.cache_info().maxsize <= 8
+    assert truce_module._story_war.cache_info().maxsize <= 8
+
+
+@pytest.mark.parametrize("sentence", [
+    "Iran-backed Houthis and Saudi Arabia agreed a truce.", "Israel and Hamas agreed a truce.",
+    "Russian-armed separatists and Ukraine signed a ceasefire.", "Iran-\u017fupported Houthis agreed a truce.",
+    "Iran BACKED Houthis agreed a truce.",
+])
+def test_the_sponsor_word_test_keeps_what_the_per_name_test_keeps(sentence):
+    mentions = default_gazetteer().mentions(sentence)
+    plain = [m for m in mentions if not truce_module.sponsored(sentence, m)]
+    assert truce_module._unsponsored(sentence, mentions) == plain
+    if "Iran-b" in sentence:
+        assert len(plain) < len(mentions)  # the sponsor is dropped

@@ -21,7 +21,7 @@ from functools import lru_cache
 from sitmon.extract.casualty import find_casualties, fold_casualties
 from sitmon.extract.events import Casualty, Context, Event, Truce, Violation
 from sitmon.extract.gazetteer import (
-    Gazetteer, Mention, build_gazetteer, default_gazetteer, may_contain, needed_strings,
+    Gazetteer, Mention, build_gazetteer, default_gazetteer, lower, may_contain, needed_strings,
 )
 from sitmon.extract.sentences import split_sentences
 from sitmon.extract.truce import (
@@ -92,13 +92,14 @@ class Extractor:
         self, sentence: str, ctx: Context, mentions: list[Mention], story: str
     ) -> list[Event]:
         events: list[Event] = []
-        violation = find_violation(sentence, ctx, self.gazetteer, mentions, story)
-        truce = find_truce(sentence, ctx, self.gazetteer, mentions, story, hostile=violation is not None)
+        low = lower(sentence)  # lower-cased once for the three finders
+        violation = find_violation(sentence, ctx, self.gazetteer, mentions, story, low=low)
+        truce = find_truce(sentence, ctx, self.gazetteer, mentions, story, hostile=violation is not None, low=low)
         if truce is not None:
             events.append(truce)
         if violation is not None:
             events.append(violation)
-        events.extend(find_casualties(sentence, ctx))
+        events.extend(find_casualties(sentence, ctx, low))
         return events
 
     def _fold_truces(

@@ -255,7 +255,7 @@ def _verbs(text: str, known: _Verbs | None = None) -> _Verbs:
     """The verbs of ``text``; ``known`` is reused if it is of the same text."""
     if known is not None and known.text is text:
         return known
-    if _ODD_CASE_RE.search(text):
+    if not text.isascii() and _ODD_CASE_RE.search(text):  # isascii() is a flag look-up, no scan
         return _Verbs(text, None, len(text))
     starts, last_after = [], -1
     for m in _VERB_START_RE.finditer(" " + lower(text)):
@@ -420,9 +420,10 @@ class _Mention:
     toll: bool = False
 
 
-def find_casualties(sentence: str, ctx: Context) -> list[Casualty]:
-    """Casualty events stated in one sentence (empty when none)."""
-    text = lower(sentence)
+def find_casualties(sentence: str, ctx: Context, low: str | None = None) -> list[Casualty]:
+    """Casualty events stated in one sentence (empty when none); *low* is the
+    sentence lower-cased, when the caller has it."""
+    text = lower(sentence) if low is None else low
     if not CUE_RE.search(text) or _not_war(text):
         return []
     tagged, values, verbs = _tag(sentence, text)
@@ -448,7 +449,7 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity], _Verbs]:
     values: list[Quantity] = []
     parts: list[str] = []
     last = 0
-    for q in scan(sentence):
+    for q in scan(sentence, text):
         if not _countable(text, q):
             continue
         parts.append(sentence[last:q.start])

@@ -370,6 +370,14 @@ class PhraseTable:
         return self._names[int(group[1:])] if group else self.phrases[match.group()]
 
 
+def guarded(patterns: Iterable[str]) -> re.Pattern:
+    """One regex for *patterns* (as written: not lower-cased, no word start required),
+    behind the ``_start_guard`` of how their matches begin: a scan of alternatives
+    that do not start at a word (", after", " - ") is then tried only where one can."""
+    body = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(_start_guard(body) + "(?:" + body + ")")
+
+
 def _start_guard(body: str, size: int = 4) -> str:
     """A lookahead for how a match of *body* can begin (its first *size* letters), or "".
 

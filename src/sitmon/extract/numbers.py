@@ -257,9 +257,10 @@ def _merge_ranges(text: str, found: list[Quantity]) -> list[Quantity]:
     return merged
 
 
-def scan(text: str) -> list[Quantity]:
-    """Every quantity in ``text`` (offsets refer to ``text``), ranges merged."""
-    low = lower(text)
+def scan(text: str, low: str | None = None) -> list[Quantity]:
+    """Every quantity in ``text`` (offsets refer to ``text``), ranges merged;
+    ``low`` is ``text`` lower-cased, when the caller has it."""
+    low = lower(text) if low is None else low
     found = [q for m in _quantities(low) if (q := _single(low, m))]
     return _merge_ranges(low, found)
 

@@ -49,7 +49,7 @@ _DATELINE = re.compile(
 def split_sentences(text: str) -> list[str]:
     """Return the sentences of *text*, stripped, in order; empty text gives []."""
     sentences: list[str] = []
-    for line in _BREAK.split(text):
+    for line in _lines(text):
         line = " ".join(line.split())
         if not line:
             continue
@@ -59,6 +59,14 @@ def split_sentences(text: str) -> list[str]:
             line = line[dateline.end():]
         sentences.extend(_split_line(line))
     return sentences
+
+
+def _lines(text: str) -> list[str]:
+    """``_BREAK.split(text)``; most summaries are one ASCII line, told by two ``in`` tests
+    (an ASCII text cannot hold the two Unicode breaks) instead of a scan."""
+    if text.isascii() and "\n" not in text and "\r" not in text:
+        return [text]
+    return _BREAK.split(text)
 
 
 def _split_line(line: str) -> list[str]:

@@ -16,8 +16,8 @@ from functools import lru_cache
 
 from sitmon.extract.events import Context, Truce
 from sitmon.extract.gazetteer import (
-    Gated, Gazetteer, Mention, PhraseTable, contains_any, gated, lexicon, literal_gate, load_data, lower,
-    needed_strings,
+    Gated, Gazetteer, Mention, PhraseTable, contains_any, gated, guarded, lexicon, literal_gate, load_data,
+    lower, needed_strings,
 )
 from sitmon.extract.timeparse import iso, may_name_time, resolve_end, resolve_start
 
@@ -75,7 +75,7 @@ def rules() -> TruceRules:
         hypothetical=lexicon(status["hypothetical"], r"\b[^.;]{0,25}$"),
         not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$"),
         conditional=lexicon(status["conditional"], r"\b[^.;]{0,40}$"),
-        background=re.compile("|".join(f"(?:{p})" for p in status["background"])),
+        background=guarded(status["background"]),
         background_gate=literal_gate(status["background"], fold=False),
         # gated: these rare words are looked for in every truce sentence
         unilateral=gated(lexicon(data["sides"]["unilateral"])),
@@ -97,14 +97,17 @@ def find_truce(
     mentions: list[Mention] | None = None,
     story: str = "",
     hostile: bool = False,
+    low: str | None = None,
 ) -> Truce | None:
     """The truce *sentence* reports, if any.
 
-    *story* is the whole text (context for non-military cues); *hostile* says the
-    sentence also reports a hostile act, which makes a running truce violated.
+    *story* is the whole text, the sentence included (context for non-military
+    cues), or "" for a sentence alone; *hostile* says the sentence also reports a
+    hostile act, which makes a running truce violated; *low* is the sentence
+    lower-cased, when the caller has it.
     """
     r = rules()
-    low = lower(sentence)
+    low = lower(sentence) if low is None else low
     if r.trigger_gate.search(low) is None or r.trigger.search(low) is None or r.civil_modifier.search(low):
         return None
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
@@ -134,18 +137,27 @@ def find_truce(
 def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
     """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased sentence)."""
     r = rules()
-    story_civil, story_war = _story_cues(story)
-    if not (story_civil or r.civil_cue.search(sentence)):
+    # The story holds the sentence: a cue the story lacks, the sentence lacks too,
+    # so the sentence is searched only when there is no story.
+    if not (_story_civil(story) or (not story and r.civil_cue.search(sentence))):
         return True
-    return story_war or any(m.votes() for m in mentions) or r.war_cue.search(sentence) is not None
+    if any(m.votes() for m in mentions):
+        return True  # the war cues of the story are looked for only when no name settles it
+    return _story_war(story) or (not story and r.war_cue.search(sentence) is not None)
 
 
-@lru_cache(maxsize=256)
-def _story_cues(story: str) -> tuple[bool, bool]:
-    """(non-military cue, war cue) anywhere in the story."""
-    r = rules()
-    story = lower(story)  # only on a cache miss: the story's truce sentences share one answer
-    return r.civil_cue.search(story) is not None, r.war_cue.search(story) is not None
+# Shared by the sentences of one story only: small caches, so that passes over
+# many stories (a benchmark repeating its corpus) do not hit and flatter the cost.
+@lru_cache(maxsize=4)
+def _story_civil(story: str) -> bool:
+    """A non-military cue anywhere in the story."""
+    return rules().civil_cue.search(lower(story)) is not None
+
+
+@lru_cache(maxsize=4)
+def _story_war(story: str) -> bool:
+    """A war cue anywhere in the story (read only for stories with a non-military cue)."""
+    return rules().war_cue.search(lower(story)) is not None
 
 
 def truce_status(sentence: str, hostile: bool = False) -> str:
@@ -307,6 +319,16 @@ def sponsored(sentence: str, mention: Mention) -> bool:
     return bool(_SPONSOR.match(sentence, mention.end))
 
 
+_SPONSOR_WORDS = gated(_SPONSOR)  # its cheap test: most sentences have none of "backed", "armed"...
+
+
+def _unsponsored(sentence: str, mentions: list[Mention]) -> list[Mention]:
+    """The mentions that are not sponsors; one word test clears a whole sentence."""
+    if not _SPONSOR_WORDS.may_match(sentence):
+        return mentions
+    return [m for m in mentions if not sponsored(sentence, m)]
+
+
 def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None) -> list[str]:
     """Outsiders named with a truce (mediators, hosts, monitors), except those merely urging one."""
     names = []
@@ -329,8 +351,7 @@ def story_parties(
     """Both sides of a story's truce from every sentence: for truce sentences that name fewer."""
     named = []
     for sentence, mentions in zip(sentences, found):
-        kept = [m for m in mentions if not sponsored(sentence, m)]
-        named.extend(gazetteer.parties(sentence, conflict, kept, actors=False))
+        named.extend(gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions), actors=False))
     named = [p for p in dict.fromkeys(named) if p not in mediators]
     return complete_sides(named, gazetteer, conflict)
 
@@ -419,8 +440,8 @@ def named_sides(
             pair = [p for p in dict.fromkeys(pair) if p not in mediators]
             if len(pair) >= 2:
                 return pair
-    kept = [m for m in mentions if not sponsored(sentence, m)]
-    named = [p for p in gazetteer.parties(sentence, conflict, kept, actors=False) if p not in mediators]
+    named = [p for p in gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions), actors=False)
+             if p not in mediators]
     info = gazetteer.conflicts.get(conflict or "")
     return [p for p in named if p in info.parties] if info else named
 
@@ -450,7 +471,9 @@ _PAST_START = re.compile(
 )
 # Cheap test for any time expression before the full time parser runs.
 _TIME_HINT = re.compile(
-    r"\d|\b(?:midnight|noon|midday|tonight|today|tomorrow|\w*days?|hours?|weeks?|months?|until|till|through|expir\w*|ends?)\b"
+    # "\w*days?" after a word start would scan every word to its end: a word ends in "day"
+    # or "days" exactly where "days?" is followed by a word end (only whether one matches is used)
+    r"\d|days?\b|\b(?:mid(?:night|day)|noon|to(?:night|morrow)|hours?|weeks?|months?|until|till|through|expir\w*|ends?)\b"
 )
 _CLOCK_HINT = re.compile(r"\b(?:midnight|noon|midday|\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}|\d{4}\s*(?:gmt|utc|hours|local))", re.IGNORECASE)
 

@@ -72,10 +72,12 @@ def find_violation(
     gazetteer: Gazetteer,
     mentions: list[Mention] | None = None,
     story: str = "",
+    low: str | None = None,
 ) -> Violation | None:
-    """The hostile act or truce-breach accusation *sentence* reports, if any."""
+    """The hostile act or truce-breach accusation *sentence* reports, if any
+    (*low*: the sentence lower-cased, when the caller has it)."""
     r = rules()
-    low = lower(sentence)
+    low = lower(sentence) if low is None else low
     if r.any_act.search(low) is None:
         return None
     text = _mask(low)
@@ -129,7 +131,9 @@ def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str) -> boo
     return ctx.conflict is not None and _story_at_war(story)
 
 
-@lru_cache(maxsize=256)
+# Shared by the sentences of one story only: a small cache, so that passes over
+# many stories (a benchmark repeating its corpus) do not hit and flatter the cost.
+@lru_cache(maxsize=4)
 def _story_at_war(story: str) -> bool:
     return bool(story) and rules().war_cue.search(_mask(lower(story))) is not None
 
