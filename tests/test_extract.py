@@ -180,3 +180,25 @@ def test_stories_without_any_cue_skip_the_finders_but_keep_casualties():
     events = extract("Ten killed as gunmen storm a village in Zamfara", "Police said the attackers fled.", PUBLISHED)
     assert not of(events, Truce)
     assert of(events, Casualty)
+
+
+@pytest.mark.parametrize("find, sentence", [
+    ("sitmon.extract.truce:find_truce",
+     "Russia and Ukraine agreed a 30-day ceasefire from midnight, mediated by Turkey."),
+    ("sitmon.extract.violation:find_violation",
+     "Hamas fighters fired rockets at Ashkelon, the Israeli army said."),
+])
+def test_a_lower_cased_sentence_from_the_caller_gives_the_same_event(find, sentence):
+    """The extractor lowers each sentence once and hands it to every finder."""
+    import importlib
+
+    from sitmon.extract.events import Context
+    from sitmon.extract.gazetteer import default_gazetteer, lower
+
+    module, name = find.split(":")
+    finder = getattr(importlib.import_module(module), name)
+    gaz = default_gazetteer()
+    ctx = Context(published=PUBLISHED, conflict=gaz.conflict_of(sentence))
+    plain = finder(sentence, ctx, gaz, story=sentence)
+    assert plain is not None
+    assert finder(sentence, ctx, gaz, story=sentence, low=lower(sentence)) == plain

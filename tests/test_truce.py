@@ -291,17 +291,6 @@ def test_the_time_hint_answers_as_its_slow_form(text):
     assert (truce_module._TIME_HINT.search(text) is None) == (_OLD_TIME_HINT.search(text) is None)
 
 
-def test_a_lower_cased_sentence_from_the_caller_gives_the_same_truce():
-    from sitmon.extract.gazetteer import lower
-
-    sentence = "Russia and Ukraine agreed a 30-day ceasefire from midnight, mediated by Turkey."
-    gaz = default_gazetteer()
-    ctx = Context(published=PUBLISHED, conflict=gaz.conflict_of(sentence))
-    plain = find_truce(sentence, ctx, gaz, story=sentence)
-    assert plain is not None
-    assert find_truce(sentence, ctx, gaz, story=sentence, low=lower(sentence)) == plain
-
-
 def test_civil_cues_are_read_from_the_sentence_when_there_is_no_story():
     sentence = "The league agreed a truce with its players."
     gaz = default_gazetteer()

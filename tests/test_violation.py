@@ -220,17 +220,6 @@ def test_evidence_and_conflict():
     assert result.conflict == "Russia-Ukraine"
 
 
-def test_a_lower_cased_sentence_from_the_caller_gives_the_same_violation():
-    from sitmon.extract.gazetteer import lower
-
-    sentence = "Hamas fighters fired rockets at Ashkelon, the Israeli army said."
-    gaz = default_gazetteer()
-    ctx = Context(published=PUBLISHED, conflict=gaz.conflict_of(sentence))
-    plain = find_violation(sentence, ctx, gaz, story=sentence)
-    assert plain is not None
-    assert find_violation(sentence, ctx, gaz, story=sentence, low=lower(sentence)) == plain
-
-
 def test_story_cache_is_only_for_the_sentences_of_one_story():
     """Keyed on a whole story: a large cache would let a benchmark's repeated passes hit."""
     from sitmon.extract import violation as violation_module
