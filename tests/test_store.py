@@ -756,6 +756,7 @@ def test_events_from_many_polls_hold_one_copy_of_each_repeated_text(db):
     for casualty_event, violation in zip(events[::2], events[1::2]):
         assert casualty_event.data["evidence"] is violation.data["evidence"]
         assert casualty_event.cluster_id is violation.cluster_id
+        assert casualty_event.published is violation.published
 
 
 # --- dedup at scale ------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 from conftest import rss_document
 from feedserver import FeedServer
 from rich.console import Console
+from rich.text import Text
 
 from sitmon.config import load_config
 from sitmon.demo import DemoSession, start_demo
@@ -25,7 +26,7 @@ from sitmon.store import Store
 from sitmon.ui.app import SitmonApp, create_app, link_refusal
 from sitmon.ui.sanitize import clean
 from sitmon.ui.screens import ConflictPicker, DetailScreen, FeedHealthScreen, HelpScreen, MainScreen
-from sitmon.ui.widgets import BREACH, StoriesPane, TallyPane, TrucesPane, ViolationsPane
+from sitmon.ui.widgets import BREACH, RowCache, StoriesPane, TallyPane, TrucesPane, ViolationsPane
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)  # the demo's "now" when it starts
 POLLED = START + timedelta(minutes=5)
@@ -713,3 +714,24 @@ async def test_a_poll_with_nothing_new_does_not_rerun_the_model(tmp_path: Path) 
             await pilot.press("r")
             await wait_for(pilot, lambda: main.query_one(ViolationsPane).row_count == 2)
             assert main.situation_data is not first
+
+
+def test_a_pane_keeps_rendered_rows_for_what_it_shows_not_for_all_it_ever_showed():
+    """A monitor open for days renders new rows every poll: the cache of rendered rows
+    follows the rows on screen (and a few more) instead of keeping hundreds of stale ones."""
+    cache, renders = RowCache(), []
+
+    def render(key):
+        renders.append(key)
+        return (Text(key),)
+
+    for poll in range(40):  # each poll shows 5 rows, one of them new
+        shown = [f"row {i}" for i in range(poll, poll + 5)]
+        for key in shown:
+            cache.get(key, lambda k=key: render(k))
+        cache.fit(len(shown))
+    assert len(cache) == 5 + RowCache.SPARE
+    assert len(renders) == 44  # every row rendered once: the shown ones were never dropped
+    for key in shown:  # the rows on screen are still there
+        cache.get(key, lambda k=key: render(k))
+    assert len(renders) == 44

@@ -50,8 +50,8 @@ import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property, lru_cache
 from operator import attrgetter
@@ -76,10 +76,10 @@ UPDATE_WINDOW = timedelta(hours=48)  # "the toll from the strike rose to" within
 ANNOUNCEMENT = timedelta(hours=12)  # a planned end is read from reports this close to the start
 NEARBY = timedelta(hours=6)  # reports this close count as the same day across midnight
 _SLACK = timedelta(hours=1)  # clock and rounding slack between a report and the time it names
-# What is derived from one sentence is kept per event (see _Fact), so a sentence
+# What is derived from one sentence is kept on each event (see _read), so a sentence
 # cache only needs to span the outlets that repeat it within one fold; a bigger one
 # would keep every sentence ever read for as long as the monitor runs.
-_SENTENCES = 1 << 12
+_SENTENCES = 1 << 9
 # Place names come from a small vocabulary that every fold reads again.
 _PLACE_NAMES = 1 << 14
 
@@ -101,15 +101,45 @@ _PLACE_AFTER = re.compile(
 )
 
 
-# Slots, and identity for equality and hashing: the store keeps one object per event
-# for as long as the app runs, and the model's caches key on those objects.
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class StoredEvent:
+    """An event as the store hands it over: its story's cluster and key, when the
+    story was published, the extracted fields, and the cluster's sources.
+
+    Read-only by contract.  The store keeps one object per event for as long as the
+    app runs and gives the same objects to every caller, so identity is equality
+    and the model's caches key on the objects.  What the fold reads of an event
+    (see _read) is worked out on first use and kept in the event's own slots: a
+    record of its own per event, and a dict to find it by, would cost some 260 bytes
+    per event for as long as the monitor runs.
+    """
+
     cluster_id: str
     story_key: int
     published: datetime
     data: dict
     sources: tuple[dict, ...] = ()
+    # the fold's reading, filled in by _read ("time" last: None until then)
+    cleaned: StoredEvent | None = field(init=False, repr=False)
+    dated: bool = field(init=False, repr=False)
+    type: str = field(init=False, repr=False)
+    conflict: str | None = field(init=False, repr=False)
+    sentence: int = field(init=False, repr=False)
+    places: frozenset[str] = field(init=False, repr=False)
+    names: tuple[str, ...] = field(init=False, repr=False)
+    toll: int | None = field(init=False, repr=False)
+    stated: tuple | None = field(init=False, repr=False)
+    restates: tuple | None = field(init=False, repr=False)
+    cumulative: bool = field(init=False, repr=False)
+    holding: bool = field(init=False, repr=False)
+    attack: bool | None = field(init=False, repr=False)
+    figure: _Figure | None = field(init=False, repr=False)
+    time: datetime | None = field(default=None, init=False, repr=False)
+
+    @property
+    def sound(self) -> StoredEvent:
+        """The event, or its copy without ill-typed fields (see _sound)."""
+        return self.cleaned or self
 
 
 # --------------------------------------------------------------------------- output
@@ -231,116 +261,98 @@ def _copy(incident: ViolationIncident) -> ViolationIncident:
     return twin
 
 
-class _Fact:
-    """What the fold reads of one event, derived once per event object (a poll
-    brings a few hundred new events among a hundred thousand it has read)."""
-
-    __slots__ = ("event", "sound", "time", "order", "dated", "type", "conflict", "cluster", "story",
-                 "places", "names", "toll", "stated", "restates", "cumulative", "holding", "attack",
-                 "figure")
-
-    def __init__(self, event: StoredEvent) -> None:
-        self.event = event  # the caller's object
-        self.sound = sound = _sound(event)  # the same, or a copy without ill-typed fields
-        data = sound.data
-        self.time = _utc(event.published)
-        self.order = (self.time, event.story_key)  # the fold's reading order
-        self.dated = any("published" in source for source in sound.sources)
-        self.type = kind = data.get("type", "")
-        self.conflict = conflict = data.get("conflict")
-        self.cluster = sound.cluster_id
-        # (story, sentence): what outlets repeat of one story
-        self.story = (sound.story_key, _norm(data.get("evidence") or ""))
-        # where an attack or toll happened (see _places)
-        self.places = _places(data) if kind in ("casualty", "violation") else _NO_PLACES
-        # names it gives a party of its conflict (see _party_map)
-        self.names = (*(data.get("parties") or ()),
-                      *((data["actor"],) if kind == "violation" and data.get("actor") else ()))
-        killed = data.get("killed")
-        # (cluster, sentence, killed, wounded) of a current casualty figure (see _casualty_reports)
-        self.toll = _toll_key(sound, self.story[1]) if kind == "casualty" else None
-        # (conflict, killed) of a war-to-date toll, or of a placeless figure that may repeat one
-        self.stated = ((conflict, killed) if data.get("scope") == "cumulative" and killed
-                       and not data.get("historical") else None)
-        self.restates = (conflict, killed) if kind == "casualty" and killed and not self.places else None
-        self.cumulative = data.get("scope") == "cumulative"
-        self.holding = data.get("status") in _NOT_AN_ATTACK
-        # a violation that reports an attack whatever else the story says, or one with a weapon or place
-        self.attack = (True if data.get("breach") else None if not (data.get("weapon") or self.places)
-                       else False)
-        self.figure: _Figure | None = None  # its casualty figure as last placed
+# An event whose fold reading _read has filled in: what the fold works on.
+_Fact = StoredEvent
 
 
-def _toll_key(event: StoredEvent, sentence: str) -> tuple | None:
-    data = event.data
-    killed = _range(data.get("killed"), data.get("killed_high"))
-    wounded = _range(data.get("wounded"), data.get("wounded_high"))
-    if data.get("historical") or (killed is None and wounded is None):
+def _read(event: StoredEvent) -> None:
+    """Fill in what the fold reads of one event, once per event object (a poll
+    brings a few hundred new events among a hundred thousand already read)."""
+    sound = _sound(event)  # the same, or a copy without ill-typed fields
+    event.cleaned = sound if sound is not event else None
+    data = sound.data
+    event.dated = any("published" in source for source in sound.sources)
+    event.type = kind = data.get("type", "")
+    event.conflict = conflict = data.get("conflict")
+    # Its sentence (see _story), as a fingerprint (a 64-bit hash) for equality tests
+    # only: the words would cost a string per event for as long as the monitor runs,
+    # and a false match needs two different sentences of one story to collide.
+    event.sentence = sentence = hash(_norm(data.get("evidence") or ""))
+    # where an attack or toll happened (see _places)
+    event.places = places = _places(data) if kind in ("casualty", "violation") else _NO_PLACES
+    # names it gives a party of its conflict (see _party_map)
+    event.names = (*(data.get("parties") or ()),
+                   *((data["actor"],) if kind == "violation" and data.get("actor") else ()))
+    killed = data.get("killed")
+    # a current casualty figure's fingerprint (see _toll_key)
+    event.toll = _toll_key(sound, sentence) if kind == "casualty" else None
+    # (conflict, killed) of a war-to-date toll, or of a placeless figure that may repeat one
+    event.stated = ((conflict, killed) if data.get("scope") == "cumulative" and killed
+                    and not data.get("historical") else None)
+    event.restates = (conflict, killed) if kind == "casualty" and killed and not places else None
+    event.cumulative = data.get("scope") == "cumulative"
+    event.holding = data.get("status") in _NOT_AN_ATTACK
+    # a violation that reports an attack whatever else the story says, or one with a weapon or place
+    event.attack = (True if data.get("breach") else None if not (data.get("weapon") or places)
+                    else False)
+    event.figure = None  # its casualty figure as last placed
+    event.time = _utc(event.published)  # last: a reader in another thread sees all or nothing
+
+
+def _toll_key(event: StoredEvent, sentence: int) -> int | None:
+    """What outlets of one story repeat of a current casualty figure: a fingerprint
+    of (cluster, sentence, killed, wounded), kept per event as one number rather than
+    a tuple of tuples; None when the event has no current figure."""
+    killed, wounded = _tolls(event.data)
+    if event.data.get("historical") or (killed is None and wounded is None):
         return None
-    return (event.cluster_id, sentence, killed, wounded)
+    return hash((event.cluster_id, sentence, killed, wounded))
 
 
-_FACTS: dict[StoredEvent, _Fact] = {}
-_FACTS_KEEP = 1 << 18  # events whose facts are kept even if the latest call left them out
+def _tolls(data: dict) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """(killed, wounded) of a casualty event, each as a (low, high) range or None."""
+    return (_range(data.get("killed"), data.get("killed_high")),
+            _range(data.get("wounded"), data.get("wounded_high")))
 
 
-def _facts(events: list[StoredEvent]) -> list[_Fact]:
-    """Each event's fact, from the cache while the same objects come back."""
-    facts, known = [], _FACTS
-    get = known.get
+def _facts(events: Sequence[StoredEvent]) -> Sequence[_Fact]:
+    """The events, each read for the fold (see _read) if it had not been yet."""
     for event in events:
-        fact = get(event)
-        if fact is None:
-            fact = known[event] = _Fact(event)
-        facts.append(fact)
-    if len(known) > max(2 * len(facts), _FACTS_KEEP):  # forget events no longer asked about
-        kept = {f.event: f for f in facts}
-        known.clear()
-        known.update(kept)
-    return facts
+        if event.time is None:
+            _read(event)
+    return events
 
 
 @dataclass
 class _Input:
-    """An event list seen before, with its newest time (for the next refresh)."""
+    """Events asked about before, read for the fold, with their newest time."""
 
-    events: list[StoredEvent]
-    facts: list[_Fact]
+    facts: tuple[_Fact, ...]  # also the fold's key (hashed by identity) when all are known
     newest: datetime | None
-    key: tuple[_Fact, ...] | None = None  # the fold's key when all of them are known
-
-
-def _key(facts: list[_Fact]) -> tuple[_Fact, ...]:
-    # the facts themselves (hashed by identity): a tuple of id() numbers would
-    # allocate a new int per event for every key kept
-    return tuple(facts)
 
 
 _INPUTS: OrderedDict[int, _Input] = OrderedDict()
 
 
-def _known(events: list[StoredEvent], as_of: datetime) -> tuple[list[_Fact], tuple[_Fact, ...]]:
-    """Facts of the events published up to *as_of*, and their key for _folded.
+def _known(events: list[StoredEvent], as_of: datetime) -> tuple[tuple[_Fact, ...], tuple[_Fact, ...]]:
+    """The events published up to *as_of*, read for the fold, and their key for _folded.
 
     The UI asks again with a new list of the same objects: a list equal item for
     item (identity makes that a pointer comparison) reuses what was read of it.
     """
+    asked = tuple(events)
     with _FOLDED_LOCK:
-        seen = next((i for i in reversed(_INPUTS.values())
-                     if len(i.events) == len(events) and i.events == events), None)
+        seen = next((i for i in reversed(_INPUTS.values()) if i.facts == asked), None)
     if seen is None:
-        facts = _facts(events)
-        seen = _Input(list(events), facts, max((f.time for f in facts), default=None))
+        seen = _Input(asked, max((f.time for f in _facts(asked)), default=None))
         with _FOLDED_LOCK:
             _INPUTS[id(seen)] = seen
             while len(_INPUTS) > _FOLDED_KEEP:
                 _INPUTS.popitem(last=False)
     if seen.newest is None or seen.newest <= as_of:
-        if seen.key is None:
-            seen.key = _key(seen.facts)
-        return seen.facts, seen.key
-    known = [f for f in seen.facts if f.time <= as_of]
-    return known, _key(known)
+        return seen.facts, seen.facts
+    known = tuple(f for f in seen.facts if f.time <= as_of)
+    return known, known
 
 
 @dataclass
@@ -418,7 +430,7 @@ def _fold_part(known: list[_Fact], as_of: datetime, dated: bool,
     figures = _casualty_reports(by_type["casualty"], by_type["violation"])
     attacks = _hostile_acts(by_type["violation"], by_type["truce"] + by_type["casualty"])
     return _Part(tracks, _violation_incidents(attacks, figures, as_of, dated),
-                 _tallies(figures, party_map, as_of, dated), attacks[0].order if attacks else None)
+                 _tallies(figures, party_map, as_of, dated), _reading_order(attacks[0]) if attacks else None)
 
 
 # One conflict's fold, kept while its events are the same: a poll usually brings news
@@ -467,8 +479,8 @@ def _entangled(by_conflict: dict[str | None, list[_Fact]]) -> bool:
     return False
 
 
-_CLUSTER = attrgetter("cluster")
-_STORY = attrgetter("sound.story_key")
+_CLUSTER = attrgetter("cluster_id")
+_STORY = attrgetter("story_key")
 
 
 def _opening(track: _Track) -> tuple[datetime, tuple[datetime, int]]:
@@ -479,7 +491,7 @@ def _opening(track: _Track) -> tuple[datetime, tuple[datetime, int]]:
 
 
 def _reading_order(fact: _Fact) -> tuple[datetime, int]:
-    return fact.order
+    return fact.time, fact.story_key
 
 
 _TEXT_FIELDS = frozenset({"type", "conflict", "evidence", "status", "kind", "effective", "ends", "actor",
@@ -504,7 +516,7 @@ def _sound(event: StoredEvent) -> StoredEvent:
     for key in _NAME_FIELDS & set(odd):
         if isinstance(data[key], list):
             clean[key] = [name for name in data[key] if isinstance(name, str)]
-    return replace(event, data=clean)
+    return StoredEvent(event.cluster_id, event.story_key, event.published, clean, event.sources)
 
 
 def _well_typed(data: object) -> bool:
@@ -1010,9 +1022,9 @@ def _casualty_reports(casualties: list[_Fact], violations: list[_Fact]) -> list[
     """Current (non-historical) figures, placed where the same story's attack was."""
     attacks: dict[str, list[_Fact]] = {}
     for v in violations:
-        story = attacks.get(v.cluster)
+        story = attacks.get(v.cluster_id)
         if story is None:
-            attacks[v.cluster] = [v]
+            attacks[v.cluster_id] = [v]
         else:
             story.append(v)
     figures, seen = [], set()
@@ -1021,25 +1033,25 @@ def _casualty_reports(casualties: list[_Fact], violations: list[_Fact]) -> list[
         if key is None or key in seen:
             continue  # no current figure, or the same sentence from another outlet of the same story
         seen.add(key)
-        story = attacks.get(key[0])
-        places = _shared(fact.places | _attack_places(story, key[1])) if story else fact.places
+        story = attacks.get(fact.cluster_id)
+        places = _shared(fact.places | _attack_places(story, fact.sentence)) if story else fact.places
         figure = fact.figure
         if figure is None or figure.places != places:
             # kept with the event: the per-conflict folds know their figures by identity
             data = fact.sound.data
             figure = fact.figure = _Figure(
-                fact.conflict, fact.time, key[0], data.get("scope") or "incident", data.get("side"),
-                _victims(data.get("victims")), key[2], key[3], places, fact.sound,
+                fact.conflict, fact.time, fact.cluster_id, data.get("scope") or "incident",
+                data.get("side"), _victims(data.get("victims")), *_tolls(data), places, fact.sound,
                 _is_update(data.get("evidence") or ""),
             )
         figures.append(figure)
     return figures
 
 
-def _attack_places(attacks: list[_Fact], sentence: str) -> frozenset[str]:
+def _attack_places(attacks: list[_Fact], sentence: int) -> frozenset[str]:
     """Where the attack a story's figure belongs to happened: its own sentence's
     attack, else the story's one attacked place (if it names just one)."""
-    own = [a.places for a in attacks if a.story[1] == sentence]
+    own = [a.places for a in attacks if a.sentence == sentence]
     if own:
         return _NO_PLACES.union(*own)
     distinct = {a.places for a in attacks if a.places}
@@ -1069,11 +1081,16 @@ def _hostile_acts(violations: list[_Fact], others: list[_Fact]) -> list[_Fact]:
         if fact.stated is not None and (fact.stated not in stated or fact.time < stated[fact.stated]):
             stated[fact.stated] = fact.time
     # war-to-date tolls, and placeless figures repeating one reported before them
-    tolls = {f.story for f in others if f.cumulative or (
+    tolls = {_story(f) for f in others if f.cumulative or (
         f.restates is not None and stated.get(f.restates, f.time + _SLACK) <= f.time)}
-    holding = {f.story for f in others if f.holding}
+    holding = {_story(f) for f in others if f.holding}
     return [f for f in violations if f.attack or (
-        f.story not in tolls and (f.attack is not None or f.story not in holding))]
+        _story(f) not in tolls and (f.attack is not None or _story(f) not in holding))]
+
+
+def _story(fact: _Fact) -> tuple[int, int]:
+    """(story, sentence): what outlets repeat of one story."""
+    return fact.story_key, fact.sentence
 
 
 def _violation_incidents(events: list[_Fact], figures: list[_Figure], as_of: datetime,
@@ -1089,7 +1106,7 @@ def _violation_incidents(events: list[_Fact], figures: list[_Figure], as_of: dat
         by_conflict[fact.conflict].append(fact)
     incidents: list[ViolationIncident] = []
     for conflict, group in by_conflict.items():
-        clusters = dict.fromkeys(f.cluster for f in group)
+        clusters = dict.fromkeys(f.cluster_id for f in group)
         figs = [f for c in clusters for f in by_cluster.get(c, ())]
         key = (conflict, dated and as_of, tuple(group), tuple(figs))  # figures are kept per event and place
         with _FOLDED_LOCK:
@@ -1394,7 +1411,7 @@ def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: date
 
 # A poll usually brings news of a few conflicts: the others' tallies are kept.
 _TALLIES: OrderedDict[tuple, tuple[Tally]] = OrderedDict()
-_PER_CONFLICT = 2  # folds kept per conflict: the latest, and one for an older instant
+_PER_CONFLICT = 1  # folds kept per conflict: the latest (an older one would double what a monitor holds)
 
 
 def _keep(memo: OrderedDict, key: tuple, value: tuple) -> None:

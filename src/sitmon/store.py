@@ -28,7 +28,8 @@ import sqlite3
 import sys
 import threading
 import time
-from bisect import bisect_left, bisect_right, insort
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache, wraps
 from hashlib import sha1
 from itertools import repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -1352,12 +1353,16 @@ class _EventCache:
     ids, and every operation that deletes or rewrites rows (prune, reextract,
     rename_feed) bumps the ``generation`` in meta, which makes the cache start over.
 
-    Events are held as parallel lists in (published, event id) order, each event a
-    ``StoredEvent`` with all its cluster's sources, so the usual call (no ``until``)
-    is a slice: the same objects every time until a new source joins their cluster.
-    The first load reads every event, so it works in bulk: one query for the events,
-    one per 500 clusters for their sources, one JSON document for all the events'
-    data, one sort.
+    Events are held in (published, event id) order, each a ``StoredEvent`` with all
+    its cluster's sources, so the usual call (no ``until``) is a slice: the same
+    objects every time until a new source joins their cluster.  The first load reads
+    every event, so it works in bulk: one query for the events, one per 500 clusters
+    for their sources, one JSON document for all the events' data, one sort.
+
+    The cache lives as long as the monitor runs and grows with every story, so it
+    holds little per event: ids in an array of machine integers, one datetime per
+    distinct publication time (shared by a story's events and its source entry), and
+    per cluster just its source dicts and their times.
     """
 
     def __init__(self) -> None:
@@ -1371,14 +1376,15 @@ class _EventCache:
         self.generation: str | None = "unset"
         self.max_event = 0
         self.max_story = 0
-        self.stamps: list[str] = []  # published, as stored: sorted
-        self.ids: list[int] = []  # event ids, ascending among equal stamps
+        self.ids = array("q")  # event ids, parallel to events
         self.conflicts: list[str | None] = []
-        self.events: list[StoredEvent] = []
-        self.newest_source = ""  # the latest stamp among cached sources
-        # cluster -> [(stamp, story id, source dict)], oldest first
-        self.sources: dict[str, list[tuple[str, int, dict]]] = {}
-        self.given: dict[str, tuple[dict, ...]] = {}  # the same source dicts, given out
+        self.events: list[StoredEvent] = []  # by (published, id)
+        self.newest_source = _EPOCH  # the latest time among cached sources
+        # cluster -> its sources' publication times, oldest first, and the source
+        # dicts in the same order (the tuple each of its events gives out); tuples,
+        # as most clusters never change and a list would cost more for each
+        self.times: dict[str, tuple[datetime, ...]] = {}
+        self.given: dict[str, tuple[dict, ...]] = {}
 
     def refresh(self, conn: sqlite3.Connection) -> None:
         row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -1392,28 +1398,45 @@ class _EventCache:
         ):
             self._reset()
             self.generation = generation
-        self._add_sources(conn, max_story)
-        self._add_events(conn, max_event)
+        rows = self._new_events(conn, max_event)
+        moments = _Moments(row[0] for row in rows)
+        self._add_sources(conn, max_story, moments)
+        if rows:
+            self._add_events(conn, rows, moments)
         self.max_event, self.max_story = max_event, max_story
 
-    def _add_sources(self, conn: sqlite3.Connection, max_story: int) -> None:
+    def _new_events(self, conn: sqlite3.Connection, max_event: int) -> list[tuple]:
+        if max_event <= self.max_event:
+            return []
+        rows = conn.execute(
+            "SELECT published, id, cluster_id, story_key, conflict, data FROM events "
+            "WHERE id > ? AND id <= ? ORDER BY id",
+            (self.max_event, max_event),
+        ).fetchall()
+        rows.sort(key=itemgetter(0))  # stable: (published, id) order
+        return rows
+
+    def _add_sources(self, conn: sqlite3.Connection, max_story: int, moments: _Moments) -> None:
         """Stories that joined clusters already cached."""
-        if max_story <= self.max_story or not self.sources:
+        if max_story <= self.max_story or not self.given:
             return
         grown: set[str] = set()
-        for story_id, cluster_id, feed, link, title, stamp in conn.execute(
-            "SELECT id, cluster_id, feed_url, link, title, published FROM stories "
-            "WHERE id > ? AND id <= ?",
+        for cluster_id, feed, link, title, stamp in conn.execute(
+            "SELECT cluster_id, feed_url, link, title, published FROM stories "
+            "WHERE id > ? AND id <= ? ORDER BY id",
             (self.max_story, max_story),
         ):
-            known = self.sources.get(cluster_id)
-            if known is not None:
-                cluster_id = known[0][2]["story"]  # the cached string: one per cluster
-                insort(known, (stamp, story_id, _source(cluster_id, feed, link, title)))
-                self.newest_source = max(self.newest_source, stamp)
-                grown.add(cluster_id)
-        for cluster_id in grown:
-            self.given[cluster_id] = tuple([item[2] for item in self.sources[cluster_id]])
+            times = self.times.get(cluster_id)
+            if times is None:
+                continue
+            given = self.given[cluster_id]
+            cluster_id = given[0]["story"]  # the cached string: one per cluster
+            moment = moments(stamp)
+            at = bisect_right(times, moment)  # after equal times: row id order
+            self.times[cluster_id] = (*times[:at], moment, *times[at:])
+            self.given[cluster_id] = (*given[:at], _source(cluster_id, feed, link, title), *given[at:])
+            self.newest_source = max(self.newest_source, moment)
+            grown.add(cluster_id)
         for chunk in _chunks(list(grown)):
             self._renew(conn, chunk)
 
@@ -1424,7 +1447,7 @@ class _EventCache:
             f"({_placeholders(len(cluster_ids))}) AND id <= ?",
             (*cluster_ids, self.max_event),
         ):
-            at = bisect_left(self.stamps, stamp)
+            at = bisect_left(self.events, datetime.fromisoformat(stamp), key=_PUBLISHED)
             while self.ids[at] != event_id:
                 at += 1
             old = self.events[at]
@@ -1433,21 +1456,11 @@ class _EventCache:
                 self.given[old.cluster_id],
             )
 
-    def _add_events(self, conn: sqlite3.Connection, max_event: int) -> None:
-        if max_event <= self.max_event:
-            return
-        rows = conn.execute(
-            "SELECT published, id, cluster_id, story_key, conflict, data FROM events "
-            "WHERE id > ? AND id <= ? ORDER BY id",
-            (self.max_event, max_event),
-        ).fetchall()
-        if not rows:
-            return
-        rows.sort(key=itemgetter(0))  # stable: (published, id) order
+    def _add_events(self, conn: sqlite3.Connection, rows: list[tuple], moments: _Moments) -> None:
         # columns, and then every step, are worked through in C (zip, map, join):
         # a Python loop over 100k events would cost more than all the rest
         stamps, ids, cluster_ids, story_keys, conflicts, datas = zip(*rows)
-        self._load_sources(conn, [c for c in set(cluster_ids) if c not in self.sources])
+        self._load_sources(conn, [c for c in set(cluster_ids) if c not in self.given], moments)
         # one document for the whole batch: far cheaper than a json.loads per event
         decoded = json.loads("[" + ",".join(datas) + "]")
         if len(decoded) != len(rows):
@@ -1455,90 +1468,113 @@ class _EventCache:
         if len(rows) < _BULK_EVENTS:
             # every poll brings a small batch whose rows each hold their own copy of
             # every text: the cache would grow by those copies for as long as it runs,
-            # so keep one string per value (a story's events share stamp and cluster,
-            # every event of a war its name).  A first load pays no such Python pass.
-            stamps, conflicts = _one_each(stamps), _one_each(conflicts, sys.intern)
+            # so keep one object per value (a story's events share cluster and
+            # key, every event of a war its name).  A first load pays no such Python pass.
+            conflicts = _one_each(conflicts, sys.intern)
             cluster_ids = _one_each(cluster_ids, self._cluster_name)
+            story_keys = _one_each(story_keys)
             decoded = _shared_data(decoded)
-        distinct = list(set(stamps))
-        moments = dict(zip(distinct, map(datetime.fromisoformat, distinct)))
         events = list(map(
-            self.make, cluster_ids, story_keys, map(moments.__getitem__, stamps), decoded,
+            self.make, cluster_ids, story_keys, moments.each(stamps), decoded,
             map(self.given.get, cluster_ids, repeat(())),
         ))
-        self._insert(stamps, ids, conflicts, events)
+        self._insert(ids, conflicts, events)
         _settle(len(events))
 
     def _insert(
-        self, stamps: Sequence[str], ids: Sequence[int], conflicts: Sequence[str | None],
-        events: list[StoredEvent],
+        self, ids: Sequence[int], conflicts: Sequence[str | None], events: list[StoredEvent],
     ) -> None:
         """Put new events (in time order) among the cached ones: a story published
         early may arrive late."""
-        if not self.stamps or stamps[0] >= self.stamps[-1]:
-            self.stamps += stamps
-            self.ids += ids
+        if not self.events or events[0].published >= self.events[-1].published:
+            self.ids.extend(ids)
             self.conflicts += conflicts
             self.events += events
             return
-        for stamp, event_id, conflict, event in zip(stamps, ids, conflicts, events):
-            at = bisect_right(self.stamps, stamp)
-            self.stamps.insert(at, stamp)
+        for event_id, conflict, event in zip(ids, conflicts, events):
+            at = bisect_right(self.events, event.published, key=_PUBLISHED)
             self.ids.insert(at, event_id)
             self.conflicts.insert(at, conflict)
             self.events.insert(at, event)
 
     def _cluster_name(self, cluster_id: str) -> str:
         """The string the cached sources already hold for this cluster id."""
-        sources = self.sources.get(cluster_id)
-        return sources[0][2]["story"] if sources else cluster_id
+        given = self.given.get(cluster_id)
+        return given[0]["story"] if given else cluster_id
 
-    def _load_sources(self, conn: sqlite3.Connection, cluster_ids: list[str]) -> None:
+    def _load_sources(
+        self, conn: sqlite3.Connection, cluster_ids: list[str], moments: _Moments
+    ) -> None:
         """Sources of clusters not cached yet."""
         cluster_ids.sort()  # the index's order: stories are read in file order
-        fresh: dict[str, list[tuple[str, int, dict]]] = {}
+        fresh: dict[str, tuple[list[datetime], list[dict]]] = {}
         for chunk in _chunks(cluster_ids):
             current = None
-            for cluster_id, stamp, story_id, feed, link, title in conn.execute(
-                "SELECT cluster_id, published, id, feed_url, link, title FROM stories "
+            for cluster_id, stamp, feed, link, title in conn.execute(
+                "SELECT cluster_id, published, feed_url, link, title FROM stories "
                 f"WHERE cluster_id IN ({_placeholders(len(chunk))}) "
                 "ORDER BY cluster_id, published, id",
                 chunk,
             ):
                 if cluster_id != current:  # rows come grouped by cluster, oldest first
-                    current, items = cluster_id, []
-                    fresh[cluster_id] = items
+                    current, times, sources = cluster_id, [], []
+                    fresh[cluster_id] = times, sources
+                times.append(moments(stamp))
                 # the cluster's one string, not each row's copy
-                items.append((stamp, story_id, _source(current, feed, link, title)))
-        self.sources.update(fresh)
-        self.given.update(
-            (cluster_id, tuple([item[2] for item in items])) for cluster_id, items in fresh.items()
-        )
+                sources.append(_source(current, feed, link, title))
+        for cluster_id, (times, sources) in fresh.items():
+            self.times[cluster_id] = tuple(times)
+            self.given[cluster_id] = tuple(sources)
         if fresh:
-            newest = max(items[-1][0] for items in fresh.values())
+            newest = max(times[-1] for times, _ in fresh.values())
             self.newest_source = max(self.newest_source, newest)
 
     def select(
         self, since: str | None, until: str | None, conflict: str | None
     ) -> list[StoredEvent]:
-        low = 0 if since is None else bisect_left(self.stamps, since)
-        high = len(self.stamps) if until is None else bisect_right(self.stamps, until)
+        start = None if since is None else datetime.fromisoformat(since)
+        stop = None if until is None else datetime.fromisoformat(until)
+        low = 0 if start is None else bisect_left(self.events, start, key=_PUBLISHED)
+        high = len(self.events) if stop is None else bisect_right(self.events, stop, key=_PUBLISHED)
         events = self.events[low:high]
         if conflict is not None:
             events = [e for e, c in zip(events, self.conflicts[low:high]) if c == conflict]
-        if until is None or until >= self.newest_source:
+        if stop is None or stop >= self.newest_source:
             return events  # no source is later than until: nothing to leave out
-        return [self._as_of(e, until) for e in events]
+        return [self._as_of(e, stop) for e in events]
 
-    def _as_of(self, event: StoredEvent, until: str) -> StoredEvent:
+    def _as_of(self, event: StoredEvent, until: datetime) -> StoredEvent:
         """The event with only the sources published by ``until``."""
-        sources = self.sources.get(event.cluster_id, [])
-        if not sources or sources[-1][0] <= until:
+        times = self.times.get(event.cluster_id)
+        if not times or times[-1] <= until:
             return event
         return self.make(
             event.cluster_id, event.story_key, event.published, event.data,
-            tuple(item[2] for item in sources if item[0] <= until),
+            self.given[event.cluster_id][:bisect_right(times, until)],
         )
+
+
+_PUBLISHED = attrgetter("published")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class _Moments:
+    """Stored publication times (fixed-width UTC text) as datetimes, one object per
+    distinct time of a refresh: a story's events and its source entry share it."""
+
+    def __init__(self, stamps: Iterable[str]) -> None:
+        distinct = set(stamps)
+        self._known = dict(zip(distinct, map(datetime.fromisoformat, distinct)))
+
+    def __call__(self, stamp: str) -> datetime:
+        moment = self._known.get(stamp)
+        if moment is None:
+            moment = self._known[stamp] = datetime.fromisoformat(stamp)
+        return moment
+
+    def each(self, stamps: Iterable[str]) -> Iterator[datetime]:
+        """The times of the stamps it was made from (a C loop, for bulk loads)."""
+        return map(self._known.__getitem__, stamps)
 
 
 def _settle(created: int) -> None:
@@ -1555,13 +1591,16 @@ def _source(cluster_id: str, feed: str, link: str | None, title: str) -> dict:
     return {"story": cluster_id, "feed": sys.intern(feed), "url": link, "title": title}
 
 
-def _no_change(text: str) -> str:
-    return text
+_V = TypeVar("_V")
+
+
+def _no_change(value: _V) -> _V:
+    return value
 
 
 def _one_each(
-    values: Sequence[str | None], canonical: Callable[[str], str] = _no_change
-) -> list[str | None]:
+    values: Sequence[_V | None], canonical: Callable[[_V], _V] = _no_change
+) -> list[_V | None]:
     """``values`` with one object per distinct value (``canonical`` picks it)."""
     chosen = {v: v if v is None else canonical(v) for v in set(values)}
     return list(map(chosen.__getitem__, values))

@@ -34,6 +34,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 
 from sitmon.extract.events import Casualty, Context
@@ -77,32 +78,39 @@ _SINGULAR = {n for n in VICTIM_GROUP if not re.search(r"(?:s|men|people|children
 _SINGULAR -= {"enemy", "mujahideen", "paramilitary", "them"}
 _SINGULAR |= {"year-old"}
 
+# Words that end a run of modifiers. They are tested at every word of a noun
+# phrase: as a trie (like the other word lists here) a word is turned away at its
+# first letters instead of being compared, case-blind, with each word in turn.
+_STOP_WORDS = """
+    and or of in on at by with from to the a an was were is are has have had been who that which as
+    after when while said says killed killing dead died wounded injured including but for during since
+    than not no its their his her against into over under near across through toward towards without
+    within among between behind inside outside upon via per amid despite if then so because where whom
+    whose be will would could can may might should must""".split()
+_STOP = f"(?:{_alt(_STOP_WORDS)})"
 # A modifier between a number and its noun: "Afghan", "suspected", "14-year-old".
-_STOP = (r"(?:and|or|of|in|on|at|by|with|from|to|the|a|an|was|were|is|are|has|have|had|"
-         r"been|who|that|which|as|after|when|while|said|says|killed|killing|dead|died|wounded|"
-         r"injured|including|but|for|during|since|than|not|no|said|its|their|his|her|against|into|"
-         r"over|under|near|across|through|toward|towards|without|within|among|between|behind|"
-         r"inside|outside|upon|via|per|amid|despite|if|then|so|because|where|whom|whose|be|will|"
-         r"would|could|can|may|might|should|must)")
 _MOD = rf"(?!{_STOP}\b)[a-z0-9][a-z0-9'.-]*"
 # A number without its noun must end its phrase ("killing three, and", "14 were
 # killed"), else it counts something else ("executed numerous small-arms attacks").
-_BARE_END = (rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_STOP}|{_alt(_VERBS['aux'])}|"
-             rf"{_KILLED_AFTER}|{_WOUNDED_AFTER}|overnight|yesterday|today|tonight|last|this|more|others)\b)")
+# (The word lists after such a number are only looked ahead at: one trie holds them all.)
+_NEXT_PHRASE = _alt(_STOP_WORDS + _VERBS["aux"] + _VERBS["killed_after"] + _VERBS["wounded_after"]
+                    + ["overnight", "yesterday", "today", "tonight", "last", "this", "more", "others"])
+_BARE_END = rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_NEXT_PHRASE})\b)"
 _NOUN = rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))"
 _SING_NOUN = rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))"
 _TAG = r"#\d+#"
 _TAG_RE = re.compile(r"#(\d+)#")
 # A personal name after a title: "Taliban leader Saifullah", "commander, Asad,".
 # Names are told by their capital letters, so this part is case-sensitive.
-_NOT_NAMES = ("The|A|An|He|She|They|It|This|That|In|On|At|During|After|And|No|Nobody|None|Noone|"
-              "Everyone|Everybody|Anyone|Anybody|Someone|Somebody|Nothing|Who|Which|What|One|"
-              "Each|All|Both|Neither|Either|Several|Many|Few|Monday|Tuesday|Wednesday|Thursday|"
-              "Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|"
-              "September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
-_NAME_WORD = rf"(?!(?:{_STOP}|{_alt(_VERBS['aux'])})\b)(?-i:(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'\u2019-]+)"
+_NOT_NAMES = _alt("""The A An He She They It This That In On At During After And No Nobody None Noone
+    Everyone Everybody Anyone Anybody Someone Somebody Nothing Who Which What One
+    Each All Both Neither Either Several Many Few Monday Tuesday Wednesday Thursday
+    Friday Saturday Sunday January February March April May June July August
+    September October November December Jan Feb Mar Apr Jun Jul Aug Sept Sep Oct Nov Dec""".split())
+_NOT_NAME = _alt(_STOP_WORDS + _VERBS["aux"])  # words that are no name, whatever their capitals
+_NAME_WORD = rf"(?!(?:{_NOT_NAME})\b)(?-i:(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'\u2019-]+)"
 # Later words of a name may look like a month ("Fayez Jan") but not like a new sentence part.
-_NAME_NEXT = rf"(?!(?:{_STOP}|{_alt(_VERBS['aux'])})\b)(?-i:(?!(?:The|A|An|In|On|At|During|After|And)\b)[A-Z][a-z'\u2019-]+)"
+_NAME_NEXT = rf"(?!(?:{_NOT_NAME})\b)(?-i:(?!(?:The|A|An|In|On|At|During|After|And)\b)[A-Z][a-z'\u2019-]+)"
 _NAME = rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-\w+|bin|ibn)){{0,3}},?)"
 # "two people in Kharkiv and three in Odesa": a place after each group.
 _PLACE = (r"(?:\s+(?:in|near|at|from)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)(?:\s+(?-i:[A-Z][\w'\u2019-]+)){0,2}"
@@ -131,7 +139,8 @@ _NOUN_NEXT_RE = re.compile(rf"\s+(?:{_NOUN})(?![\w-])")
 
 # --- verbs and nouns of killing and wounding ----------------------------------
 _AUX = rf"(?:,?\s+(?:{_alt(_VERBS['aux'])}))*"
-_GAP = rf"(?:\s*,?\s+(?!{_STOP}\b|{_KILLED_AFTER}\b|{_WOUNDED_AFTER}\b)[a-z0-9][a-z0-9'-]*){{0,6}}?"
+_GAP = (rf"(?:\s*,?\s+(?!(?:{_alt(_STOP_WORDS + _VERBS['killed_after'] + _VERBS['wounded_after'])})\b)"
+        rf"[a-z0-9][a-z0-9'-]*){{0,6}}?")
 _NOT_ACTIVE = rf"(?!\s+{_TAG})"
 _NOT_MIXED = r"(?!\s*(?:,|/|or|and|or\s+even)?\s*(?:wounded|injured|hurt|killed|dead)\b)"
 _BEFORE_NP = r"(?:^|(?<=[\s(\"'\u201c]))"
@@ -424,13 +433,24 @@ def find_casualties(sentence: str, ctx: Context, low: str | None = None) -> list
     """Casualty events stated in one sentence (empty when none); *low* is the
     sentence lower-cased, when the caller has it."""
     text = lower(sentence) if low is None else low
-    if not CUE_RE.search(text) or _not_war(text):
+    if _cue(text) != "war":
         return []
     tagged, values, verbs = _tag(sentence, text)
     if not values:
         return []
     mentions = _mentions(tagged, values, verbs)
     return _events(sentence, tagged, mentions, ctx)
+
+
+# A headline is read twice: as the story's first sentence, and again when the
+# story is folded. A cache of a few sentences reads it once (and is too small for
+# a corpus read over again to hit it).
+@lru_cache(maxsize=4)
+def _cue(text: str) -> str | None:
+    """"war" or "not war" (``_not_war``) for a lower-case text with a casualty word, else None."""
+    if not CUE_RE.search(text):
+        return None
+    return "not war" if _not_war(text) else "war"
 
 
 def _not_war(text: str) -> bool:
@@ -954,7 +974,7 @@ def _not_war_story(casualties: list[Casualty], headline: str) -> set[int]:
     """Casualties of a disaster or crime story told in sentences that name no war:
     "Gunman kills four at nightclub" ... "six people were wounded"."""
     low = lower(headline)
-    if not headline or not CUE_RE.search(low) or not _not_war(low):
+    if not headline or _cue(low) != "not war":
         return set()
     needed = WAR_RE if CRIME_RE.search(low) else VIOLENCE_RE
     return {id(e) for e in casualties if not needed.search(lower(e.evidence))}

@@ -89,7 +89,10 @@ def _split_line(line: str) -> list[str]:
 
 def _ends_sentence(line: str, start: int, match: re.Match) -> bool:
     """Decide whether the full stop at *match* ends a sentence."""
-    before = _WORD_BEFORE.search(line, start, match.start())
+    # The word is the end of the last space-free token: searching from that token
+    # finds the same word without trying every position of the sentence so far.
+    token = max(start, line.rfind(" ", start, match.start()) + 1)
+    before = _WORD_BEFORE.search(line, token, match.start())
     if before is None:
         return True
     word = before.group(1)

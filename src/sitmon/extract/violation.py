@@ -93,7 +93,7 @@ def find_violation(
         evidence=sentence,
         actor=actor,
         claimed_by=claimed_by,
-        location=_location(sentence, mentions, act.start()),
+        location=_location(sentence, low, mentions, act.start()),
         weapon=_weapon(text),
         breach=_breach(low, breach),
     )
@@ -343,7 +343,7 @@ _PASSIVE_AFTER = re.compile(r"\s+(?:was|were|has been|had been|is|are|came under
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|of)\s+(?:the\s+)?$")
 
 
-def _location(sentence: str, mentions: list[Mention], act_start: int) -> str | None:
+def _location(sentence: str, low: str, mentions: list[Mention], act_start: int) -> str | None:
     """The place of the act: the first place named after it, else one named before it as a place."""
     candidates = [(m.start, m.text) for m in mentions if m.is_place or _named_after_preposition(sentence, m)]
     by_name = {m.start for m in mentions}
@@ -352,10 +352,11 @@ def _location(sentence: str, mentions: list[Mention], act_start: int) -> str | N
         if word.split()[0] not in _NOT_PLACES and match.start("place") not in by_name:
             candidates.append((match.start("place"), word))
     candidates.sort()
-    if _PASSIVE_ACT.search(sentence, max(0, act_start - 16), act_start):
+    passive = _PASSIVE_ACT.search(sentence, max(0, act_start - 16), act_start) is not None
+    if passive:
         # "its second city Ganja was hit and Armenia reported attacks on Stepanakert":
         # the place that was hit is the passive subject, not the next place named.
-        subject_start = act_start - len(_subject(sentence, lower(sentence), act_start))
+        subject_start = act_start - len(_subject(sentence, low, act_start))
         hit = [c for c in candidates if subject_start <= c[0] < act_start]
         if hit:
             return hit[0][1]
@@ -363,7 +364,7 @@ def _location(sentence: str, mentions: list[Mention], act_start: int) -> str | N
     if after:
         return after[0][1]
     before = [c for c in candidates if _placed_before(sentence, c[0], c[1])]
-    if candidates and _PASSIVE_ACT.search(sentence, max(0, act_start - 16), act_start):
+    if candidates and passive:
         return candidates[0][1]  # "Stepanakert, the region's capital, was shelled": the subject
     return before[0][1] if before else None
 

@@ -192,7 +192,13 @@ def feed_cells(feed: FeedRow, now: datetime) -> tuple[Text, ...]:
 
 
 class RowCache:
-    """Bounded LRU of rendered rows: the same data at the same minute renders once."""
+    """Bounded LRU of rendered rows: the same data at the same minute renders once.
+
+    A pane sizes it to the rows it shows (see ``fit``): the rows on screen are asked
+    for at every refresh, so anything beyond them is stale, and a monitor left open
+    would otherwise keep a few hundred stale rows per pane."""
+
+    SPARE = 16  # rows beyond those shown: a refresh that adds a few renders only those
 
     def __init__(self, size: int = 300) -> None:
         self.size = size
@@ -203,9 +209,17 @@ class RowCache:
             self._rows.move_to_end(key)
             return self._rows[key]
         row = self._rows[key] = render()
-        if len(self._rows) > self.size:
-            self._rows.popitem(last=False)
+        self._trim()
         return row
+
+    def fit(self, shown: int) -> None:
+        """Keep room for ``shown`` rows and a few more, the least recently used going first."""
+        self.size = shown + self.SPARE
+        self._trim()
+
+    def _trim(self) -> None:
+        while len(self._rows) > self.size:
+            self._rows.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -258,6 +272,7 @@ class Pane(DataTable):
         """Replace the rows, keeping the highlighted row and scroll; False when unchanged."""
         shown = tuple((key, cells) for key, _, cells in rows)
         self.items = {key: item for key, item, _ in rows}
+        self.cache.fit(len(rows))
         self.border_subtitle = f"{len(rows)}" if rows else empty
         if shown == self._shown:
             return False
