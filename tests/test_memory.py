@@ -61,7 +61,7 @@ CHILD = textwrap.dedent("""
 
 def test_a_monitor_keeps_little_per_event(tmp_path: Path) -> None:
     """Each event, with its share of its story's source, the model's reading of it
-    and the extraction caches still filling, costs ~1.27 KB here. Before the model
+    and the extraction caches still filling, costs ~1.23 KB here. Before the model
     kept its reading on the event itself (a record per event and a dict to find it,
     a string per sentence, a tuple per story's source) it cost ~1.78 KB."""
     out = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True,
