@@ -36,7 +36,7 @@ sentence:
 
 The UI asks again after every poll and every few seconds, from the store's
 shared, read-only event objects: what one event says is read once per object
-(``_Fact``), conflicts whose reports share no story fold apart and each fold
+and kept on it (``_read``), conflicts whose reports share no story fold apart and each fold
 is kept while its events are the same, so a poll refolds only the conflicts
 it brought news of; only truce states, which move with the clock, are
 recomputed each time. None of this changes an answer.
