@@ -363,3 +363,26 @@ def test_parser_processes_leave_when_the_poller_is_killed(feed_server, tmp_path)
     for pid in left:  # do not leave them to the next test run
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def test_a_failed_write_inside_a_poll_batch_undoes_only_itself(store):
+    """Finished feeds are written together in one transaction (``store.batch``); one
+    write failing half-way inside it must take back its own rows and nothing else."""
+    def stories(feed: str, *titles: str) -> list[Story]:
+        return [Story(f"{feed}-{i}", feed, None, title, "", NOW) for i, title in enumerate(titles)]
+
+    good = stories("http://a.example/rss", "Shelling hits Ganja overnight", "Talks resume in Geneva")
+    bad = stories("http://b.example/rss", "Convoy reaches Lachin corridor")
+    later = stories("http://c.example/rss", "Drone strike on Tartar market")
+    unwritable = {bad[0].id: [{"type": "violation", "conflict": "nagorno-karabakh", "odd": {("not", "a", "key"): 1}}]}
+    with store.batch():
+        store.ingest(good[0].feed_url, good)
+        with pytest.raises(TypeError):  # the event cannot be stored after its story was
+            store.ingest(bad[0].feed_url, bad, unwritable)
+        store.ingest(later[0].feed_url, later)
+    reopened = store_module.Store(store.path)
+    try:
+        rows = reopened.conn.execute("SELECT title FROM stories ORDER BY id").fetchall()
+    finally:
+        reopened.close()
+    assert [r[0] for r in rows] == [s.title for s in good + later]

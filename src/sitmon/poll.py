@@ -5,9 +5,10 @@ Feeds are fetched concurrently by a bounded thread pool, at most
 and its stories' events extracted -- in a pool of worker processes when the poll
 is big and the machine has cores to spare (pure-Python work that threads would
 run one at a time under the GIL), else in the thread itself -- so the calling
-thread only writes: it hands every finished feed to ``store.ingest`` (one
-transaction per feed) as soon as it completes, which keeps SQLite single-writer
-and lets a crash lose at most the feed being written. A 304 costs one small
+thread only writes: it hands the feeds finished so far to ``store.ingest`` in one
+``store.batch`` transaction (up to WRITE_BATCH feeds, whatever finished while it
+wrote the last ones), which keeps SQLite single-writer and lets a crash lose only
+the feeds being written -- never recorded as fetched, so fetched again. A 304 costs one small
 ``record_fetch`` and no parse, and a poll of 304s starts no process.
 
 A failing feed is retried with exponential backoff (see ``fetch.next_attempt``);
@@ -19,13 +20,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
 import traceback
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -41,6 +43,10 @@ if TYPE_CHECKING:  # feedparser loads only when a feed has news: a re-poll of 30
 log = logging.getLogger(__name__)
 
 Extractor = Callable[[str, str, datetime], list]
+
+# finished feeds written in one transaction at most: a commit's cost is mostly fixed, and
+# a failed write of the batch takes no more than this many feeds back to be re-fetched
+WRITE_BATCH = 8
 
 
 @dataclass
@@ -91,8 +97,10 @@ def poll_once(
         own_client = client is None
         client = client or make_client(cfg)
         try:
-            for done in _fetch_all(client, cfg, due, now):
-                _record(store, cfg, done, now, report)
+            for finished in _fetch_all(client, cfg, due, now):
+                with store.batch():
+                    for done in finished:
+                        _record(store, cfg, done, now, report)
         finally:
             if own_client:
                 client.close()
@@ -167,24 +175,42 @@ def _is_due(feed: Any, now: datetime) -> bool:
 # --- the workers --------------------------------------------------------------
 
 
-def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterator[_Done]:
-    """Yield each feed's outcome as soon as its worker finishes."""
+def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterator[list[_Done]]:
+    """Yield the outcomes of the feeds finished since the last yield (at least one,
+    at most WRITE_BATCH), as soon as one is: feeds that finished while the writer
+    was busy are written together, in one transaction."""
     limiter = _HostLimiter(cfg.per_host)
     workers = max(1, min(cfg.concurrency, len(feeds)))
+    finished: queue.SimpleQueue[Future[_Done]] = queue.SimpleQueue()
     # the thread pool is left first: its fetch threads may still wait on the parser
     with _parser_for(cfg, len(feeds)) as parser, ThreadPoolExecutor(
         max_workers=workers, thread_name_prefix="sitmon-fetch"
     ) as pool:
-        futures = [
-            pool.submit(_work, client, cfg, feed, now, limiter, parser)
-            for feed in _interleave_hosts(feeds)
-        ]
+        futures = []
+        for feed in _interleave_hosts(feeds):
+            future = pool.submit(_work, client, cfg, feed, now, limiter, parser)
+            future.add_done_callback(finished.put)
+            futures.append(future)
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            for ready in _batches(finished, len(futures)):
+                yield [future.result() for future in ready]
         finally:  # the writer stopped early (a store error): do not fetch the rest
             for future in futures:
                 future.cancel()
+
+
+def _batches(finished: queue.SimpleQueue[Future[_Done]], total: int) -> Iterator[list[Future[_Done]]]:
+    """``total`` futures from ``finished`` in lists: each waits for one, then takes
+    whatever else is already there."""
+    while total > 0:
+        ready = [finished.get()]
+        while len(ready) < min(WRITE_BATCH, total):
+            try:
+                ready.append(finished.get_nowait())
+            except queue.Empty:
+                break
+        total -= len(ready)
+        yield ready
 
 
 def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, parser: _LocalParser) -> _Done:

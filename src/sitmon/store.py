@@ -460,6 +460,7 @@ class Store:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._keys: OrderedDict[str, list[dedup.TitleKey]] = OrderedDict()
+        self._writing = False  # a write transaction is open: nested writes are savepoints
         self._check_file()
         try:
             self._conn = self._connect()
@@ -602,17 +603,51 @@ class Store:
         return self._conn
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run several writes (a poll's finished feeds) as one transaction.  A commit
+        costs about as much for eight feeds as for one, and a crash still loses
+        nothing: a feed whose write was lost was never recorded as fetched either,
+        so the next poll fetches it again.  Each write inside stays all-or-nothing."""
+        with self._lock:
+            if self._conn is None:
+                raise StoreError(f"cannot write database {self.path}: store is closed")
+            try:
+                with self._write():
+                    yield
+            except sqlite3.Error as exc:
+                raise _error("write", self.path, exc) from exc
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; waits (busy_timeout) for another writer to finish."""
+        """One write transaction; waits (busy_timeout) for another writer to finish.
+        Inside a ``batch`` it is a savepoint of the batch's transaction instead."""
         conn = self.conn
+        if self._writing:
+            yield from self._savepoint(conn)
+            return
         self._begin_immediate(conn)
+        self._writing = True
         try:
             yield conn
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        finally:
+            self._writing = False
         conn.execute("COMMIT")
+
+    @staticmethod
+    def _savepoint(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        conn.execute("SAVEPOINT write")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO write")
+                conn.execute("RELEASE write")
+            raise
+        conn.execute("RELEASE write")
 
     def _begin_immediate(self, conn: sqlite3.Connection) -> None:
         """Take the write lock, queueing behind other writers for up to WRITE_PATIENCE_S:
