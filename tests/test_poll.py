@@ -386,3 +386,18 @@ def test_a_failed_write_inside_a_poll_batch_undoes_only_itself(store):
     finally:
         reopened.close()
     assert [r[0] for r in rows] == [s.title for s in good + later]
+
+
+def test_the_parser_warm_up_story_walks_every_finder():
+    """The fork server readies the rules with one made-up story before forking parser
+    processes; it only saves them their first-use work if every finder fires on it."""
+    from sitmon.extract import extract
+    from sitmon.extract.warm import WARM_UP_STORY
+
+    assert "sitmon.extract.warm" in poll_module._PRELOAD
+    found = extract(*WARM_UP_STORY)
+    kinds = {e.type for e in found}
+    assert {"truce", "violation", "casualty"} <= kinds, kinds
+    assert any(e.type == "truce" and e.effective and e.mediators for e in found)
+    assert any(e.type == "violation" and e.location for e in found)
+    assert {"incident", "cumulative"} <= {e.scope for e in found if e.type == "casualty"}

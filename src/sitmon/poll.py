@@ -323,7 +323,7 @@ class _LocalParser:
 
 POOL_MIN_FEEDS = 8  # a smaller poll parses in its fetch threads: starting processes costs more
 MAX_PARSERS = 4  # parser processes at most (the writing thread needs a core too)
-_PRELOAD = ["sitmon.poll", "sitmon.parse", "sitmon.extract"]
+_PRELOAD = ["sitmon.poll", "sitmon.parse", "sitmon.extract", "sitmon.extract.warm"]
 _PARENT_CHECK_S = 1.0
 
 
@@ -396,8 +396,9 @@ class _ProcessParser(_LocalParser):
 
 def _mp_context() -> multiprocessing.context.BaseContext:
     """Not "fork": the poller has threads running (a fork copies their locks held).
-    A fork server starts once, clean, imports the parser and forks each worker from
-    itself, so workers start in milliseconds, not an interpreter's start-up each."""
+    A fork server starts once, clean, imports the parser, readies the extraction rules
+    (``sitmon.extract.warm``) and forks each worker from itself, so workers start in
+    milliseconds, not an interpreter's start-up and a rules warm-up each."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
