@@ -401,3 +401,30 @@ def test_the_parser_warm_up_story_walks_every_finder():
     assert any(e.type == "truce" and e.effective and e.mediators for e in found)
     assert any(e.type == "violation" and e.location for e in found)
     assert {"incident", "cumulative"} <= {e.scope for e in found if e.type == "casualty"}
+
+
+def test_title_keys_made_beside_the_parser_cluster_as_the_store_would(tmp_path):
+    """The parser hands the writer each story's dedup title key; the stories must fold
+    exactly as when the store makes the keys itself."""
+    when = NOW - timedelta(hours=1)
+    wire = rss_document([
+        {"guid": "a", "title": "Azerbaijani shelling kills 3 in Stepanakert", "published": when},
+        {"guid": "b", "title": "Truce talks open in Moscow", "published": when},
+        {"guid": "a", "title": "Aid convoy reaches Lachin", "published": when},
+    ])
+    globe = rss_document([
+        {"guid": "g1", "title": "3 killed as Azerbaijani shelling hits Stepanakert - Globe", "published": when},
+        {"guid": "g2", "title": "Aid convoy reaches Lachin", "published": when},
+    ])
+    clusters = []
+    for given in (True, False):
+        with store_module.Store(tmp_path / f"{given}.db") as store:
+            for url, body in (("https://wire.example/rss", wire), ("https://globe.example/rss", globe)):
+                read = poll_module._read(body, {}, url, NOW, poll_module._LazyExtractor([]))
+                store.ingest(url, read.parsed.stories, read.events, {}, title_keys=read.title_keys if given else None)
+            clusters.append(sorted(store.conn.execute("SELECT title, cluster_id FROM stories").fetchall()))
+    assert clusters[0] == clusters[1]
+    folded = {title: cluster for title, cluster in clusters[0]}
+    assert folded["Azerbaijani shelling kills 3 in Stepanakert"] == folded[
+        "3 killed as Azerbaijani shelling hits Stepanakert - Globe"]
+    assert "Aid convoy reaches Lachin" in folded and len(clusters[0]) == 4

@@ -72,6 +72,7 @@ class _Done:
     parsed: ParsedFeed | None = None
     events: dict[str, list[dict]] = field(default_factory=dict)
     extract_errors: int = 0
+    title_keys: dict[str, Any] = field(default_factory=dict)  # dedup.TitleKey by story id
 
 
 def poll_once(
@@ -224,7 +225,7 @@ def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter
         read = parser.read(body or b"", fetched.headers, fetched.moved_to or feed.url, now)
         for level, message in read.log:
             log.log(level, message)
-        return _Done(feed, fetched, read.parsed, read.events, read.extract_errors)
+        return _Done(feed, fetched, read.parsed, read.events, read.extract_errors, read.title_keys)
     except Exception as exc:  # a bug met on one feed must not stop the poll
         log.warning("polling %s failed: %s", feed.url, _words(exc))
         log.debug("poll failure", exc_info=exc)
@@ -238,11 +239,13 @@ class _Read:
     parsed: ParsedFeed
     events: dict[str, list[dict]] = field(default_factory=dict)
     extract_errors: int = 0
+    title_keys: dict[str, Any] = field(default_factory=dict)  # dedup.TitleKey by story id
     # (level, message) for the poller's log: a parser process has no log of its own
     log: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _read(body: bytes, headers: dict[str, str], url: str, now: datetime, extractor: _LazyExtractor) -> _Read:
+    from sitmon.dedup import title_key
     from sitmon.parse import parse_feed
 
     read = _Read(parse_feed(body, headers, url, now))
@@ -251,6 +254,9 @@ def _read(body: bytes, headers: dict[str, str], url: str, now: datetime, extract
         if problem:
             read.log.append((logging.WARNING, problem))
         read.events, read.extract_errors = _extract_all(read.parsed.stories, extract, read.log)
+        # the one part of a story's dedup that needs no database: done here, beside the
+        # parsing, not by the single writing thread that every feed queues for
+        read.title_keys = {s.id: title_key(s.title or "") for s in read.parsed.stories}
     return read
 
 
@@ -328,7 +334,7 @@ class _LocalParser:
 
 POOL_MIN_FEEDS = 8  # a smaller poll parses in its fetch threads: starting processes costs more
 MAX_PARSERS = 4  # parser processes at most (the writing thread needs a core too)
-_PRELOAD = ["sitmon.poll", "sitmon.parse", "sitmon.extract", "sitmon.extract.warm"]
+_PRELOAD = ["sitmon.poll", "sitmon.parse", "sitmon.dedup", "sitmon.extract", "sitmon.extract.warm"]
 _PARENT_CHECK_S = 1.0
 
 
@@ -541,7 +547,7 @@ def _record(store: Any, cfg: Any, done: _Done, now: datetime, report: PollReport
     stories = parsed.stories
     if stories and stories[0].feed_url != url:  # the store refused the new URL
         stories = [replace(s, feed_url=url) for s in stories]
-    result = store.ingest(url, stories, done.events, fields)
+    result = store.ingest(url, stories, done.events, fields, title_keys=done.title_keys)
     report.feeds_ok += 1
     report.new_stories += result.new_stories
     report.new_clusters += result.new_clusters

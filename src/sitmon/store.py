@@ -797,10 +797,13 @@ class Store:
         stories: Sequence[Story],
         events: dict[str, list[Any]] | None = None,
         feed_fields: dict[str, Any] | None = None,
+        title_keys: dict[str, dedup.TitleKey] | None = None,
     ) -> IngestResult:
         """Store one feed's stories, their events and the feed's health in one
-        transaction.  ``events`` maps Story.id to event dicts (or Event objects)."""
+        transaction.  ``events`` maps Story.id to event dicts (or Event objects);
+        ``title_keys`` may give ``dedup.title_key`` of stories' titles, made already."""
         events = events or {}
+        title_keys = title_keys or {}
         counts = {"new": 0, "clusters": 0, "merged": 0, "events": 0}
         fetched = _ts(_now())
         with self._write():
@@ -814,7 +817,8 @@ class Store:
                     continue
                 seen.add(story.id)
                 found = [_event_dict(e) for e in events.get(story.id, ())]
-                cluster_id = self._ingest_story(feed_url, story, found, fetched, counts, links)
+                key = title_keys.get(story.id) or dedup.title_key(story.title or "")
+                cluster_id = self._ingest_story(feed_url, story, key, found, fetched, counts, links)
                 if found:
                     tagged.setdefault(cluster_id, []).extend(found)
             # once per feed, not per story: a feed's stories often share clusters
@@ -845,14 +849,13 @@ class Store:
         return found
 
     def _ingest_story(
-        self, feed_url: str, story: Story, found: list[dict], fetched: str, counts: dict,
-        links: dict[str, str],
+        self, feed_url: str, story: Story, key: dedup.TitleKey, found: list[dict], fetched: str,
+        counts: dict, links: dict[str, str],
     ) -> str:
         """Store one new story in its cluster; returns the cluster's id.  ``links`` maps
         canonical links to clusters and learns this story's."""
         published = _ts(story.published)
         title = story.title or ""
-        key = dedup.title_key(title)
         cluster_id = (links.get(story.link) if story.link else None) or self._fuzzy_cluster(
             key, story.published
         )
