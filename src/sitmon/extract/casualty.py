@@ -187,6 +187,8 @@ BODY_RES = tuple(re.compile(p, _I) for p in (
 _BASE_VERB = re.compile(r"(?:kill|wound|injure|hurt|execute|massacre|murder|maim|slay)$", _I)
 _MODAL_RE = re.compile(rf"(?:^|\s)(?:{_alt(_VERBS['modal'])})\s+(?:\w+\s+)?$", _I)
 _NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$", _I)
+# (A case-blind pattern may match a non-ASCII letter as an ASCII one: see _ODD_CASE_RE.)
+_NEGATION_STARTS = tuple(sorted({phrase[:2] for phrase in _CTX["negation"]}))
 
 # --- one victim without a number -------------------------------------------------
 # "an insurgent", "one soldier" (read by numbers), "a 14-year-old boy".
@@ -331,6 +333,9 @@ SUBSET_RE = re.compile(
     rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
 )
 _SUBSET_WORD_RE = re.compile(_SUBSET)  # cheap test before SUBSET_RE, on lower-case text
+# Every match of _SUBSET_WORD_RE holds the longest word of its phrase: ``in`` tests
+# for those words turn away most sentences before the scan.
+_SUBSET_KEYS = tuple(sorted({max(phrase.split(), key=len) for phrase in _CTX["subset"]}))
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
 SUBSET_AFTER_RE = re.compile(rf"\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
@@ -485,7 +490,8 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity], _Verbs]:
         tagged = SUBSET_AFTER_RE.sub("", tagged)
     if _AMONG_THE_DEAD_HINT.search(tagged.lower()):
         tagged = AMONG_THE_DEAD_RE.sub("", tagged)
-    if _SUBSET_WORD_RE.search(tagged.lower()):
+    low = tagged.lower()
+    if contains_any(low, _SUBSET_KEYS) and _SUBSET_WORD_RE.search(low):
         tagged = SUBSET_RE.sub(_cut_subset, tagged)
     return tagged, values, verbs
 
@@ -616,7 +622,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
     patterns = [(ACTIVE_RE, verbs.starts), (PASSIVE_RE, _passive_starts(verbs))]
     if "lives" in low:
         patterns.append((LIVES_RE, None))
-    if any(hint in low for hint in _DEATH_NOUN_HINTS):
+    if contains_any(low, _DEATH_NOUN_HINTS):
         patterns.append((DEATH_NOUN_RE, None))
     if "bodies" in low:
         patterns.extend((body, None) for body in BODY_RES)
@@ -627,7 +633,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
             mention = _read_list(m, tagged, values, used, active=pattern is ACTIVE_RE)
             if mention:
                 found.append(mention)
-    for m in TOLL_RE.finditer(tagged) if any(hint in low for hint in _TOLL_HINTS) else ():
+    for m in TOLL_RE.finditer(tagged) if contains_any(low, _TOLL_HINTS) else ():
         mention = _read_list(m, tagged, values, used, active=False, toll=True)
         if mention:
             whose = SIDE_RE.search(tagged[max(0, m.start() - 30):m.start()].lower())
@@ -658,9 +664,9 @@ def _is_intention(m: re.Match, tagged: str) -> bool:
 def _read_list(m: re.Match, tagged: str, values: list[Quantity], used: set[int], *,
                active: bool, toll: bool = False) -> _Mention | None:
     """Sum the groups of a matched list, skipping tags already used or negated."""
-    kind = "wounded" if m.groupdict().get("wound") else "killed"
+    kind = "wounded" if _group(m, "wound") else "killed"
     start, end = m.span("list")
-    if _NEGATION_RE.search(tagged[max(0, start - 20):start]) or _with_capture(m, kind):
+    if _negated(tagged[max(0, start - 20):start]) or _with_capture(m, kind):
         return None
     items = list(_ITEM_RE.finditer(tagged, start, end))
     if active and len(items) > 1:
@@ -689,9 +695,21 @@ def _read_list(m: re.Match, tagged: str, values: list[Quantity], used: set[int],
     return mention
 
 
+def _group(m: re.Match, name: str) -> str | None:
+    """``m.groupdict().get(name)`` without building the dict (not every pattern has the group)."""
+    return m.group(name) if name in m.re.groupindex else None
+
+
+def _negated(before: str) -> bool:
+    """A negation ends ``before`` (its first letters are tested first: most figures have none)."""
+    if before.isascii() and not contains_any(before.lower(), _NEGATION_STARTS):
+        return False
+    return bool(_NEGATION_RE.search(before))
+
+
 def _with_capture(m: re.Match, kind: str) -> bool:
     """ "were killed or captured", "captured or killed 80": one figure for two fates."""
-    if kind != "killed" or m.groupdict().get("kill") is None:
+    if kind != "killed" or _group(m, "kill") is None:
         return False
     verb_start, verb_end = m.span("kill")
     before = m.string[max(0, verb_start - 30):verb_start]
@@ -726,6 +744,7 @@ def _side_name(m: re.Match) -> str:
     return SIDE_NAMES[" ".join(m.group().split())]
 
 
+@lru_cache(maxsize=1024)  # a pure function of a few words; news repeats its victims
 def _who(noun_phrase: str) -> tuple[str | None, str | None]:
     """Victim group and side named by the words after a number."""
     words = noun_phrase.lower().split()
@@ -779,6 +798,8 @@ def _total(mentions: list[_Mention]) -> tuple[int | None, int | None]:
     """Sum of the figures; a toll is a total, so it is not added to its parts."""
     if not mentions:
         return None, None
+    if len(mentions) == 1 and not mentions[0].toll:  # most groups: one figure
+        return mentions[0].low, mentions[0].high
     parts = [m for m in mentions if not m.toll]
     tolls = [m for m in mentions if m.toll]
     low = sum(m.low for m in parts)
@@ -799,8 +820,11 @@ def _common(sets) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
+_CLAUSE_MARKS = ";:,-\u2013\u2014"  # one of these, or "wh", is in every CLAUSE_RE match
+
+
 def _clauses(tagged: str) -> list[tuple[int, str]]:
-    if not any(c in tagged for c in ";:,-\u2013\u2014") and "wh" not in tagged.lower():
+    if not contains_any(tagged, _CLAUSE_MARKS) and "wh" not in tagged.lower():
         return [(0, tagged)]  # no mark that CLAUSE_RE could find
     out, last = [], 0
     for m in CLAUSE_RE.finditer(tagged):
