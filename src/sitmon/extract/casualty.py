@@ -38,7 +38,7 @@ from functools import lru_cache
 from importlib import resources
 
 from sitmon.extract.events import Casualty, Context
-from sitmon.extract.gazetteer import contains_any, gated, literal_gate
+from sitmon.extract.gazetteer import contains_any, gated
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
@@ -79,6 +79,16 @@ def _presence_re(phrases) -> re.Pattern:
         before = rf"(?<={re.escape(head)})" if len(head) > 1 else ""
         by_anchor.setdefault(head[-1], []).append(before + alternation(rests))
     return re.compile("|".join(rf"{re.escape(anchor)}(?:{'|'.join(tries)})" for anchor, tries in by_anchor.items()))
+
+
+def _rarity(word: str) -> tuple[int, int]:
+    return max(_LETTERS_BY_FREQUENCY.find(c) % 99 for c in word), len(word)
+
+
+def _gate_re(phrases) -> re.Pattern:
+    """A cheap necessary test for a pattern every match of which holds one of
+    *phrases*: whether the lower-case text holds the rarest word of one of them."""
+    return _presence_re({max(phrase.split(), key=_rarity) for phrase in phrases})
 
 
 # --- verbs of killing and wounding ---------------------------------------------
@@ -423,11 +433,12 @@ TOLL_INCIDENT_RE = re.compile(
     r"\b(?:attack|strike|airstrike|air\s+strike|bombing|blast|explosion|raid|ambush|massacre|"
     r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)")
 HISTORICAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['historical'])})(?![\w-])")
+_HISTORICAL_GATE = _gate_re(_CTX["historical"])  # cheap test before HISTORICAL_RE
 BACKGROUND_RE = re.compile(
     rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])"
     r"|\bbehind\s+(?:the|a|an|several|multiple|numerous|recent)\s+(?:[\w.-]+\s+){0,4}?"
     r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b")
-_BACKGROUND_GATE = literal_gate([BACKGROUND_RE.pattern])  # cheap test before BACKGROUND_RE
+_BACKGROUND_GATE = _gate_re(_CTX["background"] + ["behind"])  # cheap test before BACKGROUND_RE
 YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
 WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
@@ -917,7 +928,7 @@ def _past(clause: str, positions: list[int], ctx: Context) -> list[bool]:
 
 def _in_the_past(clause: str, ctx: Context) -> bool:
     """A past war, year or day (relative to the story's date) in the lower-case clause."""
-    for m in HISTORICAL_RE.finditer(clause):
+    for m in HISTORICAL_RE.finditer(clause) if _HISTORICAL_GATE.search(clause) else ():
         if not _SINCE_BEFORE_RE.search(clause, max(0, m.start() - 7), m.start()):
             return True
     if not _DATE_DIGIT_RE.search(clause):
