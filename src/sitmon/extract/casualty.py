@@ -183,6 +183,8 @@ _GAP = (rf"(?:\s*,?\s+(?!(?:{_alt(_STOP_WORDS + _VERBS['killed_after'] + _VERBS[
 _NOT_ACTIVE = rf"(?!\s+{_TAG})"
 _NOT_MIXED = r"(?!\s*(?:,|/|or|and|or\s+even)?\s*(?:wounded|injured|hurt|killed|dead)\b)"
 _BEFORE_NP = r"(?:^|(?<=[\s(\"'\u201c]))"
+# Patterns tried at every character fail fastest on a look-ahead for their first
+# character: "(?=#)", "(?=[A-Z])" below add nothing else.
 
 # "two soldiers were killed", "14 dead", "an insurgent was reportedly killed"
 PASSIVE_RE = re.compile(
@@ -212,7 +214,7 @@ LIVES_RE = re.compile(
 # "Nine Americans were among those killed": a nationality's share of a larger
 # toll.  Kept only when it names a side, so the model can tell it is a subset.
 AMONG_RE = re.compile(
-    rf"{_BEFORE_NP}(?P<list>{_LIST})\s+(?:(?:were|was|are|is)\s+)?(?:also\s+)?among\s+(?:the|those)\s+"
+    rf"(?=#){_BEFORE_NP}(?P<list>{_LIST})\s+(?:(?:were|was|are|is)\s+)?(?:also\s+)?among\s+(?:the|those)\s+"
     rf"(?:(?P<wound>wounded|injured|hurt)|dead|killed|victims|people\s+killed|slain)\b", _I)
 # Bodies count as deaths when they are found, not when they are exchanged:
 # "rescuers recovered 14 bodies", "the bodies of 30 people were found".
@@ -266,14 +268,14 @@ NAMED_OBJECT_RE = re.compile(
 # A named person or "he"/"she" as the subject: "Mullah Omar was killed",
 # "Sangari, an insurgent leader, was killed".
 PERSON_RE = re.compile(
-    rf"(?:(?<=^)|(?<=[\s(\"'\u201c]))(?P<who>(?-i:He|She)|{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
+    rf"(?=(?-i:[A-Z]))(?:(?<=^)|(?<=[\s(\"'\u201c]))(?P<who>(?-i:He|She)|{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
     rf"(?:,\s+(?:a|an|the)\s+[^,]{{1,60}},)?\s+(?:was|has\s+been|had\s+been)(?:\s+(?:also|reportedly|later|subsequently|confirmed|"
     rf"engaged\s+and|believed\s+to\s+have\s+been))*\s+(?P<verb>killed|slain|shot\s+dead)\b", _I
 )
 # A person of two or more names before a group of victims: "Ahmed al-Rahawi and
 # several ministers died".
 NAMED_SUBJECT_RE = re.compile(
-    rf"{_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
+    rf"(?=[A-Z]){_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
     rf"(?=(?:his\s+|her\s+|their\s+)?#\d+#[^.;:]*?\s(?:{_KILLED_AFTER})(?![\w-]))")
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
 BARE_RE = re.compile(  # not "Neither soldier was hurt"
@@ -377,8 +379,8 @@ _SUBSET_WORD_RE = re.compile(_SUBSET)  # cheap test before SUBSET_RE, on lower-c
 _SUBSET_KEYS = tuple(sorted({max(phrase.split(), key=len) for phrase in _CTX["subset"]}))
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
-SUBSET_AFTER_RE = re.compile(rf"\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
-                             rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*", _I)
+SUBSET_AFTER_RE = re.compile(rf"(?=[\s,wi])(?:\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
+                             rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*)", _I)
 # "Among the dead were a boy and two women": the victims of a toll told elsewhere.
 _AMONG_THE_DEAD_HINT = re.compile(r"the (?:dead|victims|killed|wounded|injured)")  # cheap test first
 AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
