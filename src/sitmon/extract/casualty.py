@@ -459,7 +459,7 @@ _SINCE_RE = gated(re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b")) 
 _SINCE_BEFORE_RE = re.compile(r"since\s+$")
 _START_RE = re.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b")
 _PERFECT_RE = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b")
-CLAUSE_RE = re.compile(r"\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
+CLAUSE_RE = re.compile(r"(?=[\s;:,])\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
                        r"\s(?:while|whereas)\s)\s*", _I)
 
 
@@ -544,7 +544,7 @@ def _is_title_case(sentence: str) -> bool:
 
 
 _LONG_WORD_RE = re.compile(r"(?<!\S)[^\W\d_]\S{3,}")  # words of four or more characters
-_CAPITAL_RE = re.compile(r"(?<!\S)[A-Z\u00c0-\u00de]\S{3,}")
+_CAPITAL_RE = re.compile(r"[A-Z\u00c0-\u00de](?<!\S.)\S{3,}")  # the capital first: the scan skips to capitals
 
 
 def _cut_subset(m: re.Match) -> str:
@@ -897,10 +897,9 @@ def _scope(clause: str) -> str:
 def _is_cumulative(clause: str) -> bool:
     if CUMULATIVE_RE.search(clause):
         return True
-    low = clause.lower()
-    if "since" in low and CUMULATIVE_SINCE_RE.search(clause):
+    if "since" in clause and CUMULATIVE_SINCE_RE.search(clause):
         return True
-    spans = (" the " in low or " of " in low) and contains_any(low, _SPAN_WORDS)
+    spans = (" the " in clause or " of " in clause) and contains_any(clause, _SPAN_WORDS)
     return spans and bool(CUMULATIVE_SPAN_RE.search(clause))
 
 
