@@ -1079,6 +1079,8 @@ def _is_aggregate(evidence: str) -> bool:
 def _counted(events: list[Casualty], what: str, headline: str, once: _Once) -> list[Casualty]:
     """The events whose ``what`` figure counts towards the story's total."""
     told = [e for e in events if getattr(e, what)]
+    if len(told) < 2:
+        return told  # a single figure counts, whatever it is
     details = [e for e in told if not once(_is_rollup, e.evidence)]
     if details and len(details) < len(told) and any(e.evidence != headline for e in details):
         told = details
