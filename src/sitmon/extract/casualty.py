@@ -64,8 +64,9 @@ def _presence_re(phrases) -> re.Pattern:
     The regex engine skips fast to the characters a pattern can start with and
     tries the pattern at each.  An alternation of phrases starts with most letters,
     so it is tried nearly everywhere; here each phrase is tried at the rarest letter
-    of its first word, where a look-behind checks the letters before it.  (Phrases
-    with no boundaries only: one with a word boundary is faster as it is.)
+    of its first word, where a look-behind checks the letters before it.  Word
+    boundaries are not tested: for a pattern with them (faster as it is: its
+    look-behind turns away every letter inside a word) this is a cheap first test.
     """
     phrases = set(phrases)
     phrases = {p for p in phrases if not any(q != p and q in p for q in phrases)}  # "to death" has "death"
@@ -82,6 +83,7 @@ def _presence_re(phrases) -> re.Pattern:
 
 
 def _rarity(word: str) -> tuple[int, int]:
+    """How rare a word's rarest letter is, then its length: the larger, the fewer texts hold it."""
     return max(_LETTERS_BY_FREQUENCY.find(c) % 99 for c in word), len(word)
 
 
@@ -896,6 +898,7 @@ def _scope(clause: str) -> str:
 
 
 def _is_cumulative(clause: str) -> bool:
+    """A war-to-date figure's words in the lower-case clause."""
     if CUMULATIVE_RE.search(clause):
         return True
     if "since" in clause and CUMULATIVE_SINCE_RE.search(clause):
