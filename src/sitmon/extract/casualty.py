@@ -38,7 +38,7 @@ from functools import lru_cache
 from importlib import resources
 
 from sitmon.extract.events import Casualty, Context
-from sitmon.extract.gazetteer import contains_any, gated, literal_gate
+from sitmon.extract.gazetteer import contains_any, gated
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
@@ -50,6 +50,47 @@ _alt = alternation
 
 def _cue_re(phrases) -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{_alt(phrases)})(?![\w-])")
+
+
+# Letters from the commonest to the rarest in English text.
+_LETTERS_BY_FREQUENCY = "etaoinsrhldcumfpgwybvkxjqz"
+
+
+def _presence_re(phrases) -> re.Pattern:
+    """A pattern whose ``search`` tells whether one of *phrases* is in a lower-case
+    text, as their alternation would, only faster.  For yes/no tests only: a match
+    starts inside its phrase.
+
+    The regex engine skips fast to the characters a pattern can start with and
+    tries the pattern at each.  An alternation of phrases starts with most letters,
+    so it is tried nearly everywhere; here each phrase is tried at the rarest letter
+    of its first word, where a look-behind checks the letters before it.  Word
+    boundaries are not tested: for a pattern with them (faster as it is: its
+    look-behind turns away every letter inside a word) this is a cheap first test.
+    """
+    phrases = set(phrases)
+    phrases = {p for p in phrases if not any(q != p and q in p for q in phrases)}  # "to death" has "death"
+    by_head: dict[str, list[str]] = {}  # the letters up to the anchor -> the rests of the phrases
+    for phrase in phrases:
+        first = phrase.split(" ")[0]
+        anchor = max(range(len(first)), key=lambda i: _LETTERS_BY_FREQUENCY.find(first[i]) % 99)  # -1: rare
+        by_head.setdefault(phrase[:anchor + 1], []).append(phrase[anchor + 1:])
+    by_anchor: dict[str, list[str]] = {}
+    for head, rests in sorted(by_head.items()):
+        before = rf"(?<={re.escape(head)})" if len(head) > 1 else ""
+        by_anchor.setdefault(head[-1], []).append(before + alternation(rests))
+    return re.compile("|".join(rf"{re.escape(anchor)}(?:{'|'.join(tries)})" for anchor, tries in by_anchor.items()))
+
+
+def _rarity(word: str) -> tuple[int, int]:
+    """How rare a word's rarest letter is, then its length: the larger, the fewer texts hold it."""
+    return max(_LETTERS_BY_FREQUENCY.find(c) % 99 for c in word), len(word)
+
+
+def _gate_re(phrases) -> re.Pattern:
+    """A cheap necessary test for a pattern every match of which holds one of
+    *phrases*: whether the lower-case text holds the rarest word of one of them."""
+    return _presence_re({max(phrase.split(), key=_rarity) for phrase in phrases})
 
 
 # --- verbs of killing and wounding ---------------------------------------------
@@ -144,6 +185,8 @@ _GAP = (rf"(?:\s*,?\s+(?!(?:{_alt(_STOP_WORDS + _VERBS['killed_after'] + _VERBS[
 _NOT_ACTIVE = rf"(?!\s+{_TAG})"
 _NOT_MIXED = r"(?!\s*(?:,|/|or|and|or\s+even)?\s*(?:wounded|injured|hurt|killed|dead)\b)"
 _BEFORE_NP = r"(?:^|(?<=[\s(\"'\u201c]))"
+# Patterns tried at every character fail fastest on a look-ahead for their first
+# character: "(?=#)", "(?=[A-Z])" below add nothing else.
 
 # "two soldiers were killed", "14 dead", "an insurgent was reportedly killed"
 PASSIVE_RE = re.compile(
@@ -173,7 +216,7 @@ LIVES_RE = re.compile(
 # "Nine Americans were among those killed": a nationality's share of a larger
 # toll.  Kept only when it names a side, so the model can tell it is a subset.
 AMONG_RE = re.compile(
-    rf"{_BEFORE_NP}(?P<list>{_LIST})\s+(?:(?:were|was|are|is)\s+)?(?:also\s+)?among\s+(?:the|those)\s+"
+    rf"(?=#){_BEFORE_NP}(?P<list>{_LIST})\s+(?:(?:were|was|are|is)\s+)?(?:also\s+)?among\s+(?:the|those)\s+"
     rf"(?:(?P<wound>wounded|injured|hurt)|dead|killed|victims|people\s+killed|slain)\b", _I)
 # Bodies count as deaths when they are found, not when they are exchanged:
 # "rescuers recovered 14 bodies", "the bodies of 30 people were found".
@@ -187,6 +230,8 @@ BODY_RES = tuple(re.compile(p, _I) for p in (
 _BASE_VERB = re.compile(r"(?:kill|wound|injure|hurt|execute|massacre|murder|maim|slay)$", _I)
 _MODAL_RE = re.compile(rf"(?:^|\s)(?:{_alt(_VERBS['modal'])})\s+(?:\w+\s+)?$", _I)
 _NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$", _I)
+# (A case-blind pattern may match a non-ASCII letter as an ASCII one: see _ODD_CASE_RE.)
+_NEGATION_STARTS = tuple(sorted({phrase[:2] for phrase in _CTX["negation"]}))
 
 # --- one victim without a number -------------------------------------------------
 # "an insurgent", "one soldier" (read by numbers), "a 14-year-old boy".
@@ -225,14 +270,14 @@ NAMED_OBJECT_RE = re.compile(
 # A named person or "he"/"she" as the subject: "Mullah Omar was killed",
 # "Sangari, an insurgent leader, was killed".
 PERSON_RE = re.compile(
-    rf"(?:(?<=^)|(?<=[\s(\"'\u201c]))(?P<who>(?-i:He|She)|{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
+    rf"(?=(?-i:[A-Z]))(?:(?<=^)|(?<=[\s(\"'\u201c]))(?P<who>(?-i:He|She)|{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
     rf"(?:,\s+(?:a|an|the)\s+[^,]{{1,60}},)?\s+(?:was|has\s+been|had\s+been)(?:\s+(?:also|reportedly|later|subsequently|confirmed|"
     rf"engaged\s+and|believed\s+to\s+have\s+been))*\s+(?P<verb>killed|slain|shot\s+dead)\b", _I
 )
 # A person of two or more names before a group of victims: "Ahmed al-Rahawi and
 # several ministers died".
 NAMED_SUBJECT_RE = re.compile(
-    rf"{_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
+    rf"(?=[A-Z]){_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
     rf"(?=(?:his\s+|her\s+|their\s+)?#\d+#[^.;:]*?\s(?:{_KILLED_AFTER})(?![\w-]))")
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
 BARE_RE = re.compile(  # not "Neither soldier was hurt"
@@ -331,17 +376,20 @@ SUBSET_RE = re.compile(
     rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
 )
 _SUBSET_WORD_RE = re.compile(_SUBSET)  # cheap test before SUBSET_RE, on lower-case text
+# Every match of _SUBSET_WORD_RE holds the longest word of its phrase: ``in`` tests
+# for those words turn away most sentences before the scan.
+_SUBSET_KEYS = tuple(sorted({max(phrase.split(), key=len) for phrase in _CTX["subset"]}))
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
-SUBSET_AFTER_RE = re.compile(rf"\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
-                             rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*", _I)
+SUBSET_AFTER_RE = re.compile(rf"(?=[\s,wi])(?:\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
+                             rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*)", _I)
 # "Among the dead were a boy and two women": the victims of a toll told elsewhere.
 _AMONG_THE_DEAD_HINT = re.compile(r"the (?:dead|victims|killed|wounded|injured)")  # cheap test first
 AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
                                r"(?:were|was|are|is)\b[^;]*?(?=\s*,\s*(?:and|but|while|as)\s+(?!#)|\s*[;.]|\s*$)", _I)
 
 # --- context: violence, scope, history -----------------------------------------
-CUE_RE = re.compile(_alt(_CTX["cue_stems"]))
+CUE_RE = _presence_re(_CTX["cue_stems"])  # a casualty word: a yes/no test
 DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
 CRIME_RE = _cue_re(_CTX["crime"])
 _NOT_WAR_CUE_RE = _cue_re(_CTX["disaster"] + _CTX["accident"] + _CTX["crime"])  # either of the two above
@@ -389,11 +437,13 @@ TOLL_INCIDENT_RE = re.compile(
     r"\b(?:attack|strike|airstrike|air\s+strike|bombing|blast|explosion|raid|ambush|massacre|"
     r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)")
 HISTORICAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['historical'])})(?![\w-])")
+_HISTORICAL_GATE = _gate_re(_CTX["historical"])  # cheap test before HISTORICAL_RE
 BACKGROUND_RE = re.compile(
     rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])"
     r"|\bbehind\s+(?:the|a|an|several|multiple|numerous|recent)\s+(?:[\w.-]+\s+){0,4}?"
     r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b")
-_BACKGROUND_GATE = literal_gate([BACKGROUND_RE.pattern])  # cheap test before BACKGROUND_RE
+# cheap test before BACKGROUND_RE (its phrases, not their rarest words: "suspected" is common)
+_BACKGROUND_GATE = _presence_re(_CTX["background"] + ["behind"])
 YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
 WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
@@ -412,7 +462,7 @@ _SINCE_RE = gated(re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b")) 
 _SINCE_BEFORE_RE = re.compile(r"since\s+$")
 _START_RE = re.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b")
 _PERFECT_RE = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b")
-CLAUSE_RE = re.compile(r"\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
+CLAUSE_RE = re.compile(r"(?=[\s;:,])\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
                        r"\s(?:while|whereas)\s)\s*", _I)
 
 
@@ -485,7 +535,8 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity], _Verbs]:
         tagged = SUBSET_AFTER_RE.sub("", tagged)
     if _AMONG_THE_DEAD_HINT.search(tagged.lower()):
         tagged = AMONG_THE_DEAD_RE.sub("", tagged)
-    if _SUBSET_WORD_RE.search(tagged.lower()):
+    low = tagged.lower()
+    if contains_any(low, _SUBSET_KEYS) and _SUBSET_WORD_RE.search(low):
         tagged = SUBSET_RE.sub(_cut_subset, tagged)
     return tagged, values, verbs
 
@@ -496,7 +547,7 @@ def _is_title_case(sentence: str) -> bool:
 
 
 _LONG_WORD_RE = re.compile(r"(?<!\S)[^\W\d_]\S{3,}")  # words of four or more characters
-_CAPITAL_RE = re.compile(r"(?<!\S)[A-Z\u00c0-\u00de]\S{3,}")
+_CAPITAL_RE = re.compile(r"[A-Z\u00c0-\u00de](?<!\S.)\S{3,}")  # the capital first: the scan skips to capitals
 
 
 def _cut_subset(m: re.Match) -> str:
@@ -616,7 +667,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
     patterns = [(ACTIVE_RE, verbs.starts), (PASSIVE_RE, _passive_starts(verbs))]
     if "lives" in low:
         patterns.append((LIVES_RE, None))
-    if any(hint in low for hint in _DEATH_NOUN_HINTS):
+    if contains_any(low, _DEATH_NOUN_HINTS):
         patterns.append((DEATH_NOUN_RE, None))
     if "bodies" in low:
         patterns.extend((body, None) for body in BODY_RES)
@@ -627,7 +678,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
             mention = _read_list(m, tagged, values, used, active=pattern is ACTIVE_RE)
             if mention:
                 found.append(mention)
-    for m in TOLL_RE.finditer(tagged) if any(hint in low for hint in _TOLL_HINTS) else ():
+    for m in TOLL_RE.finditer(tagged) if contains_any(low, _TOLL_HINTS) else ():
         mention = _read_list(m, tagged, values, used, active=False, toll=True)
         if mention:
             whose = SIDE_RE.search(tagged[max(0, m.start() - 30):m.start()].lower())
@@ -658,9 +709,9 @@ def _is_intention(m: re.Match, tagged: str) -> bool:
 def _read_list(m: re.Match, tagged: str, values: list[Quantity], used: set[int], *,
                active: bool, toll: bool = False) -> _Mention | None:
     """Sum the groups of a matched list, skipping tags already used or negated."""
-    kind = "wounded" if m.groupdict().get("wound") else "killed"
+    kind = "wounded" if _group(m, "wound") else "killed"
     start, end = m.span("list")
-    if _NEGATION_RE.search(tagged[max(0, start - 20):start]) or _with_capture(m, kind):
+    if _negated(tagged[max(0, start - 20):start]) or _with_capture(m, kind):
         return None
     items = list(_ITEM_RE.finditer(tagged, start, end))
     if active and len(items) > 1:
@@ -689,9 +740,21 @@ def _read_list(m: re.Match, tagged: str, values: list[Quantity], used: set[int],
     return mention
 
 
+def _group(m: re.Match, name: str) -> str | None:
+    """``m.groupdict().get(name)`` without building the dict (not every pattern has the group)."""
+    return m.group(name) if name in m.re.groupindex else None
+
+
+def _negated(before: str) -> bool:
+    """A negation ends ``before`` (its first letters are tested first: most figures have none)."""
+    if before.isascii() and not contains_any(before.lower(), _NEGATION_STARTS):
+        return False
+    return bool(_NEGATION_RE.search(before))
+
+
 def _with_capture(m: re.Match, kind: str) -> bool:
     """ "were killed or captured", "captured or killed 80": one figure for two fates."""
-    if kind != "killed" or m.groupdict().get("kill") is None:
+    if kind != "killed" or _group(m, "kill") is None:
         return False
     verb_start, verb_end = m.span("kill")
     before = m.string[max(0, verb_start - 30):verb_start]
@@ -726,6 +789,7 @@ def _side_name(m: re.Match) -> str:
     return SIDE_NAMES[" ".join(m.group().split())]
 
 
+@lru_cache(maxsize=1024)  # a pure function of a few words; news repeats its victims
 def _who(noun_phrase: str) -> tuple[str | None, str | None]:
     """Victim group and side named by the words after a number."""
     words = noun_phrase.lower().split()
@@ -779,6 +843,8 @@ def _total(mentions: list[_Mention]) -> tuple[int | None, int | None]:
     """Sum of the figures; a toll is a total, so it is not added to its parts."""
     if not mentions:
         return None, None
+    if len(mentions) == 1 and not mentions[0].toll:  # most groups: one figure
+        return mentions[0].low, mentions[0].high
     parts = [m for m in mentions if not m.toll]
     tolls = [m for m in mentions if m.toll]
     low = sum(m.low for m in parts)
@@ -799,8 +865,11 @@ def _common(sets) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
+_CLAUSE_MARKS = ";:,-\u2013\u2014"  # one of these, or "wh", is in every CLAUSE_RE match
+
+
 def _clauses(tagged: str) -> list[tuple[int, str]]:
-    if not any(c in tagged for c in ";:,-\u2013\u2014") and "wh" not in tagged.lower():
+    if not contains_any(tagged, _CLAUSE_MARKS) and "wh" not in tagged.lower():
         return [(0, tagged)]  # no mark that CLAUSE_RE could find
     out, last = [], 0
     for m in CLAUSE_RE.finditer(tagged):
@@ -829,12 +898,12 @@ def _scope(clause: str) -> str:
 
 
 def _is_cumulative(clause: str) -> bool:
+    """A war-to-date figure's words in the lower-case clause."""
     if CUMULATIVE_RE.search(clause):
         return True
-    low = clause.lower()
-    if "since" in low and CUMULATIVE_SINCE_RE.search(clause):
+    if "since" in clause and CUMULATIVE_SINCE_RE.search(clause):
         return True
-    spans = (" the " in low or " of " in low) and contains_any(low, _SPAN_WORDS)
+    spans = (" the " in clause or " of " in clause) and contains_any(clause, _SPAN_WORDS)
     return spans and bool(CUMULATIVE_SPAN_RE.search(clause))
 
 
@@ -864,7 +933,7 @@ def _past(clause: str, positions: list[int], ctx: Context) -> list[bool]:
 
 def _in_the_past(clause: str, ctx: Context) -> bool:
     """A past war, year or day (relative to the story's date) in the lower-case clause."""
-    for m in HISTORICAL_RE.finditer(clause):
+    for m in HISTORICAL_RE.finditer(clause) if _HISTORICAL_GATE.search(clause) else ():
         if not _SINCE_BEFORE_RE.search(clause, max(0, m.start() - 7), m.start()):
             return True
     if not _DATE_DIGIT_RE.search(clause):
@@ -1013,6 +1082,8 @@ def _is_aggregate(evidence: str) -> bool:
 def _counted(events: list[Casualty], what: str, headline: str, once: _Once) -> list[Casualty]:
     """The events whose ``what`` figure counts towards the story's total."""
     told = [e for e in events if getattr(e, what)]
+    if len(told) < 2:
+        return told  # a single figure counts, whatever it is
     details = [e for e in told if not once(_is_rollup, e.evidence)]
     if details and len(details) < len(told) and any(e.evidence != headline for e in details):
         told = details

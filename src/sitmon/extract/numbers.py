@@ -34,8 +34,13 @@ VAGUE: dict[str, int] = _LEX["vague"]
 LOWER_BOUNDS: list[str] = _LEX["bounds"]["lower"]
 UPPER_BOUNDS: list[str] = _LEX["bounds"]["upper"]
 
-MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
-          r"aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+# Words before a number that make it no count: a date, money, an identifier.
+_MONTH_WORDS = ("jan january feb february mar march apr april may jun june jul july aug august "
+                "sep sept september oct october nov november dec december").split()
+_CURRENCY_WORDS = ["us", "rs", "usd", "eur"]
+_ID_WORDS = """no. number nos. # resolution article flight route magnitude level category page grade
+    section highway road unit brigade battalion regiment division hill height checkpoint block sector
+    zone district""".split()
 
 
 def alternation(phrases) -> str:
@@ -62,6 +67,7 @@ def _trie_regex(node: dict) -> str:
     return f"(?:{body})?" if "" in node else body
 
 
+MONTHS = rf"(?:{alternation(_MONTH_WORDS)})"
 _WORD = rf"(?:{alternation(list(UNITS) + list(SCALES) + ['dozen'])})"
 _AFTER_SCALE = r"(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion))"
 _WORDNUM = (rf"(?:(?:a|one)\s+(?=(?:hundred|thousand|million|billion|dozen)\b))?{_WORD}"
@@ -96,10 +102,11 @@ _PERCENT_AFTER = re.compile(r"\s*(?:%|per\s?cent\b)")
 _TIME_AFTER = re.compile(r"(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.|gmt|utc|hrs|o'clock)\b)")
 _DATE_AFTER = re.compile(rf"\s+(?:of\s+)?{MONTHS}\b")
 _DATE_BEFORE = re.compile(rf"\b{MONTHS}\.?\s+$")
-_MONEY_BEFORE = re.compile(r"(?:[$£€¥]|\b(?:us|rs|usd|eur)\.?\s*)$")
-_ID_BEFORE = re.compile(r"\b(?:no\.|number|nos\.|#|resolution|article|flight|route|magnitude|level|"
-                        r"category|page|grade|section|highway|road|unit|brigade|battalion|regiment|"
-                        r"division|hill|height|checkpoint|block|sector|zone|district)\s*$")
+_MONEY_BEFORE = re.compile(rf"(?:[$£€¥]|\b(?:{alternation(_CURRENCY_WORDS)})\.?\s*)$")
+_ID_BEFORE = re.compile(rf"\b(?:{alternation(_ID_WORDS)})\s*$")
+# What the text before a number ends with (but for a full stop and spaces) when one
+# of the three patterns above matches it: most numbers are turned away by one test.
+_KIND_BEFORE_ENDS = tuple(_MONTH_WORDS + _CURRENCY_WORDS + [w.rstrip(".") for w in _ID_WORDS] + list("$£€¥"))
 _NO_BEFORE = re.compile(r"\bno\s+$")
 
 
@@ -210,13 +217,23 @@ def _kind(text: str, start: int, end: int, num: str, measure: bool) -> str:
     if num[0].isdigit():
         if after_kind == "time":
             return "time"
-        if after_kind == "date" or _DATE_BEFORE.search(before):
+        if after_kind == "date":
+            return "date"
+        if not _may_name_kind(before):
+            return "count"
+        if _DATE_BEFORE.search(before):
             return "date"
         if _MONEY_BEFORE.search(before):
             return "money"
         if _ID_BEFORE.search(before):
             return "id"
     return "count"
+
+
+def _may_name_kind(before: str) -> bool:
+    """Whether a date, money or identifier word can end ``before`` (``_KIND_BEFORE_ENDS``)."""
+    tail = before.rstrip()
+    return (tail[:-1] if tail.endswith(".") else tail).endswith(_KIND_BEFORE_ENDS)
 
 
 def _single(text: str, m: re.Match) -> Quantity | None:
