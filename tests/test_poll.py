@@ -428,3 +428,59 @@ def test_title_keys_made_beside_the_parser_cluster_as_the_store_would(tmp_path):
     assert folded["Azerbaijani shelling kills 3 in Stepanakert"] == folded[
         "3 killed as Azerbaijani shelling hits Stepanakert - Globe"]
     assert "Aid convoy reaches Lachin" in folded and len(clusters[0]) == 4
+
+
+def _newsroom_feed(*titles: str) -> bytes:
+    when = NOW - timedelta(hours=2)
+    return rss_document([
+        {"guid": f"g-{t}", "title": t, "summary": f"{t}. Officials said the truce had held until then.",
+         "published": when} for t in titles
+    ])
+
+
+def _extracted_ids(monkeypatch) -> list[str]:
+    seen: list[str] = []
+    real = poll_module._extract_all
+
+    def spy(stories, extractor, messages):
+        seen.extend(s.id for s in stories)
+        return real(stories, extractor, messages)
+
+    monkeypatch.setattr(poll_module, "_extract_all", spy)
+    return seen
+
+
+def test_a_changed_feed_has_only_its_new_stories_extracted(feed_server, store, cfg, monkeypatch):
+    """A feed that changed mostly repeats what it had: the old stories cost a parse,
+    not another reading, and the store ends up exactly as if every story was read."""
+    old = ["Shelling kills 3 in Ganja", "Drone strike hits Stepanakert market"]
+    new = "Truce collapses as 5 killed in Tartar"
+    [url] = serve(feed_server, store, {"/rss": {"body": _newsroom_feed(*old)}})
+    extracted = _extracted_ids(monkeypatch)
+    poll_once(store, cfg, now=NOW)
+    assert sorted(extracted) == sorted(f"g-{t}" for t in old)
+    feed_server.add("/rss", _newsroom_feed(new, *old))
+    extracted.clear()
+    report = poll_once(store, cfg, now=NOW + timedelta(minutes=5), force=True)
+    assert extracted == [f"g-{new}"]
+    assert report.new_stories == 1 and report.events > 0
+    with store_module.Store(store.path.with_name("read-all.db")) as read_all:  # one poll, all three new
+        read_all.add_feed(url)
+        poll_once(read_all, cfg, now=NOW + timedelta(minutes=5))
+        assert _events_by_guid(store) == _events_by_guid(read_all)
+
+
+def _events_by_guid(store) -> list[tuple[str, str]]:
+    return sorted(store.conn.execute(
+        "SELECT s.guid, e.data FROM events e JOIN stories s ON s.id = e.story_key").fetchall())
+
+
+def test_a_story_skipped_as_stored_but_gone_is_read_before_it_is_stored(feed_server, store, cfg, monkeypatch):
+    """Between the look-up and the write a stored story may be pruned: it comes back
+    read, with its events, not bare."""
+    title = "Shelling kills 3 in Ganja"
+    serve(feed_server, store, {"/rss": {"body": _newsroom_feed(title)}})
+    monkeypatch.setattr(poll_module._KnownStories, "ids", lambda self, url: frozenset({f"g-{title}"}))
+    report = poll_once(store, cfg, now=NOW)
+    assert report.new_stories == 1 and report.events > 0
+    assert {e.data["type"] for e in store.stored_events()} >= {"casualty"}

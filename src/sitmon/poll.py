@@ -1,15 +1,17 @@
 """One poll of every due feed: fetch -> parse -> extract -> store.
 
 Feeds are fetched concurrently by a bounded thread pool, at most
-``cfg.per_host`` at a time from one host. Each worker also has its feed parsed
-and its stories' events extracted -- in a pool of worker processes when the poll
-is big and the machine has cores to spare (pure-Python work that threads would
-run one at a time under the GIL), else in the thread itself -- so the calling
-thread only writes: it hands the feeds finished so far to ``store.ingest`` in one
-``store.batch`` transaction (up to WRITE_BATCH feeds, whatever finished while it
-wrote the last ones), which keeps SQLite single-writer and lets a crash lose only
-the feeds being written -- never recorded as fetched, so fetched again. A 304 costs one small
-``record_fetch`` and no parse, and a poll of 304s starts no process.
+``cfg.per_host`` at a time from one host. Each worker also has its feed parsed,
+and the events and dedup title keys of its stories made -- in a pool of worker
+processes when the poll is big and the machine has cores to spare (pure-Python
+work that threads would run one at a time under the GIL), else in the thread
+itself; stories the store already has from that feed are parsed only. The
+calling thread only writes: it hands the feeds finished so far to
+``store.ingest`` in one ``store.batch`` transaction (up to WRITE_BATCH feeds,
+whatever finished while it wrote the last ones), which keeps SQLite
+single-writer and lets a crash lose only the feeds being written -- never
+recorded as fetched, so fetched again. A 304 costs one small ``record_fetch``
+and no parse, and a poll of 304s starts no process.
 
 A failing feed is retried with exponential backoff (see ``fetch.next_attempt``);
 feeds still backing off are skipped unless the poll is forced.
@@ -73,6 +75,7 @@ class _Done:
     events: dict[str, list[dict]] = field(default_factory=dict)
     extract_errors: int = 0
     title_keys: dict[str, Any] = field(default_factory=dict)  # dedup.TitleKey by story id
+    unread: frozenset[str] = frozenset()  # ids of stories stored before: not extracted again
 
 
 def poll_once(
@@ -98,12 +101,15 @@ def poll_once(
     if due:
         own_client = client is None
         client = client or make_client(cfg)
+        known = _KnownStories(store)
+        late = _LazyExtractor(getattr(cfg, "conflicts", None) or [])
         try:
-            for finished in _fetch_all(client, cfg, due, now):
+            for finished in _fetch_all(client, cfg, due, now, known):
                 with store.batch():
                     for done in finished:
-                        _record(store, cfg, done, now, report)
+                        _record(store, cfg, done, now, report, late)
         finally:
+            known.close()
             if own_client:
                 client.close()
     report.seconds = time.monotonic() - started
@@ -177,7 +183,9 @@ def _is_due(feed: Any, now: datetime) -> bool:
 # --- the workers --------------------------------------------------------------
 
 
-def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterator[list[_Done]]:
+def _fetch_all(
+    client: Any, cfg: Any, feeds: list[Any], now: datetime, known: _KnownStories
+) -> Iterator[list[_Done]]:
     """Yield the outcomes of the feeds finished since the last yield (at least one,
     at most WRITE_BATCH), as soon as one is: feeds that finished while the writer
     was busy are written together, in one transaction."""
@@ -190,7 +198,7 @@ def _fetch_all(client: Any, cfg: Any, feeds: list[Any], now: datetime) -> Iterat
     ) as pool:
         futures = []
         for feed in _interleave_hosts(feeds):
-            future = pool.submit(_work, client, cfg, feed, now, limiter, parser)
+            future = pool.submit(_work, client, cfg, feed, now, limiter, parser, known)
             future.add_done_callback(finished.put)
             futures.append(future)
         try:
@@ -215,17 +223,20 @@ def _batches(finished: queue.SimpleQueue[Future[_Done]], total: int) -> Iterator
         yield ready
 
 
-def _work(client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, parser: _LocalParser) -> _Done:
+def _work(
+    client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, parser: _LocalParser,
+    known: _KnownStories,
+) -> _Done:
     try:
         with limiter.slot(_host(feed.url)):
             fetched = fetch_feed(client, feed, cfg, now)
         if fetched.error or fetched.not_modified:
             return _Done(feed, fetched)
         body, fetched.body = fetched.body, None  # the parse result replaces it; free early
-        read = parser.read(body or b"", fetched.headers, fetched.moved_to or feed.url, now)
+        read = parser.read(body or b"", fetched.headers, fetched.moved_to or feed.url, now, known.ids(feed.url))
         for level, message in read.log:
             log.log(level, message)
-        return _Done(feed, fetched, read.parsed, read.events, read.extract_errors, read.title_keys)
+        return _Done(feed, fetched, read.parsed, read.events, read.extract_errors, read.title_keys, read.unread)
     except Exception as exc:  # a bug met on one feed must not stop the poll
         log.warning("polling %s failed: %s", feed.url, _words(exc))
         log.debug("poll failure", exc_info=exc)
@@ -240,23 +251,31 @@ class _Read:
     events: dict[str, list[dict]] = field(default_factory=dict)
     extract_errors: int = 0
     title_keys: dict[str, Any] = field(default_factory=dict)  # dedup.TitleKey by story id
+    unread: frozenset[str] = frozenset()  # stories known to be stored: neither extracted nor keyed
     # (level, message) for the poller's log: a parser process has no log of its own
     log: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _read(body: bytes, headers: dict[str, str], url: str, now: datetime, extractor: _LazyExtractor) -> _Read:
+def _read(
+    body: bytes, headers: dict[str, str], url: str, now: datetime, extractor: _LazyExtractor,
+    known: frozenset[str] = frozenset(),
+) -> _Read:
+    """Parse a document, and extract and key its stories but those ``known`` to be stored
+    (a feed that changed mostly repeats the stories it had: they cost a parse only)."""
     from sitmon.dedup import title_key
     from sitmon.parse import parse_feed
 
     read = _Read(parse_feed(body, headers, url, now))
-    if read.parsed.stories:
+    fresh = [s for s in read.parsed.stories if s.id not in known]
+    read.unread = frozenset(s.id for s in read.parsed.stories if s.id in known)
+    if fresh:
         extract, problem = extractor.get()
         if problem:
             read.log.append((logging.WARNING, problem))
-        read.events, read.extract_errors = _extract_all(read.parsed.stories, extract, read.log)
+        read.events, read.extract_errors = _extract_all(fresh, extract, read.log)
         # the one part of a story's dedup that needs no database: done here, beside the
         # parsing, not by the single writing thread that every feed queues for
-        read.title_keys = {s.id: title_key(s.title or "") for s in read.parsed.stories}
+        read.title_keys = {s.id: title_key(s.title or "") for s in fresh}
     return read
 
 
@@ -320,8 +339,10 @@ class _LocalParser:
     def __init__(self, cfg: Any) -> None:
         self._extractor = _LazyExtractor(getattr(cfg, "conflicts", None) or [])
 
-    def read(self, body: bytes, headers: dict[str, str], url: str, now: datetime) -> _Read:
-        return _read(body, headers, url, now, self._extractor)
+    def read(
+        self, body: bytes, headers: dict[str, str], url: str, now: datetime, known: frozenset[str] = frozenset()
+    ) -> _Read:
+        return _read(body, headers, url, now, self._extractor, known)
 
     def __enter__(self) -> _LocalParser:
         return self
@@ -363,16 +384,18 @@ class _ProcessParser(_LocalParser):
         self._pool: ProcessPoolExecutor | None = None
         self._failed = False
 
-    def read(self, body: bytes, headers: dict[str, str], url: str, now: datetime) -> _Read:
+    def read(
+        self, body: bytes, headers: dict[str, str], url: str, now: datetime, known: frozenset[str] = frozenset()
+    ) -> _Read:
         pool = self._get_pool()
         future = None
         if pool is not None:
             try:
-                future = pool.submit(_read_in_worker, body, headers, url, now)
+                future = pool.submit(_read_in_worker, body, headers, url, now, known)
             except (BrokenProcessPool, RuntimeError, OSError) as exc:
                 self._give_up(exc)
         if future is None:
-            return super().read(body, headers, url, now)
+            return super().read(body, headers, url, now, known)
         try:
             return future.result()
         except BrokenProcessPool as exc:
@@ -458,9 +481,9 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _read_in_worker(body: bytes, headers: dict[str, str], url: str, now: datetime) -> _Read:
+def _read_in_worker(body: bytes, headers: dict[str, str], url: str, now: datetime, known: frozenset[str]) -> _Read:
     assert _worker_extractor is not None
-    return _read(body, headers, url, now, _worker_extractor)
+    return _read(body, headers, url, now, _worker_extractor, known)
 
 
 def _words(exc: BaseException) -> str:
@@ -506,7 +529,7 @@ def _interleave_hosts(feeds: list[Any]) -> list[Any]:
 # --- writing (calling thread only) ---------------------------------------------
 
 
-def _record(store: Any, cfg: Any, done: _Done, now: datetime, report: PollReport) -> None:
+def _record(store: Any, cfg: Any, done: _Done, now: datetime, report: PollReport, late: _LazyExtractor) -> None:
     fetched, parsed = done.fetch, done.parsed
     url = _follow_move(store, done.feed.url, fetched.moved_to)
     error = fetched.error or (parsed.error if parsed else None)
@@ -547,12 +570,64 @@ def _record(store: Any, cfg: Any, done: _Done, now: datetime, report: PollReport
     stories = parsed.stories
     if stories and stories[0].feed_url != url:  # the store refused the new URL
         stories = [replace(s, feed_url=url) for s in stories]
+    _extract_gone(store, url, done, late)
     result = store.ingest(url, stories, done.events, fields, title_keys=done.title_keys)
     report.feeds_ok += 1
     report.new_stories += result.new_stories
     report.new_clusters += result.new_clusters
     report.events += result.events if isinstance(result.events, int) else len(result.events)
     report.extract_errors += done.extract_errors
+
+
+def _extract_gone(store: Any, url: str, done: _Done, late: _LazyExtractor) -> None:
+    """Extract, here, the stories skipped as stored that are not stored after all
+    (pruned since they were looked up): they must not go in without their events."""
+    if not done.unread or done.parsed is None:
+        return
+    gone = done.unread - store.story_ids(url, among=done.unread)
+    if not gone:
+        return
+    messages: list[tuple[int, str]] = []
+    extract, _ = late.get()
+    stories = [s for s in done.parsed.stories if s.id in gone]
+    events, failed = _extract_all(stories, extract, messages)
+    done.events.update(events)
+    done.extract_errors += failed
+    for level, message in messages:
+        log.log(level, message)
+
+
+class _KnownStories:
+    """The ids of each feed's stored stories, read on a connection of its own (the
+    writer holds its store through whole transactions), so that the fetch threads
+    can have a changed feed's old stories skipped by the extractor.  Without it
+    (the store cannot be opened twice) nothing is skipped."""
+
+    def __init__(self, store: Any) -> None:
+        self._path = getattr(store, "path", None)
+        self._factory = type(store)
+        self._lock = threading.Lock()
+        self._reader: Any = None
+        self._failed = self._path is None
+
+    def ids(self, url: str) -> frozenset[str]:
+        with self._lock:
+            if self._failed:
+                return frozenset()
+            try:
+                if self._reader is None:
+                    self._reader = self._factory(self._path)
+                return self._reader.story_ids(url)
+            except Exception as exc:  # a slower poll, not a failed one
+                log.debug("not skipping stored stories: %s", _words(exc))
+                self._failed = True
+                return frozenset()
+
+    def close(self) -> None:
+        with self._lock:
+            reader, self._reader, self._failed = self._reader, None, True
+        if reader is not None:
+            reader.close()
 
 
 def _follow_move(store: Any, url: str, moved_to: str | None) -> str:

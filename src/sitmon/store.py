@@ -827,6 +827,14 @@ class Store:
                 self._record_fetch(feed_url, dict(feed_fields))
         return IngestResult(counts["new"], counts["clusters"], counts["merged"], counts["events"])
 
+    @_guarded("read")
+    def story_ids(self, feed_url: str, among: Iterable[str] | None = None) -> frozenset[str]:
+        """The ids of the stories stored from one feed (of those ``among``, if given)."""
+        if among is None:
+            rows = self.conn.execute("SELECT guid FROM stories WHERE feed_url = ?", (feed_url,))
+            return frozenset(r[0] for r in rows)
+        return frozenset(self._known_guids(feed_url, list(among)))
+
     def _known_guids(self, feed_url: str, guids: list[str]) -> set[str]:
         known: set[str] = set()
         for chunk in _chunks(guids):
