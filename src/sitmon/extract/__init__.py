@@ -61,20 +61,24 @@ class Extractor:
         if not sentences:
             return []
         gaz = self.gazetteer
+        lows = [lower(s) for s in sentences]  # lower-cased once for every finder
         found = [gaz.mentions(s) for s in sentences]
-        voting = [[m for m in ms if _votes(s, m)] if ms and may_contain(s, _ROLE_WORDS) else ms
-                  for s, ms in zip(sentences, found)]
+        voting = [[m for m in ms if _votes(s, m)] if ms and may_contain(s, _ROLE_WORDS, low) else ms
+                  for s, low, ms in zip(sentences, lows, found)]
         own_scores = [gaz.scores(votes) for votes in voting]
         story_scores = _story_scores(gaz, voting, own_scores[0] if title.strip() else {})
         story_conflict = gaz.best(story_scores)
         story = " ".join(sentences)
         per_sentence: list[list[Event]] = []
-        for sentence, mentions, own in zip(sentences, found, own_scores):
+        contexts: dict[str | None, Context] = {}  # one per conflict: most stories have one
+        for sentence, low, mentions, own in zip(sentences, lows, found, own_scores):
             conflict = self._conflict(own, story_scores) or story_conflict
-            ctx = Context(published=published, conflict=conflict)
-            per_sentence.append(self._sentence_events(sentence, ctx, mentions, story))
+            ctx = contexts.get(conflict)
+            if ctx is None:
+                ctx = contexts[conflict] = Context(published=published, conflict=conflict)
+            per_sentence.append(self._sentence_events(sentence, low, ctx, mentions, story))
         _mark_breaches(per_sentence)
-        self._fold_truces(sentences, found, per_sentence)
+        self._fold_truces(sentences, lows, found, per_sentence)
         _fold_violations(per_sentence, has_title=bool(title.strip()))
         # A story tells one death more than once (headline, lead, detail): count it once.
         return fold_casualties([event for events in per_sentence for event in events], title or "")
@@ -83,16 +87,17 @@ class Extractor:
         """The sentence's own conflict (from its *own* scores), with the story's as a prior."""
         if not own:
             return None
+        if len(story_scores) == 1:  # the story names one conflict, and the sentence's names are the story's
+            return next(iter(story_scores))
         blended = {
             c: own.get(c, 0.0) + _STORY_WEIGHT * story_scores.get(c, 0.0) for c in {*own, *story_scores}
         }
         return self.gazetteer.best(blended)
 
     def _sentence_events(
-        self, sentence: str, ctx: Context, mentions: list[Mention], story: str
+        self, sentence: str, low: str, ctx: Context, mentions: list[Mention], story: str
     ) -> list[Event]:
         events: list[Event] = []
-        low = lower(sentence)  # lower-cased once for the three finders
         violation = find_violation(sentence, ctx, self.gazetteer, mentions, story, low=low)
         truce = find_truce(sentence, ctx, self.gazetteer, mentions, story, hostile=violation is not None, low=low)
         if truce is not None:
@@ -103,37 +108,37 @@ class Extractor:
         return events
 
     def _fold_truces(
-        self, sentences: list[str], found: list[list[Mention]], per_sentence: list[list[Event]]
+        self, sentences: list[str], lows: list[str], found: list[list[Mention]], per_sentence: list[list[Event]]
     ) -> None:
         """Give every truce of a story the story's mediators, and both sides when its sentence names fewer."""
         gaz = self.gazetteer
         conflicts = {e.conflict for events in per_sentence for e in events if isinstance(e, Truce)}
         for conflict in conflicts:
             mediators: list[str] = []
-            for sentence, mentions, events in zip(sentences, found, per_sentence):
-                mediators.extend(mediators_in(sentence, gaz, conflict))
+            for sentence, low, mentions, events in zip(sentences, lows, found, per_sentence):
+                mediators.extend(mediators_in(sentence, gaz, conflict, low))
                 if any(isinstance(e, Truce) and e.conflict == conflict for e in events):
                     mediators.extend(outside_actors(sentence, mentions, conflict))
             mediators = list(dict.fromkeys(mediators))
-            sides = story_parties(sentences, found, gaz, conflict, mediators)
-            declarer = self._declarer(sentences, found, per_sentence, conflict, sides)
-            for sentence, mentions, events in zip(sentences, found, per_sentence):
+            sides = story_parties(sentences, found, gaz, conflict, mediators, lows)
+            declarer = self._declarer(sentences, lows, found, per_sentence, conflict, sides)
+            for sentence, low, mentions, events in zip(sentences, lows, found, per_sentence):
                 for truce in (e for e in events if isinstance(e, Truce) and e.conflict == conflict):
                     truce.mediators = [m for m in mediators if m not in truce.parties] or []
                     if declarer:
                         truce.parties = [declarer]
-                    elif len(named_sides(sentence, gaz, conflict, mentions, mediators)) < 2:
+                    elif len(named_sides(sentence, gaz, conflict, mentions, mediators, low)) < 2:
                         truce.parties = sides or complete_sides(truce.parties, gaz, conflict)
 
     def _declarer(
-        self, sentences: list[str], found: list[list[Mention]], per_sentence: list[list[Event]],
+        self, sentences: list[str], lows: list[str], found: list[list[Mention]], per_sentence: list[list[Event]],
         conflict: str | None, sides: list[str],
     ) -> str | None:
         """Who declared the story's truce alone, if it is a one-sided truce."""
         unnamed = False
-        for sentence, mentions, events in zip(sentences, found, per_sentence):
+        for sentence, low, mentions, events in zip(sentences, lows, found, per_sentence):
             if any(isinstance(e, Truce) and e.conflict == conflict for e in events):
-                side = unilateral_side(sentence, self.gazetteer, conflict, mentions)
+                side = unilateral_side(sentence, self.gazetteer, conflict, mentions, low)
                 if side:
                     return side
                 unnamed = unnamed or side == ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from functools import lru_cache
 from importlib import resources
@@ -42,23 +42,50 @@ class Entry:
 
 @dataclass(frozen=True)
 class Meaning:
-    """Everything one listed name means, with the tests callers ask of it worked out once."""
+    """Everything one listed name means, with the tests callers ask of it worked out once
+    (the finders ask them of every name in every event sentence)."""
 
     entries: tuple[Entry, ...]
     is_place: bool  # a place or theatre name of some conflict
     is_demonym: bool  # "Russian": names a side, but is no place or subject on its own
     votes: bool  # counts towards a conflict (outside actors do not)
+    conflicts: frozenset[str]  # the conflicts it belongs to
+    party_of: frozenset[str]  # the conflicts it names a party of
+    actor: Entry | None  # its first outside-actor meaning
+    named: Entry | None  # its first party or actor meaning
+    own: dict[str, Entry] = field(compare=False, hash=False)  # conflict -> its first meaning in that conflict
+    # (conflict, actors) -> the name ``Gazetteer.parties`` gives it, filled on first use
+    party_names: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(cls, entries: Iterable[Entry]) -> Meaning:
         entries = tuple(entries)
         named = [e for e in entries if e.kind in (PARTY, ACTOR)]
+        own: dict[str, Entry] = {}
+        for entry in entries:
+            if entry.conflict is not None:
+                own.setdefault(entry.conflict, entry)
         return cls(
             entries,
             is_place=any(e.kind in (PLACE, ALIAS) for e in entries),
             is_demonym=bool(named) and all(e.demonym for e in named),
             votes=any(e.conflict for e in entries),
+            conflicts=frozenset(own),
+            party_of=frozenset(e.conflict for e in entries if e.kind == PARTY and e.conflict is not None),
+            actor=next((e for e in entries if e.kind == ACTOR), None),
+            named=named[0] if named else None,
+            own=own,
         )
+
+    def party_name(self, conflict: str | None, actors: bool) -> str | None:
+        """The party (or, if *actors*, outside actor) this name stands for in *conflict*."""
+        key = (conflict, actors)
+        try:
+            return self.party_names[key]
+        except KeyError:
+            entry = _party_entry(self.entries, conflict, actors)
+            name = self.party_names[key] = entry.name if entry is not None else None
+            return name
 
 
 class Mention:
@@ -78,12 +105,8 @@ class Mention:
 
     def entry(self, conflict: str | None = None) -> Entry:
         """The most fitting meaning, preferring *conflict*'s own."""
-        entries = self.meaning.entries
-        if conflict is not None:
-            for entry in entries:
-                if entry.conflict == conflict:
-                    return entry
-        return entries[0]
+        meaning = self.meaning
+        return meaning.own.get(conflict) or meaning.entries[0]  # (no meaning has conflict None)
 
     @property
     def is_place(self) -> bool:
@@ -223,9 +246,9 @@ class Gazetteer:
         mentions = self.mentions(text) if mentions is None else mentions
         names = []
         for mention in mentions:
-            entry = _party_entry(mention, conflict, actors)
-            if entry is not None:
-                names.append(entry.name)
+            name = mention.meaning.party_name(conflict, actors)
+            if name is not None:
+                names.append(name)
         return _unique(names)
 
     def canonical(self, phrase: str, conflict: str | None = None) -> str | None:
@@ -238,9 +261,9 @@ class Gazetteer:
         return info.utc if info else None
 
 
-def _party_entry(mention: Mention, conflict: str | None, actors: bool) -> Entry | None:
+def _party_entry(entries: tuple[Entry, ...], conflict: str | None, actors: bool) -> Entry | None:
     best = None
-    for entry in mention.entries:
+    for entry in entries:
         if entry.kind == PARTY and (entry.conflict == conflict or best is None):
             best = entry
             if entry.conflict == conflict:
@@ -506,9 +529,10 @@ class Gated:
         self._gate = None if len(strings) <= 4 or self._fold else re.compile(
             "|".join(re.escape(w) for w in sorted(strings, key=len, reverse=True)))
 
-    def may_match(self, text: str) -> bool:
+    def may_match(self, text: str, low: str | None = None) -> bool:
+        """Whether *text* (*low*: its ``lower``, when the caller has it) can match."""
         if self._fold:
-            return may_contain(text, self._strings)
+            return may_contain(text, self._strings, low)
         if self._gate is not None:
             return self._gate.search(text) is not None
         return contains_any(text, self._strings)
@@ -539,12 +563,16 @@ def gated(regex: re.Pattern) -> Gated | re.Pattern:
 ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
-def may_contain(text: str, strings: tuple[str, ...] | None) -> bool:
+def may_contain(text: str, strings: tuple[str, ...] | None, low: str | None = None) -> bool:
     """False only when a case-blind pattern whose ``needed_strings`` are *strings*
-    cannot match *text* (any case): none of them is in the lower-cased text."""
+    cannot match *text* (any case): none of them is in the lower-cased text.
+
+    *low* is ``lower(text)`` when the caller has it: it equals ``text.lower()``
+    unless the text holds "\u0130" (whose lower case is two letters), which
+    ``ODD_CASE`` lets through anyway."""
     if strings is None or (not text.isascii() and ODD_CASE.search(text)):
         return True
-    return contains_any(text.lower(), strings)
+    return contains_any(text.lower() if low is None else low, strings)
 
 
 def contains_any(text: str, strings: Iterable[str]) -> bool:

@@ -114,8 +114,8 @@ def find_truce(
     if not _military(low, story, mentions):
         return None
     status = truce_status(low, hostile)
-    mediators = mediators_in(sentence, gazetteer, ctx.conflict)
-    parties = named_sides(sentence, gazetteer, ctx.conflict, mentions, mediators)
+    mediators = mediators_in(sentence, gazetteer, ctx.conflict, low)
+    parties = named_sides(sentence, gazetteer, ctx.conflict, mentions, mediators, low)
     if len(parties) < 2:
         parties = complete_sides(parties, gazetteer, ctx.conflict)
     tz = gazetteer.utc_offset(ctx.conflict)
@@ -254,8 +254,12 @@ def truce_kind(sentence: str) -> str | None:
     return next((name for name in r.kind_order if name in found), None)
 
 
-def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> list[str]:
-    """Names next to a mediator's role words that are not parties of the conflict itself."""
+def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None, low: str | None = None) -> list[str]:
+    """Names next to a mediator's role words that are not parties of the conflict itself
+    (*low*: the sentence lower-cased, when the caller has it)."""
+    words = rules().mediator_words
+    if words is not None and not contains_any(lower(sentence) if low is None else low, words):
+        return []  # most sentences have no mediator's role word: two scans saved
     return list(_mediators_in(sentence, gazetteer, conflict))
 
 
@@ -265,8 +269,6 @@ def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> l
 def _mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> tuple[str, ...]:
     r = rules()
     low = lower(sentence)
-    if r.mediator_words is not None and not contains_any(low, r.mediator_words):
-        return ()  # most sentences have no mediator's role word: two scans saved
     spans = [_clause_after(sentence[m.end(): m.end() + 70]) for m in r.mediator_after.finditer(low)]
     spans += [_clause_before(sentence[max(0, m.start() - 60): m.start()]) for m in r.mediator_before.finditer(low)]
     if not spans:
@@ -322,9 +324,9 @@ def sponsored(sentence: str, mention: Mention) -> bool:
 _SPONSOR_WORDS = gated(_SPONSOR)  # its cheap test: most sentences have none of "backed", "armed"...
 
 
-def _unsponsored(sentence: str, mentions: list[Mention]) -> list[Mention]:
+def _unsponsored(sentence: str, mentions: list[Mention], low: str | None = None) -> list[Mention]:
     """The mentions that are not sponsors; one word test clears a whole sentence."""
-    if not _SPONSOR_WORDS.may_match(sentence):
+    if not mentions or not _SPONSOR_WORDS.may_match(sentence, low):
         return mentions
     return [m for m in mentions if not sponsored(sentence, m)]
 
@@ -333,9 +335,9 @@ def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None)
     """Outsiders named with a truce (mediators, hosts, monitors), except those merely urging one."""
     names = []
     for mention in mentions:
-        if any(e.conflict == conflict and conflict for e in mention.entries):
+        if conflict and conflict in mention.meaning.conflicts:
             continue
-        entry = next((e for e in mention.entries if e.kind == "actor"), None)
+        entry = mention.meaning.actor
         if entry is None or sponsored(sentence, mention) or _URGER.match(sentence, mention.end):
             continue
         if _URGED_BY.search(sentence, max(0, mention.start - 20), mention.start):
@@ -346,12 +348,14 @@ def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None)
 
 def story_parties(
     sentences: list[str], found: list[list[Mention]], gazetteer: Gazetteer, conflict: str | None,
-    mediators: list[str],
+    mediators: list[str], lows: list[str] | None = None,
 ) -> list[str]:
-    """Both sides of a story's truce from every sentence: for truce sentences that name fewer."""
+    """Both sides of a story's truce from every sentence: for truce sentences that name fewer
+    (*lows*: the sentences lower-cased, when the caller has them)."""
     named = []
-    for sentence, mentions in zip(sentences, found):
-        named.extend(gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions), actors=False))
+    for sentence, mentions, low in zip(sentences, found, lows or [None] * len(sentences)):
+        if mentions:
+            named.extend(gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions, low), actors=False))
     named = [p for p in dict.fromkeys(named) if p not in mediators]
     return complete_sides(named, gazetteer, conflict)
 
@@ -373,16 +377,16 @@ _DECLARE_VERB = re.compile(r"declar|announc|order|offer|proclaim")
 
 
 def unilateral_side(
-    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention]
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention], low: str | None = None,
 ) -> str | None:
     """The declarer of a one-sided truce ("Russia's Easter truce", "ELN declares a ceasefire").
 
     Returns "" when the truce is one-sided but its declarer is not named here.
     """
     r = rules()
-    low = lower(sentence)
+    low = lower(sentence) if low is None else low
     info = gazetteer.conflicts.get(conflict or "")
-    own = [m for m in mentions if info and any(e.conflict == conflict and e.kind == "party" for e in m.entries)]
+    own = [m for m in mentions if conflict in m.meaning.party_of] if info else []
     if "'s" in low or "\u2019s" in low:
         for mention in own:
             if _POSSESSIVE_TRUCE.match(sentence, mention.end):
@@ -430,20 +434,33 @@ _SUBJECT_PAIR = Gated(re.compile(
 
 def named_sides(
     sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention],
-    mediators: list[str],
+    mediators: list[str], low: str | None = None,
 ) -> list[str]:
     """The sides the sentence itself names: "between X and Y", "X and Y agree", else its parties."""
-    for pattern in (_BETWEEN, _SUBJECT_PAIR):
-        match = pattern.search(sentence)
+    pairs, named = _sides(sentence, gazetteer, conflict, tuple(mentions), low)
+    for pair in pairs:
+        pair = [p for p in pair if p not in mediators]
+        if len(pair) >= 2:
+            return pair
+    return [p for p in named if p not in mediators]
+
+
+# Small: a truce sentence's sides are read again only by its own story's fold, which
+# sets aside the whole story's mediators instead of the sentence's.
+@lru_cache(maxsize=32)
+def _sides(
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: tuple[Mention, ...], low: str | None,
+) -> tuple[list[list[str]], list[str]]:
+    """What ``named_sides`` reads before the mediators are set aside: the parties of each
+    pair the sentence names ("between X and Y", "X and Y agree"), and its own parties."""
+    pairs = []
+    for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if _SUBJECT_PAIR.may_match(sentence, low) else None):
         if match:
             pair = gazetteer.parties(match.group("a"), conflict) + gazetteer.parties(match.group("b"), conflict)
-            pair = [p for p in dict.fromkeys(pair) if p not in mediators]
-            if len(pair) >= 2:
-                return pair
-    named = [p for p in gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions), actors=False)
-             if p not in mediators]
+            pairs.append(list(dict.fromkeys(pair)))
+    named = gazetteer.parties(sentence, conflict, _unsponsored(sentence, list(mentions), low), actors=False)
     info = gazetteer.conflicts.get(conflict or "")
-    return [p for p in named if p in info.parties] if info else named
+    return pairs, [p for p in named if p in info.parties] if info else named
 
 
 def complete_sides(named: list[str], gazetteer: Gazetteer, conflict: str | None) -> list[str]:

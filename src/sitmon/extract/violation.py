@@ -299,7 +299,7 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
         entry = mention.entry(conflict)
         if entry.kind in ("party", "actor"):
             return entry.name
-        named = next((e for e in mention.entries if e.kind in ("party", "actor")), None)
+        named = mention.meaning.named
         if named is not None:
             return named.name
     return None
