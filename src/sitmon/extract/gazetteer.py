@@ -476,7 +476,7 @@ def _class_chars(items) -> list[str]:
     return chars
 
 
-def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
+def literal_gate(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, ...] = ()) -> re.Pattern:
     """A cheap necessary test for a list of patterns: every match of any of them
     contains one of a few literal strings, so a text with none of those strings
     cannot match and the costlier scan can be skipped.
@@ -484,9 +484,11 @@ def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
     *fold* lower-cases the patterns as ``lexicon`` does (for lower-cased text).
     The strings are found from the regex's own parse: for each pattern, the most
     selective piece every match must consume ("truce", or one of "agree",
-    "accept"...). A pattern with no such piece makes the gate always pass.
+    "accept"...). A pattern with no such piece makes the gate always pass. Where a
+    pattern offers a choice, strings overlapping one of *avoid* (words every text the
+    gate sees holds anyway) are passed over.
     """
-    needed = needed_strings(patterns, fold)
+    needed = needed_strings(patterns, fold, avoid)
     if needed is None:
         return re.compile("")  # matches everywhere: no test
     # Without their outer spaces words are still needed, and a gate whose strings
@@ -495,7 +497,7 @@ def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
     return re.compile("|".join(re.escape(w) for w in sorted(needed, key=len, reverse=True)))
 
 
-def needed_strings(patterns: Iterable[str], fold: bool = True) -> tuple[str, ...] | None:
+def needed_strings(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, ...] = ()) -> tuple[str, ...] | None:
     """The strings of ``literal_gate``: one of them is in every match of any of
     *patterns* (None when some pattern needs none). A short tuple is tested
     faster with ``in`` than with a regex."""
@@ -504,7 +506,7 @@ def needed_strings(patterns: Iterable[str], fold: bool = True) -> tuple[str, ...
         if fold:
             pattern = _ESCAPE_OR_UPPER.sub(lambda m: m.group(1) or m.group(2).lower(), pattern)
         parsed = _parser.parse(pattern)
-        found = None if parsed.state.flags & re.IGNORECASE else _needed(parsed)
+        found = None if parsed.state.flags & re.IGNORECASE else _needed(parsed, avoid)
         if not found:
             return None
         needed |= found
@@ -583,8 +585,9 @@ def contains_any(text: str, strings: Iterable[str]) -> bool:
     return False
 
 
-def _needed(items) -> set[str] | None:
-    """Strings one of which every match of the parsed sequence *items* consumes, or None."""
+def _needed(items, avoid: tuple[str, ...] = ()) -> set[str] | None:
+    """Strings one of which every match of the parsed sequence *items* consumes, or None;
+    not, where there is a choice, strings that overlap one of *avoid*."""
     candidates: list[set[str]] = []
     run = ""
     for op, av in items:
@@ -596,16 +599,18 @@ def _needed(items) -> set[str] | None:
             run = ""
         inner = None
         if op is _sre.BRANCH:
-            options = [_needed(branch) for branch in av[1]]
+            options = [_needed(branch, avoid) for branch in av[1]]
             inner = set().union(*options) if all(options) else None
         elif op is _sre.SUBPATTERN and not av[1] and not av[2]:  # no inline flags such as (?i:...)
-            inner = _needed(av[3])
+            inner = _needed(av[3], avoid)
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
-            inner = _needed(av[2])
+            inner = _needed(av[2], avoid)
         if inner:
             candidates.append(inner)
     if run:
         candidates.append({run})
+    if avoid:
+        candidates = [c for c in candidates if not any(a in w or w in a for w in c for a in avoid)] or candidates
     # Fewest strings of at least three letters, then the longest: those are the rarest.
     good = [c for c in candidates if min(map(len, c)) >= 3]
     if good:

@@ -19,7 +19,7 @@ from sitmon.extract.gazetteer import (
     Gated, Gazetteer, Mention, PhraseTable, contains_any, gated, guarded, lexicon, literal_gate, load_data,
     lower, needed_strings,
 )
-from sitmon.extract.timeparse import iso, may_name_time, resolve_end, resolve_start
+from sitmon.extract.timeparse import has_digit, iso, may_name_time, resolve_end, resolve_start
 
 DEFAULT_STATUS = "in_effect"
 
@@ -31,6 +31,7 @@ class TruceRules:
     trigger: re.Pattern
     trigger_gate: re.Pattern  # a cheap necessary test for trigger (real news mostly lacks all its words)
     civil_modifier: re.Pattern
+    civil_gate: re.Pattern  # a cheap necessary test for civil_modifier (its "trade", "tariff"... words)
     civil_cue: re.Pattern
     war_cue: re.Pattern
     priority: tuple[str, ...]
@@ -67,6 +68,8 @@ def rules() -> TruceRules:
         trigger=lexicon(data["triggers"]),
         trigger_gate=literal_gate(data["triggers"]),
         civil_modifier=lexicon(data["civil_modifiers"]),
+        # not the truce words every sentence that reaches this test holds
+        civil_gate=literal_gate(data["civil_modifiers"], avoid=needed_strings(data["triggers"]) or ()),
         civil_cue=lexicon(data["civil_cues"]),
         war_cue=lexicon(data["war_cues"]),
         priority=tuple(data["priority"]),
@@ -108,7 +111,9 @@ def find_truce(
     """
     r = rules()
     low = lower(sentence) if low is None else low
-    if r.trigger_gate.search(low) is None or r.trigger.search(low) is None or r.civil_modifier.search(low):
+    if r.trigger_gate.search(low) is None or r.trigger.search(low) is None:
+        return None
+    if r.civil_gate.search(low) and r.civil_modifier.search(low):
         return None
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
     if not _military(low, story, mentions):
@@ -119,9 +124,12 @@ def find_truce(
     if len(parties) < 2:
         parties = complete_sides(parties, gazetteer, ctx.conflict)
     tz = gazetteer.utc_offset(ctx.conflict)
-    timed = _TIME_HINT.search(low) is not None
-    effective = _effective(low, ctx, tz, status) if timed else None
-    ends = resolve_end(sentence, effective, ctx.published, tz) if timed and status != "ended" else None
+    effective = ends = None
+    if _may_be_timed(low):
+        named = may_name_time(low)  # (read once for both ends of the truce)
+        effective = _effective(low, ctx, tz, status, named)
+        if status != "ended":
+            ends = resolve_end(low, effective, ctx.published, tz, named)
     return Truce(
         conflict=ctx.conflict,
         evidence=sentence,
@@ -486,25 +494,36 @@ _EFFECT_ANCHOR = re.compile(
 _PAST_START = re.compile(
     r"\b(?:took effect|came into|went into|entered into|began|started|has (?:been|held)|kicked in|since|has begun|had begun)\b",
 )
-# Cheap test for any time expression before the full time parser runs.
+# Cheap test for any time expression before the full time parser runs: a digit, or one of
+# these words (tested first with ``in``: most truce sentences without a digit have none).
 _TIME_HINT = re.compile(
     # "\w*days?" after a word start would scan every word to its end: a word ends in "day"
     # or "days" exactly where "days?" is followed by a word end (only whether one matches is used)
-    r"\d|days?\b|\b(?:mid(?:night|day)|noon|to(?:night|morrow)|hours?|weeks?|months?|until|till|through|expir\w*|ends?)\b"
+    r"days?\b|\b(?:mid(?:night|day)|noon|to(?:night|morrow)|hours?|weeks?|months?|until|till|through|expir\w*|ends?)\b"
 )
+_TIME_HINT_WORDS = needed_strings([_TIME_HINT.pattern], fold=False)
+
+
+def _may_be_timed(low: str) -> bool:
+    """Whether the lower-cased sentence may hold a time expression (a digit or ``_TIME_HINT``)."""
+    return has_digit(low) or (contains_any(low, _TIME_HINT_WORDS) and _TIME_HINT.search(low) is not None)
 _CLOCK_HINT = re.compile(r"\b(?:midnight|noon|midday|\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}|\d{4}\s*(?:gmt|utc|hours|local))", re.IGNORECASE)
 
 
-def _effective(sentence: str, ctx: Context, tz, status: str):
-    """When the truce starts: the time named after "take effect", "from", "since"..."""
-    if status in ("proposed", "collapsed", "ended") or not may_name_time(sentence):
+def _effective(sentence: str, ctx: Context, tz, status: str, named: bool):
+    """When the truce starts: the time named after "take effect", "from", "since"...
+    (*named*: ``may_name_time`` of the lower-cased sentence)."""
+    if status in ("proposed", "collapsed", "ended") or not named:
         return None
-    past = bool(_PAST_START.search(sentence))
+    past = None  # read only for a window that names a time
     for anchor in _EFFECT_ANCHOR.finditer(sentence):
         window = sentence[anchor.end(): anchor.end() + 45]
-        moment = resolve_start(window, ctx.published, tz, past) if may_name_time(window) else None
-        if moment is not None:
-            return moment
+        if may_name_time(window):
+            past = bool(_PAST_START.search(sentence)) if past is None else past
+            moment = resolve_start(window, ctx.published, tz, past)
+            if moment is not None:
+                return moment
     if _CLOCK_HINT.search(sentence):
+        past = bool(_PAST_START.search(sentence)) if past is None else past
         return resolve_start(sentence, ctx.published, tz, past)
     return None
