@@ -318,6 +318,7 @@ _URGER = re.compile(
     r"|voic(?:e|es|ed) support|support(?:s|ed|ing)?|back(?:s|ed|ing)|veto(?:es|ed)?|block(?:s|ed)|welcom(?:e|es|ed))\b",
     re.IGNORECASE,
 )
+_URGER_WORDS = gated(_URGER)
 _URGED_BY = re.compile(
     r"\b(?:(?:vetoed|blocked|backed|supported|welcomed|opposed|rejected) by|(?<!help )(?<!support )from|into|border with)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -339,14 +340,20 @@ def _unsponsored(sentence: str, mentions: list[Mention], low: str | None = None)
     return [m for m in mentions if not sponsored(sentence, m)]
 
 
-def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None) -> list[str]:
-    """Outsiders named with a truce (mediators, hosts, monitors), except those merely urging one."""
+def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None, low: str | None = None) -> list[str]:
+    """Outsiders named with a truce (mediators, hosts, monitors), except those merely urging one
+    (*low*: the sentence lower-cased, when the caller has it)."""
     names = []
+    sponsors = urgers = None  # whether the sentence has any sponsor's or urger's word: tested once
     for mention in mentions:
         if conflict and conflict in mention.meaning.conflicts:
             continue
         entry = mention.meaning.actor
-        if entry is None or sponsored(sentence, mention) or _URGER.match(sentence, mention.end):
+        if entry is None:
+            continue
+        if sponsors is None:
+            sponsors, urgers = _SPONSOR_WORDS.may_match(sentence, low), _URGER_WORDS.may_match(sentence, low)
+        if (sponsors and sponsored(sentence, mention)) or (urgers and _URGER.match(sentence, mention.end)):
             continue
         if _URGED_BY.search(sentence, max(0, mention.start - 20), mention.start):
             continue
