@@ -120,6 +120,45 @@ class Mention:
         return self.meaning.votes
 
 
+class Mentions(list):
+    """The mentions of one text, and the stretches where the names pattern matched but
+    gave no mention (inside a word, or an unlisted spelling): those are passed over all
+    the same, which ``_mentions_within`` must know."""
+
+    skipped: tuple[tuple[int, int], ...] = ()
+
+    def skip(self, start: int, end: int) -> None:
+        self.skipped = (*self.skipped, (start, end))
+
+
+def _mentions_within(text: str, mentions: list[Mention], start: int, end: int) -> list[Mention] | None:
+    """The mentions a scan of ``text[start:end]`` alone would find (with *text*'s offsets),
+    or None when they may differ from the whole text's: where a match of the names
+    pattern straddles an end of the stretch, where a name starting the stretch follows
+    a letter (the whole text passes it over, the stretch alone would not), or where the
+    stretch is cut before a letter (a shorter name could then end at the cut, or the
+    pattern's closing ``(?![\w])`` read otherwise)."""
+    if not isinstance(mentions, Mentions):
+        return None  # (a plain list does not say what was skipped)
+    end = min(end, len(text))
+    if start >= end:
+        return []
+    if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        return None
+    after_letter = start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
+    within = []
+    for mention in mentions:
+        first, last = mention.start, mention.end
+        if first < start < last or first < end < last or (first == start and after_letter):
+            return None
+        if start <= first and last <= end:
+            within.append(mention)
+    for first, last in mentions.skipped:
+        if first < start < last or first < end < last or (first == start and after_letter):
+            return None
+    return within
+
+
 @dataclass(frozen=True)
 class ConflictInfo:
     name: str
@@ -194,22 +233,38 @@ class Gazetteer:
 
     # -- lookup ---------------------------------------------------------------
 
-    def mentions(self, text: str) -> list[Mention]:
+    def mentions(self, text: str) -> Mentions:
         """Every gazetteer name in *text*, left to right, longest first."""
-        found = []
+        found = Mentions()
         meanings = self._meanings
         for match in self._pattern.finditer(text):
-            start = match.start()
+            start, end = match.span()
             # The word-start check is done here, not in the regex: a leading
             # lookbehind would defeat the regex engine's first-character scan.
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                found.skip(start, end)
                 continue
             written = match.group()
             term = written.translate(_NORMALISE) if not written.isascii() else written
             meaning = meanings.get(term)
-            if meaning is not None:
-                found.append(Mention(start, match.end(), written, term, meaning))
+            if meaning is None:
+                found.skip(start, end)
+            else:
+                found.append(Mention(start, end, written, term, meaning))
         return found
+
+    def parties_within(
+        self, text: str, mentions: list[Mention], start: int, end: int, conflict: str | None = None,
+        actors: bool = True,
+    ) -> list[str]:
+        """``parties(text[start:end], conflict, actors=actors)``, read off *mentions* (all of
+        *text*'s, as ``mentions`` gives them) when the stretch's names are sure to be the same,
+        else by scanning the stretch (the finders look for a side in many short stretches of
+        a sentence whose names are already known)."""
+        within = _mentions_within(text, mentions, start, end)
+        if within is None:
+            return self.parties(text[start:end], conflict, actors=actors)
+        return self.parties("", conflict, within, actors)
 
     def scores(self, mentions: Iterable[Mention]) -> dict[str, float]:
         """Conflict -> score for a set of mentions (each distinct name counted once)."""
@@ -494,7 +549,9 @@ def literal_gate(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, .
     # Without their outer spaces words are still needed, and a gate whose strings
     # start with letters skips faster from one candidate to the next (" - " keeps its).
     needed = {w.strip() if len(w.strip()) >= 3 else w for w in needed}
-    return re.compile("|".join(re.escape(w) for w in sorted(needed, key=len, reverse=True)))
+    # As a trie: only whether the gate matches is read, and a trie rejects a position
+    # at its first letters instead of trying every string there in turn.
+    return re.compile(_trie_regex(_build_trie(needed), re.escape))
 
 
 def needed_strings(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, ...] = ()) -> tuple[str, ...] | None:
@@ -529,7 +586,7 @@ class Gated:
         self._strings = strings
         self._fold = bool(regex.flags & re.IGNORECASE)
         self._gate = None if len(strings) <= 4 or self._fold else re.compile(
-            "|".join(re.escape(w) for w in sorted(strings, key=len, reverse=True)))
+            _trie_regex(_build_trie(strings), re.escape))
 
     def may_match(self, text: str, low: str | None = None) -> bool:
         """Whether *text* (*low*: its ``lower``, when the caller has it) can match."""
@@ -605,6 +662,8 @@ def _needed(items, avoid: tuple[str, ...] = ()) -> set[str] | None:
             inner = _needed(av[3], avoid)
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
             inner = _needed(av[2], avoid)
+        elif op is _sre.IN and len(chars := _class_chars(av)) <= 10:  # "[;:]": one of a few characters
+            inner = set(chars)
         if inner:
             candidates.append(inner)
     if run:

@@ -388,7 +388,7 @@ _DECLARES = re.compile(
 
 
 # Cheap first test for _DECLARES: its verbs, anywhere in the lower-cased sentence.
-_DECLARE_VERB = re.compile(r"declar|announc|order|offer|proclaim")
+_DECLARE_VERBS = ("declar", "announc", "order", "offer", "proclaim")
 
 
 def unilateral_side(
@@ -407,7 +407,7 @@ def unilateral_side(
             if _POSSESSIVE_TRUCE.match(sentence, mention.end):
                 return mention.entry(conflict).name
     named = list(dict.fromkeys(m.entry(conflict).name for m in own))
-    declares = _DECLARES.search(sentence) if _DECLARE_VERB.search(low) else None
+    declares = _DECLARES.search(sentence) if contains_any(low, _DECLARE_VERBS) else None
     if declares and " and " not in declares.group("who") and len(named) <= 1:
         who = gazetteer.parties(declares.group("who"), conflict, actors=False)
         if who and who[0] in named:

@@ -91,7 +91,7 @@ def find_violation(
     if act is None:
         return None
     info = gazetteer.conflicts.get(ctx.conflict or "")
-    claimed_by, accused = _claim(sentence, low, gazetteer, info)
+    claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions)
     actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by)
     return Violation(
         conflict=ctx.conflict,
@@ -156,15 +156,16 @@ _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|while|as|but|when|after)\b")
 
 
 def _claim(
-    sentence: str, low: str, gazetteer: Gazetteer, info: ConflictInfo | None
+    sentence: str, low: str, gazetteer: Gazetteer, info: ConflictInfo | None, mentions: list[Mention],
 ) -> tuple[str | None, str | None]:
     """(who says so, whom they accuse): "X accused Y of", "Y was accused of", "X said", "according to X"."""
     accuse = _ACCUSE_VERB.search(low)
     if accuse:
-        before = _tail_clause(sentence[max(0, accuse.start() - 80): accuse.start()])
-        who = _first_party(before, gazetteer, info) or _claimant(before)
+        before = _tail_start(sentence, max(0, accuse.start() - 80), accuse.start())
+        who = (_first_party(sentence, mentions, before, accuse.start(), gazetteer, info)
+               or _claimant(sentence[before: accuse.start()]))
         of = _OF_FOR.search(low, accuse.end(), accuse.end() + 60)
-        whom = _first_party(sentence[accuse.end(): of.start()], gazetteer, info) if of else None
+        whom = _first_party(sentence, mentions, accuse.end(), of.start(), gazetteer, info) if of else None
         headline_passive = of is not None and not low[accuse.end(): of.start()].strip()
         if headline_passive or _PASSIVE_BEFORE.search(low, max(0, accuse.start() - 12), accuse.start()):
             who, whom = None, who  # "Houthis (were) accused of shelling Taiz"
@@ -172,14 +173,16 @@ def _claim(
             return who, whom
     according = _ACCORDING.search(low)
     if according:
-        who = _first_party(sentence[according.end(): according.end() + 60], gazetteer, info)
+        who = _first_party(sentence, mentions, according.end(), according.end() + 60, gazetteer, info)
         if who:
             return who, None
-    sources = [_tail_clause(sentence[max(0, verb.start() - 60): verb.start()]) for verb in rules().claim.finditer(low)]
-    for source in sources:
-        who = _last_party(source, gazetteer, info)
+    sources = []
+    for verb in rules().claim.finditer(low):
+        source = _tail_start(sentence, max(0, verb.start() - 60), verb.start())
+        who = _last_party(sentence, mentions, source, verb.start(), gazetteer, info)
         if who:
             return who, None
+        sources.append(sentence[source: verb.start()])
     for source in sources:  # no side named as the source: residents, activists, monitors...
         who = _claimant(source)
         if who:
@@ -197,24 +200,31 @@ def _claimant(text: str) -> str | None:
     return written if written[1:] != written[1:].lower() else written.lower()
 
 
-_TAIL_BREAK = re.compile(r"[;:]|\b(?:while|but|as|when)\b")
+_TAIL_BREAK = gated(re.compile(r"[;:]|\b(?:while|but|as|when)\b"))  # (most sources have none of these)
 
 
-def _tail_clause(text: str) -> str:
-    start = 0
-    for cut in _TAIL_BREAK.finditer(text):
-        start = cut.end()
-    return text[start:]
+def _tail_start(sentence: str, start: int, end: int) -> int:
+    """Where the last clause of ``sentence[start:end]`` starts (read in that stretch alone)."""
+    cut = 0
+    for match in _TAIL_BREAK.finditer(sentence[start:end]):
+        cut = match.end()
+    return start + cut
 
 
-def _first_party(text: str, gazetteer: Gazetteer, info: ConflictInfo | None) -> str | None:
-    found = gazetteer.parties(text, info.name if info else None)
-    return found[0] if found else _generic_party(text, info)
+# The first and last side named in ``sentence[start:end]``, else the party a bare "the army"
+# there stands for; the sentence's own *mentions* save a new scan of the stretch.
+def _first_party(
+    sentence: str, mentions: list[Mention], start: int, end: int, gazetteer: Gazetteer, info: ConflictInfo | None,
+) -> str | None:
+    found = gazetteer.parties_within(sentence, mentions, start, end, info.name if info else None)
+    return found[0] if found else _generic_party(sentence[start:end], info)
 
 
-def _last_party(text: str, gazetteer: Gazetteer, info: ConflictInfo | None) -> str | None:
-    found = gazetteer.parties(text, info.name if info else None)
-    return found[-1] if found else _generic_party(text, info)
+def _last_party(
+    sentence: str, mentions: list[Mention], start: int, end: int, gazetteer: Gazetteer, info: ConflictInfo | None,
+) -> str | None:
+    found = gazetteer.parties_within(sentence, mentions, start, end, info.name if info else None)
+    return found[-1] if found else _generic_party(sentence[start:end], info)
 
 
 def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
@@ -249,7 +259,7 @@ def _actor(
     by = _BY.search(low, act.end(), act.end() + 25)
     if by:
         end = _BY_END.search(low, by.end())
-        who = _first_party(sentence[by.end(): end.start() if end else by.end() + 50], gazetteer, info)
+        who = _first_party(sentence, mentions, by.end(), end.start() if end else by.end() + 50, gazetteer, info)
         if who:
             return who
     adjacent = _adjacent_party(sentence, act, mentions, conflict)
@@ -260,15 +270,17 @@ def _actor(
         who = gazetteer.canonical(after.group("who"), conflict)
         if who:
             return who
-    subject = _subject(sentence, low, act.start())
+    subject_start = _subject_start(low, act.start())
+    subject = sentence[subject_start: act.start()]
+    low_subject = lower(subject)
     opponent = _opponent(claimed_by, info)
-    if opponent and _OWN_SIDE.search(lower(subject)) and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()):
+    if opponent and _OWN_SIDE.search(low_subject) and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()):
         return opponent  # "Azerbaijan said its second city was hit": hit by the other side
-    victims = _VICTIM_SUBJECT.search(lower(subject)) is not None
-    who = None if victims else _first_party(subject, gazetteer, info)
+    victims = _VICTIM_SUBJECT.search(low_subject) is not None
+    who = None if victims else _first_party(sentence, mentions, subject_start, act.start(), gazetteer, info)
     if who:
         return who
-    if claimed_by and _POSSESSIVE_PRONOUN.search(lower(subject)):
+    if claimed_by and _POSSESSIVE_PRONOUN.search(low_subject):
         return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
     generic = _generic_party(sentence[max(0, act.start() - 20): act.start()], info)
     if generic:
@@ -322,14 +334,14 @@ def _attacker_after(sentence: str, act: re.Match, mentions: list[Mention], confl
     return None
 
 
-def _subject(sentence: str, low: str, act_start: int) -> str:
-    """The text before the act, after the last reporting verb and clause break."""
+def _subject_start(low: str, act_start: int) -> int:
+    """Where the text before the act starts: after the last reporting verb and clause break."""
     start = 0
     for verb in rules().claim.finditer(low, 0, act_start):
         start = verb.end()
     for cut in _CLAUSE_BREAK.finditer(low, start, act_start):
         start = cut.end()
-    return sentence[start:act_start]
+    return start
 
 
 # -- where and with what ---------------------------------------------------------------
@@ -363,7 +375,7 @@ def _location(sentence: str, low: str, mentions: list[Mention], act_start: int) 
     if passive:
         # "its second city Ganja was hit and Armenia reported attacks on Stepanakert":
         # the place that was hit is the passive subject, not the next place named.
-        subject_start = act_start - len(_subject(sentence, low, act_start))
+        subject_start = _subject_start(low, act_start)
         hit = [c for c in candidates if subject_start <= c[0] < act_start]
         if hit:
             return hit[0][1]
