@@ -125,7 +125,7 @@ class Extractor:
         for conflict in {truce.conflict for truce in truces if truce is not None}:
             mediators: list[str] = []
             for sentence, low, mentions, truce in zip(sentences, lows, found, truces):
-                mediators.extend(mediators_in(sentence, gaz, conflict, low))
+                mediators.extend(mediators_in(sentence, gaz, conflict, low, mentions))
                 if truce is not None and truce.conflict == conflict:
                     mediators.extend(outside_actors(sentence, mentions, conflict, low))
             mediators = list(dict.fromkeys(mediators))

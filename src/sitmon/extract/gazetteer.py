@@ -131,19 +131,21 @@ class Mentions(list):
         self.skipped = (*self.skipped, (start, end))
 
 
-def _mentions_within(text: str, mentions: list[Mention], start: int, end: int) -> list[Mention] | None:
+def _mentions_within(
+    text: str, mentions: list[Mention], start: int, end: int, last_letters: frozenset[str],
+) -> list[Mention] | None:
     """The mentions a scan of ``text[start:end]`` alone would find (with *text*'s offsets),
     or None when they may differ from the whole text's: where a match of the names
     pattern straddles an end of the stretch, where a name starting the stretch follows
     a letter (the whole text passes it over, the stretch alone would not), or where the
-    stretch is cut before a letter (a shorter name could then end at the cut, or the
-    pattern's closing ``(?![\w])`` read otherwise)."""
+    stretch is cut right after what can end a name (*last_letters*) and before a letter
+    (a name there, shorter than the whole text's, would end at the cut)."""
     if not isinstance(mentions, Mentions):
         return None  # (a plain list does not say what was skipped)
     end = min(end, len(text))
     if start >= end:
         return []
-    if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+    if end < len(text) and (text[end].isalnum() or text[end] == "_") and text[end - 1] in last_letters:
         return None
     after_letter = start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
     within = []
@@ -189,6 +191,8 @@ class Gazetteer:
         self._weights = {term: _term_weights(entries) for term, entries in self._entries.items()}
         self._meanings = {term: Meaning.of(entries) for term, entries in self._entries.items()}
         self._pattern = _compile(self._entries)
+        # what a name can end with (as the pattern spells it): see _mentions_within
+        self._last_letters = frozenset(c for term in self._entries for c in _char_variants(term[-1]))
 
     # -- building -------------------------------------------------------------
 
@@ -261,7 +265,7 @@ class Gazetteer:
         *text*'s, as ``mentions`` gives them) when the stretch's names are sure to be the same,
         else by scanning the stretch (the finders look for a side in many short stretches of
         a sentence whose names are already known)."""
-        within = _mentions_within(text, mentions, start, end)
+        within = _mentions_within(text, mentions, start, end, self._last_letters)
         if within is None:
             return self.parties(text[start:end], conflict, actors=actors)
         return self.parties("", conflict, within, actors)
@@ -376,6 +380,15 @@ def _trie_regex(node: dict, char: Callable[[str], str]) -> str:
     if ends_here:
         return "(?:" + body + ")?"
     return body
+
+
+def _char_variants(char: str) -> str:
+    """The characters the names pattern accepts for *char* (see ``_char``)."""
+    if char == "'":
+        return "'\u2019"
+    if char == "-":
+        return "-\u2010\u2011"
+    return char
 
 
 def _char(char: str) -> str:

@@ -119,7 +119,7 @@ def find_truce(
     if not _military(low, story, mentions):
         return None
     status = truce_status(low, hostile)
-    mediators = mediators_in(sentence, gazetteer, ctx.conflict, low)
+    mediators = mediators_in(sentence, gazetteer, ctx.conflict, low, mentions)
     parties = named_sides(sentence, gazetteer, ctx.conflict, mentions, mediators, low)
     if len(parties) < 2:
         parties = complete_sides(parties, gazetteer, ctx.conflict)
@@ -262,30 +262,49 @@ def truce_kind(sentence: str) -> str | None:
     return next((name for name in r.kind_order if name in found), None)
 
 
-def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None, low: str | None = None) -> list[str]:
+def mediators_in(
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, low: str | None = None,
+    mentions: list[Mention] | None = None,
+) -> list[str]:
     """Names next to a mediator's role words that are not parties of the conflict itself
-    (*low*: the sentence lower-cased, when the caller has it)."""
+    (*low*, *mentions*: the sentence lower-cased and its names, when the caller has them)."""
     words = rules().mediator_words
     if words is not None and not contains_any(lower(sentence) if low is None else low, words):
         return []  # most sentences have no mediator's role word: two scans saved
-    return list(_mediators_in(sentence, gazetteer, conflict))
+    key = (sentence, conflict, gazetteer)
+    found = _MEDIATORS.get(key)
+    if found is None:
+        mentions = gazetteer.mentions(sentence) if mentions is None else mentions
+        found = _remember(_MEDIATORS, key, _mediators_in(sentence, gazetteer, conflict, mentions))
+    return list(found)
 
 
-# Small on purpose: it only saves the second look at the same sentence within one
+# Small on purpose: these only save the second look at the same sentence within one
 # story (the sentence's own truce, then the story's fold), not a corpus-wide memo.
-@lru_cache(maxsize=32)
-def _mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> tuple[str, ...]:
+_MEDIATORS: dict[tuple, tuple[str, ...]] = {}
+_SIDES: dict[tuple, tuple] = {}
+
+
+def _remember(memo: dict, key: tuple, value):
+    if len(memo) >= 32:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention]) -> tuple[str, ...]:
     r = rules()
     low = lower(sentence)
-    spans = [_clause_after(sentence[m.end(): m.end() + 70]) for m in r.mediator_after.finditer(low)]
-    spans += [_clause_before(sentence[max(0, m.start() - 60): m.start()]) for m in r.mediator_before.finditer(low)]
+    spans = [(m.end(), m.end() + _clause_after(sentence[m.end(): m.end() + 70])) for m in r.mediator_after.finditer(low)]
+    spans += [(m.start() - _clause_before(sentence[max(0, m.start() - 60): m.start()]), m.start())
+              for m in r.mediator_before.finditer(low)]
     if not spans:
         return ()
     info = gazetteer.conflicts.get(conflict or "")
     own = set(info.parties) if info else set()
     names: list[str] = []
-    for span in spans:
-        for name in gazetteer.parties(span, conflict):
+    for start, end in spans:
+        for name in gazetteer.parties_within(sentence, mentions, start, end, conflict):
             if name not in own and name not in names:
                 names.append(name)
     return tuple(names)
@@ -295,18 +314,18 @@ _CLAUSE_END = re.compile(r"[.;:]|\b(?:said|says|after|when|while|between|and agr
 _CLAUSE_START = re.compile(r"[.;:]|\b(?:after|when|while|between|and agreed)\b")
 
 
-def _clause_after(span: str) -> str:
-    """The start of *span* up to the end of the mediator's clause."""
+def _clause_after(span: str) -> int:
+    """How much of the start of *span* the mediator's clause takes."""
     cut = _CLAUSE_END.search(span, 1)
-    return span[: cut.start()] if cut else span
+    return cut.start() if cut else len(span)
 
 
-def _clause_before(span: str) -> str:
-    """The end of *span* back to the start of the mediator's clause."""
+def _clause_before(span: str) -> int:
+    """How much of the end of *span* the mediator's clause takes."""
     start = 0
     for cut in _CLAUSE_START.finditer(span):
         start = cut.end()
-    return span[start:]
+    return len(span) - start
 
 
 _SPONSOR = re.compile(r"[-\s]*(?:backed|supported|allied|aligned|armed|funded)\b", re.IGNORECASE)
@@ -409,7 +428,7 @@ def unilateral_side(
     named = list(dict.fromkeys(m.entry(conflict).name for m in own))
     declares = _DECLARES.search(sentence) if contains_any(low, _DECLARE_VERBS) else None
     if declares and " and " not in declares.group("who") and len(named) <= 1:
-        who = gazetteer.parties(declares.group("who"), conflict, actors=False)
+        who = gazetteer.parties_within(sentence, mentions, *declares.span("who"), conflict, actors=False)
         if who and who[0] in named:
             return who[0]
         side = _generic_party(declares.group("who"), info)
@@ -417,7 +436,7 @@ def unilateral_side(
             return side
     by = r.declared_by.search(low)
     if by:
-        who = gazetteer.parties(sentence[by.end(): by.end() + 40], conflict, actors=False)
+        who = gazetteer.parties_within(sentence, mentions, by.end(), by.end() + 40, conflict, actors=False)
         if who and info and who[0] in info.parties:
             return who[0]
     if r.unilateral.search(low):
@@ -452,7 +471,11 @@ def named_sides(
     mediators: list[str], low: str | None = None,
 ) -> list[str]:
     """The sides the sentence itself names: "between X and Y", "X and Y agree", else its parties."""
-    pairs, named = _sides(sentence, gazetteer, conflict, tuple(mentions), low)
+    key = (sentence, conflict, gazetteer)
+    sides = _SIDES.get(key)
+    if sides is None:
+        sides = _remember(_SIDES, key, _sides(sentence, gazetteer, conflict, mentions, low))
+    pairs, named = sides
     for pair in pairs:
         pair = [p for p in pair if p not in mediators]
         if len(pair) >= 2:
@@ -460,20 +483,19 @@ def named_sides(
     return [p for p in named if p not in mediators]
 
 
-# Small: a truce sentence's sides are read again only by its own story's fold, which
-# sets aside the whole story's mediators instead of the sentence's.
-@lru_cache(maxsize=32)
 def _sides(
-    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: tuple[Mention, ...], low: str | None,
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention], low: str | None,
 ) -> tuple[list[list[str]], list[str]]:
-    """What ``named_sides`` reads before the mediators are set aside: the parties of each
+    """What ``named_sides`` reads before the mediators are set aside (the fold reads a truce
+    sentence's sides again, setting aside the whole story's mediators): the parties of each
     pair the sentence names ("between X and Y", "X and Y agree"), and its own parties."""
     pairs = []
     for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if _SUBJECT_PAIR.may_match(sentence, low) else None):
         if match:
-            pair = gazetteer.parties(match.group("a"), conflict) + gazetteer.parties(match.group("b"), conflict)
+            pair = (gazetteer.parties_within(sentence, mentions, *match.span("a"), conflict)
+                    + gazetteer.parties_within(sentence, mentions, *match.span("b"), conflict))
             pairs.append(list(dict.fromkeys(pair)))
-    named = gazetteer.parties(sentence, conflict, _unsponsored(sentence, list(mentions), low), actors=False)
+    named = gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions, low), actors=False)
     info = gazetteer.conflicts.get(conflict or "")
     return pairs, [p for p in named if p in info.parties] if info else named
 
