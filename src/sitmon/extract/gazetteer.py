@@ -402,7 +402,7 @@ def _char(char: str) -> str:
 _ESCAPE_OR_UPPER = re.compile(r"(\\.)|([A-Z])")
 
 
-def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])") -> re.Pattern:
+def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) -> re.Pattern:
     """One regex for a list of lexicon patterns, matched on lower-cased text.
 
     Patterns are lower-cased (escapes such as \\W kept) and compiled without
@@ -411,6 +411,7 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])") -> re.Pattern:
     engine rejects most positions at the first letter; that and the lower-casing
     keep each lexicon search to a few microseconds per sentence. The other
     patterns are tried only at words that start as one of them can (``_start_guard``).
+    *flags* is ``re.ASCII`` for the rules read on ASCII text (see ``ASCII_NOTE``).
     """
     phrases: list[str] = []
     rest: list[str] = []
@@ -423,7 +424,14 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])") -> re.Pattern:
             rest.append(f"(?:{pattern})")
     trie = _trie_regex(_build_trie(phrases), re.escape) if phrases else ""
     body = "|".join(([trie] if trie else []) + rest) or "(?!)"
-    return re.compile(r"\b" + (_start_guard(body) if rest else "") + "(?:" + body + ")" + tail)
+    return re.compile(r"\b" + (_start_guard(body) if rest else "") + "(?:" + body + ")" + tail, flags)
+
+
+# ASCII_NOTE: the finders read ASCII text (most news) with their lexicons compiled under
+# ``re.ASCII``. On ASCII text that changes no match (the patterns are not case-blind,
+# so only ``\b``, ``\w``, ``\d`` and ``\s`` differ, and only on other characters), but the
+# engine then tests word characters in a table instead of the Unicode database, which
+# makes the lexicon scans a fifth faster.
 
 
 class PhraseTable:
@@ -434,7 +442,7 @@ class PhraseTable:
     ones ("push to extend" before "push").
     """
 
-    def __init__(self, table: dict[str, list[str]], tail: str = r"(?![\w])") -> None:
+    def __init__(self, table: dict[str, list[str]], tail: str = r"(?![\w])", flags: int = 0) -> None:
         self.phrases: dict[str, str] = {}
         complex_: list[tuple[str, str]] = []
         for name, patterns in table.items():
@@ -454,19 +462,19 @@ class PhraseTable:
         if self.phrases:
             parts.append(_trie_regex(_build_trie(self.phrases), re.escape))
         body = "|".join(parts) or "(?!)"
-        self.pattern = re.compile(r"\b" + (_start_guard(body) if complex_ else "") + "(?:" + body + ")" + tail)
+        self.pattern = re.compile(r"\b" + (_start_guard(body) if complex_ else "") + "(?:" + body + ")" + tail, flags)
 
     def name(self, match: re.Match) -> str:
         group = match.lastgroup
         return self._names[int(group[1:])] if group else self.phrases[match.group()]
 
 
-def guarded(patterns: Iterable[str]) -> re.Pattern:
+def guarded(patterns: Iterable[str], flags: int = 0) -> re.Pattern:
     """One regex for *patterns* (as written: not lower-cased, no word start required),
     behind the ``_start_guard`` of how their matches begin: a scan of alternatives
     that do not start at a word (", after", " - ") is then tried only where one can."""
     body = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(_start_guard(body) + "(?:" + body + ")")
+    return re.compile(_start_guard(body) + "(?:" + body + ")", flags)
 
 
 def _start_guard(body: str, size: int = 4) -> str:

@@ -62,33 +62,48 @@ _CUE_ORDER = (
 
 @lru_cache(maxsize=1)
 def rules() -> TruceRules:
+    return _compile_rules(0)
+
+
+@lru_cache(maxsize=1)
+def ascii_rules() -> TruceRules:
+    """The rules compiled for ASCII text (see ``gazetteer.ASCII_NOTE``)."""
+    return _compile_rules(re.ASCII)
+
+
+def rules_for(low: str) -> TruceRules:
+    """The rules to read the lower-cased text *low* (and any part of it) with."""
+    return ascii_rules() if low.isascii() else rules()
+
+
+def _compile_rules(flags: int) -> TruceRules:
     data = load_data("truce.toml")
     status = data["status"]
     return TruceRules(
-        trigger=lexicon(data["triggers"]),
+        trigger=lexicon(data["triggers"], flags=flags),
         trigger_gate=literal_gate(data["triggers"]),
-        civil_modifier=lexicon(data["civil_modifiers"]),
+        civil_modifier=lexicon(data["civil_modifiers"], flags=flags),
         # not the truce words every sentence that reaches this test holds
         civil_gate=literal_gate(data["civil_modifiers"], avoid=needed_strings(data["triggers"]) or ()),
-        civil_cue=lexicon(data["civil_cues"]),
-        war_cue=lexicon(data["war_cues"]),
+        civil_cue=lexicon(data["civil_cues"], flags=flags),
+        war_cue=lexicon(data["war_cues"], flags=flags),
         priority=tuple(data["priority"]),
-        cues=PhraseTable({name: status[name] for name in _CUE_ORDER}),
+        cues=PhraseTable({name: status[name] for name in _CUE_ORDER}, flags=flags),
         in_effect_weak=frozenset(status["in_effect_weak"]),
-        hypothetical=lexicon(status["hypothetical"], r"\b[^.;]{0,25}$"),
-        not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$"),
-        conditional=lexicon(status["conditional"], r"\b[^.;]{0,40}$"),
-        background=guarded(status["background"]),
+        hypothetical=lexicon(status["hypothetical"], r"\b[^.;]{0,25}$", flags=flags),
+        not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$", flags=flags),
+        conditional=lexicon(status["conditional"], r"\b[^.;]{0,40}$", flags=flags),
+        background=guarded(status["background"], flags=flags),
         background_gate=literal_gate(status["background"], fold=False),
         # gated: these rare words are looked for in every truce sentence
-        unilateral=gated(lexicon(data["sides"]["unilateral"])),
-        declared_by=gated(lexicon(data["sides"]["declared_by"], "")),
-        army_words=lexicon(data["sides"]["army_words"]),
-        rebel_words=lexicon(data["sides"]["rebel_words"]),
-        kinds=PhraseTable(data["kind"]),
+        unilateral=gated(lexicon(data["sides"]["unilateral"], flags=flags)),
+        declared_by=gated(lexicon(data["sides"]["declared_by"], "", flags=flags)),
+        army_words=lexicon(data["sides"]["army_words"], flags=flags),
+        rebel_words=lexicon(data["sides"]["rebel_words"], flags=flags),
+        kinds=PhraseTable(data["kind"], flags=flags),
         kind_order=tuple(data["kind"]),
-        mediator_after=lexicon(data["mediators"]["after"], ""),
-        mediator_before=lexicon(data["mediators"]["before"], r"\b"),
+        mediator_after=lexicon(data["mediators"]["after"], "", flags=flags),
+        mediator_before=lexicon(data["mediators"]["before"], r"\b", flags=flags),
         mediator_words=needed_strings(data["mediators"]["after"] + data["mediators"]["before"]),
     )
 
@@ -109,8 +124,8 @@ def find_truce(
     hostile act, which makes a running truce violated; *low* is the sentence
     lower-cased, when the caller has it.
     """
-    r = rules()
     low = lower(sentence) if low is None else low
+    r = rules_for(low)
     if r.trigger_gate.search(low) is None or r.trigger.search(low) is None:
         return None
     if r.civil_gate.search(low) and r.civil_modifier.search(low):
@@ -144,7 +159,7 @@ def find_truce(
 
 def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
     """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased sentence)."""
-    r = rules()
+    r = rules_for(sentence)
     # The story holds the sentence: a cue the story lacks, the sentence lacks too,
     # so the sentence is searched only when there is no story.
     if not (_story_civil(story) or (not story and r.civil_cue.search(sentence))):
@@ -159,13 +174,15 @@ def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
 @lru_cache(maxsize=4)
 def _story_civil(story: str) -> bool:
     """A non-military cue anywhere in the story."""
-    return rules().civil_cue.search(lower(story)) is not None
+    low = lower(story)
+    return rules_for(low).civil_cue.search(low) is not None
 
 
 @lru_cache(maxsize=4)
 def _story_war(story: str) -> bool:
     """A war cue anywhere in the story (read only for stories with a non-military cue)."""
-    return rules().war_cue.search(lower(story)) is not None
+    low = lower(story)
+    return rules_for(low).war_cue.search(low) is not None
 
 
 def truce_status(sentence: str, hostile: bool = False) -> str:
@@ -192,7 +209,7 @@ def truce_status(sentence: str, hostile: bool = False) -> str:
 
 def _clauses(sentence: str) -> tuple[str, str, bool]:
     """(truce clause, background clause, whether the truce is only recalled in the background)."""
-    r = rules()
+    r = rules_for(sentence)
     if r.background_gate.search(sentence) is None:
         return sentence, "", False
     for match in r.background.finditer(sentence):
@@ -208,7 +225,7 @@ def _clauses(sentence: str) -> tuple[str, str, bool]:
 def _status_of(text: str) -> str | None:
     found: set[str] = set()
     starts: list[str] = []
-    cues = rules().cues
+    cues = rules_for(text).cues
     for match in cues.pattern.finditer(text):
         name = cues.name(match)
         if _counts(name, text, match):
@@ -247,7 +264,7 @@ def _resolve(found: set[str], starts: list[str]) -> str | None:
 
 def _counts(name: str, text: str, match: re.Match) -> bool:
     """A collapse that may happen or an agreement that is still to come does not count."""
-    r = rules()
+    r = rules_for(text)
     if name in ("collapsed", "ended"):
         return r.hypothetical.search(text, 0, match.start()) is None
     if name == "agreed":
@@ -257,7 +274,7 @@ def _counts(name: str, text: str, match: re.Match) -> bool:
 
 def truce_kind(sentence: str) -> str | None:
     """humanitarian | energy | maritime | holiday | unilateral | partial | local | general (lower-cased text)."""
-    r = rules()
+    r = rules_for(sentence)
     found = {r.kinds.name(m) for m in r.kinds.pattern.finditer(sentence)}
     return next((name for name in r.kind_order if name in found), None)
 
@@ -293,8 +310,8 @@ def _remember(memo: dict, key: tuple, value):
 
 
 def _mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention]) -> tuple[str, ...]:
-    r = rules()
     low = lower(sentence)
+    r = rules_for(low)
     spans = [(m.end(), m.end() + _clause_after(sentence[m.end(): m.end() + 70])) for m in r.mediator_after.finditer(low)]
     spans += [(m.start() - _clause_before(sentence[max(0, m.start() - 60): m.start()]), m.start())
               for m in r.mediator_before.finditer(low)]
@@ -417,8 +434,8 @@ def unilateral_side(
 
     Returns "" when the truce is one-sided but its declarer is not named here.
     """
-    r = rules()
     low = lower(sentence) if low is None else low
+    r = rules_for(low)
     info = gazetteer.conflicts.get(conflict or "")
     own = [m for m in mentions if conflict in m.meaning.party_of] if info else []
     if "'s" in low or "\u2019s" in low:
@@ -450,9 +467,10 @@ def _generic_party(text: str, info) -> str | None:
     """The party a bare "the army" or "the rebels" means in this conflict."""
     if info is None:
         return None
-    if info.army and rules().army_words.search(text):
+    r = rules_for(text)
+    if info.army and r.army_words.search(text):
         return info.army
-    if info.rebels and rules().rebel_words.search(text):
+    if info.rebels and r.rebel_words.search(text):
         return info.rebels
     return None
 

@@ -49,25 +49,40 @@ class ViolationRules:
 
 @lru_cache(maxsize=1)
 def rules() -> ViolationRules:
+    return _compile_rules(0)
+
+
+@lru_cache(maxsize=1)
+def ascii_rules() -> ViolationRules:
+    """The rules compiled for ASCII text (see ``gazetteer.ASCII_NOTE``)."""
+    return _compile_rules(re.ASCII)
+
+
+def rules_for(low: str) -> ViolationRules:
+    """The rules to read the lower-cased text *low* (and any part of it) with."""
+    return ascii_rules() if low.isascii() else rules()
+
+
+def _compile_rules(flags: int) -> ViolationRules:
     data = load_data("violation.toml")
     return ViolationRules(
-        any_act=lexicon(data["strong_acts"] + data["weak_acts"] + data["breach"]),
+        any_act=lexicon(data["strong_acts"] + data["weak_acts"] + data["breach"], flags=flags),
         acts=PhraseTable({
             "strong": data["strong_acts"], "breach": data["breach"], "weak": data["weak_acts"],
             "intercept": data["intercepts"],
-        }),
-        exclusions=lexicon(data["exclusions"]),
-        war_cue=lexicon(data["war_cues"]),
-        no_breach=lexicon(data["no_breach"]),
-        breach=lexicon(data["breach"]),
+        }, flags=flags),
+        exclusions=lexicon(data["exclusions"], flags=flags),
+        war_cue=lexicon(data["war_cues"], flags=flags),
+        no_breach=lexicon(data["no_breach"], flags=flags),
+        breach=lexicon(data["breach"], flags=flags),
         # (not " of " or "in ", which most sentences hold)
         breach_words=needed_strings(data["breach"], avoid=(" of ", "in ")),
-        claim=lexicon(data["claim_verbs"], r"\b"),
-        claimants=lexicon(data["claimants"]),
-        generic_actor=lexicon(data["generic_actors"]),
-        army_words=lexicon(data["army_words"]),
-        rebel_words=lexicon(data["rebel_words"]),
-        weapons=PhraseTable(data["weapons"]),
+        claim=lexicon(data["claim_verbs"], r"\b", flags=flags),
+        claimants=lexicon(data["claimants"], flags=flags),
+        generic_actor=lexicon(data["generic_actors"], flags=flags),
+        army_words=lexicon(data["army_words"], flags=flags),
+        rebel_words=lexicon(data["rebel_words"], flags=flags),
+        weapons=PhraseTable(data["weapons"], flags=flags),
     )
 
 
@@ -81,8 +96,8 @@ def find_violation(
 ) -> Violation | None:
     """The hostile act or truce-breach accusation *sentence* reports, if any
     (*low*: the sentence lower-cased, when the caller has it)."""
-    r = rules()
     low = lower(sentence) if low is None else low
+    r = rules_for(low)
     if r.any_act.search(low) is None:
         return None
     text = _mask(low)
@@ -108,7 +123,7 @@ def _breach(low: str, masked_breach: bool) -> bool:
     """An explicit accusation of breaking a truce, read on the unmasked sentence: the
     masks blank "the pause on energy attacks" in "in breach of the pause on energy
     attacks", and "no violations" must still deny one."""
-    r = rules()
+    r = rules_for(low)
     if not masked_breach and (r.breach_words is not None and not contains_any(low, r.breach_words)):
         return False  # most sentences have no "violat", "breach", "broke"...: the scan is saved
     return (masked_breach or r.breach.search(low) is not None) and r.no_breach.search(low) is None
@@ -117,7 +132,7 @@ def _breach(low: str, masked_breach: bool) -> bool:
 def _act(text: str, ctx: Context, mentions: list[Mention], story: str) -> tuple[re.Match | None, bool]:
     """The first hostile act (strong, else weak in a war context, else a breach accusation)."""
     found: dict[str, re.Match] = {}
-    acts = rules().acts
+    acts = rules_for(text).acts
     for match in acts.pattern.finditer(text):
         found.setdefault(acts.name(match), match)
     strong, breach = found.get("strong"), found.get("breach")
@@ -129,11 +144,11 @@ def _act(text: str, ctx: Context, mentions: list[Mention], story: str) -> tuple[
 
 def _mask(text: str) -> str:
     """*text* with peaceful look-alikes blanked out (same length, same offsets)."""
-    return rules().exclusions.sub(lambda m: " " * len(m.group()), text)
+    return rules_for(text).exclusions.sub(lambda m: " " * len(m.group()), text)
 
 
 def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str) -> bool:
-    if any(m.votes() for m in mentions) or rules().war_cue.search(text):
+    if any(m.votes() for m in mentions) or rules_for(text).war_cue.search(text):
         return True
     return ctx.conflict is not None and _story_at_war(story)
 
@@ -142,7 +157,10 @@ def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str) -> boo
 # many stories (a benchmark repeating its corpus) do not hit and flatter the cost.
 @lru_cache(maxsize=4)
 def _story_at_war(story: str) -> bool:
-    return bool(story) and rules().war_cue.search(_mask(lower(story))) is not None
+    if not story:
+        return False
+    masked = _mask(lower(story))
+    return rules_for(masked).war_cue.search(masked) is not None
 
 
 # -- who says so -----------------------------------------------------------------
@@ -177,7 +195,7 @@ def _claim(
         if who:
             return who, None
     sources = []
-    for verb in rules().claim.finditer(low):
+    for verb in rules_for(low).claim.finditer(low):
         source = _tail_start(sentence, max(0, verb.start() - 60), verb.start())
         who = _last_party(sentence, mentions, source, verb.start(), gazetteer, info)
         if who:
@@ -193,7 +211,8 @@ def _claim(
 def _claimant(text: str) -> str | None:
     """A non-party source ("Residents", "Human Rights Watch") as written; a common noun
     that only has its capital from starting the sentence is lower-cased."""
-    match = rules().claimants.search(lower(text))
+    folded = lower(text)
+    match = rules_for(folded).claimants.search(folded)
     if match is None:
         return None
     written = text[match.start(): match.end()]
@@ -232,9 +251,10 @@ def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
     if info is None:
         return None
     folded = lower(text)
-    if info.army and rules().army_words.search(folded):
+    r = rules_for(folded)
+    if info.army and r.army_words.search(folded):
         return info.army
-    if info.rebels and rules().rebel_words.search(folded):
+    if info.rebels and r.rebel_words.search(folded):
         return info.rebels
     return None
 
@@ -285,7 +305,8 @@ def _actor(
     generic = _generic_party(sentence[max(0, act.start() - 20): act.start()], info)
     if generic:
         return generic  # "killed in a junta air strike", "army shelling"
-    generic = rules().generic_actor.search(lower(subject + sentence[act.start(): act.end()]))
+    folded = lower(subject + sentence[act.start(): act.end()])
+    generic = rules_for(folded).generic_actor.search(folded)
     return generic.group() if generic else None
 
 
@@ -337,7 +358,7 @@ def _attacker_after(sentence: str, act: re.Match, mentions: list[Mention], confl
 def _subject_start(low: str, act_start: int) -> int:
     """Where the text before the act starts: after the last reporting verb and clause break."""
     start = 0
-    for verb in rules().claim.finditer(low, 0, act_start):
+    for verb in rules_for(low).claim.finditer(low, 0, act_start):
         start = verb.end()
     for cut in _CLAUSE_BREAK.finditer(low, start, act_start):
         start = cut.end()
@@ -404,6 +425,6 @@ def _placed_before(sentence: str, start: int, text: str) -> bool:
 
 def _weapon(text: str) -> str | None:
     """The weapon named earliest in the (lower-cased, masked) sentence."""
-    weapons = rules().weapons
+    weapons = rules_for(text).weapons
     match = weapons.pattern.search(text)
     return weapons.name(match) if match else None
