@@ -54,6 +54,7 @@ class Meaning:
     actor: Entry | None  # its first outside-actor meaning
     named: Entry | None  # its first party or actor meaning
     own: dict[str, Entry] = field(compare=False, hash=False)  # conflict -> its first meaning in that conflict
+    weights: tuple[tuple[str, float], ...]  # what it adds to each conflict's score
     # (conflict, actors) -> the name ``Gazetteer.parties`` gives it, filled on first use
     party_names: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -75,6 +76,7 @@ class Meaning:
             actor=next((e for e in entries if e.kind == ACTOR), None),
             named=named[0] if named else None,
             own=own,
+            weights=_term_weights(entries),
         )
 
     def party_name(self, conflict: str | None, actors: bool) -> str | None:
@@ -188,7 +190,6 @@ class Gazetteer:
                 self._add(name, Entry(None, ACTOR, spec["name"], demonym=True))
         for place in neutral_places:
             self._add(place, Entry(None, PLACE, place))
-        self._weights = {term: _term_weights(entries) for term, entries in self._entries.items()}
         self._meanings = {term: Meaning.of(entries) for term, entries in self._entries.items()}
         self._pattern = _compile(self._entries)
         # what a name can end with (as the pattern spells it): see _mentions_within
@@ -279,7 +280,7 @@ class Gazetteer:
             if term in seen:
                 continue
             seen.add(term)
-            for conflict, weight in self._weights.get(term, ()):
+            for conflict, weight in mention.meaning.weights:
                 scores[conflict] = scores.get(conflict, 0.0) + weight
         return scores
 
@@ -347,7 +348,7 @@ def _demonym_list(spec: dict) -> list[str]:
     return [str(d) for d in demonyms] if isinstance(demonyms, list) else []
 
 
-def _term_weights(entries: list[Entry]) -> tuple[tuple[str, float], ...]:
+def _term_weights(entries: tuple[Entry, ...]) -> tuple[tuple[str, float], ...]:
     """(conflict, weight) of each meaning of one name; a name shared by n conflicts counts 1/n to each."""
     shared = len(_unique(e.conflict for e in entries if e.conflict is not None))
     return tuple((e.conflict, _WEIGHT[e.kind] / max(1, shared)) for e in entries if e.conflict is not None)
@@ -454,7 +455,7 @@ class PhraseTable:
                         self.phrases.setdefault(phrase, name)
                 else:
                     complex_.append((name, pattern))
-        self._names = [name for name, _ in complex_]
+        self._group_names = {f"g{i}": name for i, (name, _) in enumerate(complex_)}
         # The naming group closes each branch instead of opening it: a branch
         # that starts with a group marker cannot be rejected by its first
         # character, which made this scan three times slower.
@@ -466,7 +467,7 @@ class PhraseTable:
 
     def name(self, match: re.Match) -> str:
         group = match.lastgroup
-        return self._names[int(group[1:])] if group else self.phrases[match.group()]
+        return self._group_names[group] if group else self.phrases[match.group()]
 
 
 def guarded(patterns: Iterable[str], flags: int = 0) -> re.Pattern:

@@ -104,7 +104,8 @@ def _compile_rules(flags: int) -> TruceRules:
         kind_order=tuple(data["kind"]),
         mediator_after=lexicon(data["mediators"]["after"], "", flags=flags),
         mediator_before=lexicon(data["mediators"]["before"], r"\b", flags=flags),
-        mediator_words=needed_strings(data["mediators"]["after"] + data["mediators"]["before"]),
+        # (not " by" or "with ", which most sentences hold)
+        mediator_words=needed_strings(data["mediators"]["after"] + data["mediators"]["before"], avoid=(" by", "with ")),
     )
 
 
@@ -225,10 +226,11 @@ def _clauses(sentence: str) -> tuple[str, str, bool]:
 def _status_of(text: str) -> str | None:
     found: set[str] = set()
     starts: list[str] = []
-    cues = rules_for(text).cues
+    r = rules_for(text)
+    cues = r.cues
     for match in cues.pattern.finditer(text):
         name = cues.name(match)
-        if _counts(name, text, match):
+        if _counts(name, text, match, r):
             found.add(name)
             if name == "in_effect":
                 starts.append(match.group())
@@ -262,9 +264,8 @@ def _resolve(found: set[str], starts: list[str]) -> str | None:
     return "proposed" if status == "rejected" else status
 
 
-def _counts(name: str, text: str, match: re.Match) -> bool:
+def _counts(name: str, text: str, match: re.Match, r: TruceRules) -> bool:
     """A collapse that may happen or an agreement that is still to come does not count."""
-    r = rules_for(text)
     if name in ("collapsed", "ended"):
         return r.hypothetical.search(text, 0, match.start()) is None
     if name == "agreed":
@@ -276,6 +277,8 @@ def truce_kind(sentence: str) -> str | None:
     """humanitarian | energy | maritime | holiday | unilateral | partial | local | general (lower-cased text)."""
     r = rules_for(sentence)
     found = {r.kinds.name(m) for m in r.kinds.pattern.finditer(sentence)}
+    if not found:
+        return None
     return next((name for name in r.kind_order if name in found), None)
 
 
@@ -507,8 +510,11 @@ def _sides(
     """What ``named_sides`` reads before the mediators are set aside (the fold reads a truce
     sentence's sides again, setting aside the whole story's mediators): the parties of each
     pair the sentence names ("between X and Y", "X and Y agree"), and its own parties."""
+    low = lower(sentence) if low is None else low
+    # (every "X and Y agree" holds "and": a cheaper test than the pair's verbs)
+    paired = "and" in low and _SUBJECT_PAIR.may_match(sentence, low)
     pairs = []
-    for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if _SUBJECT_PAIR.may_match(sentence, low) else None):
+    for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if paired else None):
         if match:
             pair = (gazetteer.parties_within(sentence, mentions, *match.span("a"), conflict)
                     + gazetteer.parties_within(sentence, mentions, *match.span("b"), conflict))
