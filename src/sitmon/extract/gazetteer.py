@@ -418,7 +418,7 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) ->
     rest: list[str] = []
     for pattern in patterns:
         pattern = _ESCAPE_OR_UPPER.sub(lambda m: m.group(1) or m.group(2).lower(), pattern)
-        spelled = _spell_out(pattern)
+        spelled = spell_out(pattern)
         if spelled:
             phrases.extend(spelled)
         else:
@@ -449,7 +449,7 @@ class PhraseTable:
         for name, patterns in table.items():
             for pattern in patterns:
                 pattern = _ESCAPE_OR_UPPER.sub(lambda m: m.group(1) or m.group(2).lower(), pattern)
-                spelled = _spell_out(pattern)
+                spelled = spell_out(pattern)
                 if spelled:
                     for phrase in spelled:
                         self.phrases.setdefault(phrase, name)
@@ -628,9 +628,10 @@ class Gated:
         return self.regex.sub(repl, text) if self.may_match(text) else text
 
 
-def gated(regex: re.Pattern) -> Gated | re.Pattern:
-    """*regex* behind its literal test, or *regex* itself when some match needs no literal."""
-    strings = needed_strings([regex.pattern], fold=False)
+def gated(regex: re.Pattern, avoid: tuple[str, ...] = ()) -> Gated | re.Pattern:
+    """*regex* behind its literal test, or *regex* itself when some match needs no literal
+    (*avoid*: see ``literal_gate``)."""
+    strings = needed_strings([regex.pattern], fold=False, avoid=avoid)
     if strings and regex.flags & re.IGNORECASE:
         if not all(w.isascii() for w in strings):
             return regex  # case-folding beyond ASCII ("\u03c2" and "\u03c3") is more than lower() does
@@ -699,7 +700,7 @@ def _needed(items, avoid: tuple[str, ...] = ()) -> set[str] | None:
     return max(candidates, key=lambda c: min(map(len, c)), default=None)
 
 
-def _spell_out(pattern: str, limit: int = 400) -> list[str] | None:
+def spell_out(pattern: str, limit: int = 400) -> list[str] | None:
     """Every phrase a simple pattern matches, or None if it is not simple."""
     try:
         spelled = _spell(_parser.parse(pattern), limit)

@@ -97,7 +97,9 @@ def _compile_rules(flags: int) -> TruceRules:
         background_gate=literal_gate(status["background"], fold=False),
         # gated: these rare words are looked for in every truce sentence
         unilateral=gated(lexicon(data["sides"]["unilateral"], flags=flags)),
-        declared_by=gated(lexicon(data["sides"]["declared_by"], "", flags=flags)),
+        # (its "declared", "announced"... verbs: not " by" or the truce words every truce sentence holds)
+        declared_by=gated(lexicon(data["sides"]["declared_by"], "", flags=flags),
+                          avoid=(" by", *(needed_strings(data["triggers"]) or ()))),
         army_words=lexicon(data["sides"]["army_words"], flags=flags),
         rebel_words=lexicon(data["sides"]["rebel_words"], flags=flags),
         kinds=PhraseTable(data["kind"], flags=flags),

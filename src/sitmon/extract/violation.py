@@ -20,6 +20,7 @@ from functools import lru_cache
 from sitmon.extract.events import Context, Violation
 from sitmon.extract.gazetteer import (
     ConflictInfo, Gazetteer, Mention, PhraseTable, contains_any, gated, lexicon, load_data, lower, needed_strings,
+    spell_out,
 )
 
 _NOT_PLACES = frozenset(
@@ -40,6 +41,7 @@ class ViolationRules:
     breach: re.Pattern
     breach_words: tuple[str, ...] | None  # one of these is in every match of breach ("violat", "breach"...)
     claim: re.Pattern
+    claim_ends: frozenset[str] | None  # the last letters of the claim verbs (None: not all spelled out)
     claimants: re.Pattern
     generic_actor: re.Pattern
     army_words: re.Pattern
@@ -78,12 +80,22 @@ def _compile_rules(flags: int) -> ViolationRules:
         # (not " of " or "in ", which most sentences hold)
         breach_words=needed_strings(data["breach"], avoid=(" of ", "in ")),
         claim=lexicon(data["claim_verbs"], r"\b", flags=flags),
+        claim_ends=_last_letters(data["claim_verbs"]),
         claimants=lexicon(data["claimants"], flags=flags),
         generic_actor=lexicon(data["generic_actors"], flags=flags),
         army_words=lexicon(data["army_words"], flags=flags),
         rebel_words=lexicon(data["rebel_words"], flags=flags),
         weapons=PhraseTable(data["weapons"], flags=flags),
     )
+
+
+def _last_letters(patterns: list[str]) -> frozenset[str] | None:
+    """The letters the phrases of *patterns* end with (as ``lexicon`` folds them: only A-Z
+    lower-cased), or None if one is not a plain phrase list."""
+    phrases = [spell_out(p) for p in patterns]
+    if not all(phrases):
+        return None
+    return frozenset(c.lower() if "A" <= c <= "Z" else c for spelled in phrases for c in (w[-1] for w in spelled))
 
 
 def find_violation(
@@ -106,14 +118,15 @@ def find_violation(
     if act is None:
         return None
     info = gazetteer.conflicts.get(ctx.conflict or "")
-    claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions)
-    actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by)
+    verbs = list(r.claim.finditer(low))  # the reporting verbs: read by the claim and the subject
+    claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions, verbs)
+    actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
     return Violation(
         conflict=ctx.conflict,
         evidence=sentence,
         actor=actor,
         claimed_by=claimed_by,
-        location=_location(sentence, low, mentions, act.start()),
+        location=_location(sentence, low, mentions, act.start(), verbs),
         weapon=_weapon(text),
         breach=_breach(low, breach),
     )
@@ -175,6 +188,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|while|as|but|when|after)\b")
 
 def _claim(
     sentence: str, low: str, gazetteer: Gazetteer, info: ConflictInfo | None, mentions: list[Mention],
+    verbs: list[re.Match],
 ) -> tuple[str | None, str | None]:
     """(who says so, whom they accuse): "X accused Y of", "Y was accused of", "X said", "according to X"."""
     accuse = _ACCUSE_VERB.search(low)
@@ -195,7 +209,7 @@ def _claim(
         if who:
             return who, None
     sources = []
-    for verb in rules_for(low).claim.finditer(low):
+    for verb in verbs:
         source = _tail_start(sentence, max(0, verb.start() - 60), verb.start())
         who = _last_party(sentence, mentions, source, verb.start(), gazetteer, info)
         if who:
@@ -270,7 +284,7 @@ _AFTER_WEAPON = re.compile(r"\s+(?:that\s+)?(?P<who>[A-Z][\w'-]+(?:\s[A-Z][\w'-]
 
 def _actor(
     sentence: str, low: str, act: re.Match, gazetteer: Gazetteer, info: ConflictInfo | None,
-    mentions: list[Mention], claimed_by: str | None,
+    mentions: list[Mention], claimed_by: str | None, verbs: list[re.Match],
 ) -> str | None:
     """Who attacked: "by X", a party named right before the act or its weapon, the clause's subject."""
     conflict = info.name if info else None
@@ -290,7 +304,7 @@ def _actor(
         who = gazetteer.canonical(after.group("who"), conflict)
         if who:
             return who
-    subject_start = _subject_start(low, act.start())
+    subject_start = _subject_start(low, act.start(), verbs)
     subject = sentence[subject_start: act.start()]
     low_subject = lower(subject)
     opponent = _opponent(claimed_by, info)
@@ -355,14 +369,30 @@ def _attacker_after(sentence: str, act: re.Match, mentions: list[Mention], confl
     return None
 
 
-def _subject_start(low: str, act_start: int) -> int:
-    """Where the text before the act starts: after the last reporting verb and clause break."""
+def _subject_start(low: str, act_start: int, verbs: list[re.Match]) -> int:
+    """Where the text before the act starts: after the last reporting verb and clause break
+    (*verbs*: the sentence's reporting verbs)."""
     start = 0
-    for verb in rules_for(low).claim.finditer(low, 0, act_start):
+    for verb in _verbs_before(low, act_start, verbs):
         start = verb.end()
     for cut in _CLAUSE_BREAK.finditer(low, start, act_start):
         start = cut.end()
     return start
+
+
+def _verbs_before(low: str, end: int, verbs: list[re.Match]):
+    """The reporting verbs a scan of ``low[:end]`` finds: the whole sentence's that end by
+    *end*, unless one straddles it, or a verb could end at *end* with a letter after it
+    (the scan cut there would see a word end there that the sentence does not have)."""
+    ends = rules_for(low).claim_ends
+    if ends is None or any(v.start() < end < v.end() for v in verbs) or (
+        0 < end < len(low) and low[end - 1] in ends and _WORD.match(low, end)
+    ):
+        return rules_for(low).claim.finditer(low, 0, end)
+    return [v for v in verbs if v.end() <= end]
+
+
+_WORD = re.compile(r"\w")
 
 
 # -- where and with what ---------------------------------------------------------------
@@ -383,7 +413,7 @@ _PASSIVE_AFTER = re.compile(r"\s+(?:was|were|has been|had been|is|are|came under
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|of)\s+(?:the\s+)?$")
 
 
-def _location(sentence: str, low: str, mentions: list[Mention], act_start: int) -> str | None:
+def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, verbs: list[re.Match]) -> str | None:
     """The place of the act: the first place named after it, else one named before it as a place."""
     candidates = [(m.start, m.text) for m in mentions if m.is_place or _named_after_preposition(sentence, m)]
     by_name = {m.start for m in mentions}
@@ -396,7 +426,7 @@ def _location(sentence: str, low: str, mentions: list[Mention], act_start: int) 
     if passive:
         # "its second city Ganja was hit and Armenia reported attacks on Stepanakert":
         # the place that was hit is the passive subject, not the next place named.
-        subject_start = _subject_start(low, act_start)
+        subject_start = _subject_start(low, act_start, verbs)
         hit = [c for c in candidates if subject_start <= c[0] < act_start]
         if hit:
             return hit[0][1]
