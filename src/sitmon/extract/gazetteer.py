@@ -273,6 +273,8 @@ class Gazetteer:
 
     def scores(self, mentions: Iterable[Mention]) -> dict[str, float]:
         """Conflict -> score for a set of mentions (each distinct name counted once)."""
+        if not mentions:
+            return {}  # a sentence without names (a generator tests true and is read below)
         scores: dict[str, float] = {}
         seen: set[str] = set()
         for mention in mentions:

@@ -397,12 +397,14 @@ _WORD = re.compile(r"\w")
 
 # -- where and with what ---------------------------------------------------------------
 
-_PREPOSITION_PLACE = re.compile(
+_PREPOSITION_PLACE_PATTERN = (
     r"(?:\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|targeting|hit|struck)\s+(?:the\s+)?"
     r"(?:(?:city|town|village|region|province|district|port|capital|outskirts|suburbs?)\s+of\s+)?"
     r"|\b(?:city|town|village|region|province|district|port|outskirts|suburbs?)\s+of\s+)"
     r"(?P<place>[A-Z][\w'\u2019-]+(?:[ -][A-Z][\w'\u2019-]+){0,2})"
 )
+# by whether the sentence is ASCII: a scan of every event sentence (see gazetteer.ASCII_NOTE)
+_PREPOSITION_PLACE = {True: re.compile(_PREPOSITION_PLACE_PATTERN, re.ASCII), False: re.compile(_PREPOSITION_PLACE_PATTERN)}
 # "US base", "Russian refinery": a name used as an adjective, not as the place.
 _ATTRIBUTIVE = re.compile(
     r"\s+(?!(?:was|were|is|are|has|had|have|and|or|on|in|at|by|after|before|overnight|late|early|said|says|"
@@ -417,7 +419,7 @@ def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, 
     """The place of the act: the first place named after it, else one named before it as a place."""
     candidates = [(m.start, m.text) for m in mentions if m.is_place or _named_after_preposition(sentence, m)]
     by_name = {m.start for m in mentions}
-    for match in _PREPOSITION_PLACE.finditer(sentence):
+    for match in _PREPOSITION_PLACE[sentence.isascii()].finditer(sentence):
         word = match.group("place")
         if word.split()[0] not in _NOT_PLACES and match.start("place") not in by_name:
             candidates.append((match.start("place"), word))
