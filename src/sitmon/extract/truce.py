@@ -290,14 +290,15 @@ def mediators_in(
 ) -> list[str]:
     """Names next to a mediator's role words that are not parties of the conflict itself
     (*low*, *mentions*: the sentence lower-cased and its names, when the caller has them)."""
-    words = rules().mediator_words
-    if words is not None and not contains_any(lower(sentence) if low is None else low, words):
-        return []  # most sentences have no mediator's role word: two scans saved
     key = (sentence, conflict, gazetteer)
     found = _MEDIATORS.get(key)
     if found is None:
-        mentions = gazetteer.mentions(sentence) if mentions is None else mentions
-        found = _remember(_MEDIATORS, key, _mediators_in(sentence, gazetteer, conflict, mentions))
+        words = rules().mediator_words
+        if words is not None and not contains_any(lower(sentence) if low is None else low, words):
+            found = ()  # most sentences have no mediator's role word: two scans saved
+        else:
+            found = _mediators_in(sentence, gazetteer, conflict, gazetteer.mentions(sentence) if mentions is None else mentions)
+        _remember(_MEDIATORS, key, found)
     return list(found)
 
 
