@@ -307,6 +307,13 @@ def test_story_caches_are_only_for_the_sentences_of_one_story():
     assert truce_module._story_war.cache_info().maxsize <= 8
 
 
+def test_the_sentence_memos_stay_small():
+    """A truce sentence's mediators and sides are kept for its story's fold only."""
+    for i in range(100):
+        truce(f"Russia and Ukraine agreed a truce mediated by Turkey on day {i}.")
+    assert len(truce_module._MEDIATORS) <= 32 and len(truce_module._SIDES) <= 32
+
+
 @pytest.mark.parametrize("sentence", [
     "Iran-backed Houthis and Saudi Arabia agreed a truce.", "Israel and Hamas agreed a truce.",
     "Russian-armed separatists and Ukraine signed a ceasefire.", "Iran-\u017fupported Houthis agreed a truce.",

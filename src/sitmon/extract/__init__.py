@@ -62,11 +62,19 @@ class Extractor:
             return []
         has_title = bool(title.strip())
         gaz = self.gazetteer
-        lows = [lower(s) for s in sentences]  # lower-cased once for every finder
-        found = [gaz.mentions(s) for s in sentences]
-        voting = [[m for m in ms if _votes(s, m)] if ms and may_contain(s, _ROLE_WORDS, low) else ms
-                  for s, low, ms in zip(sentences, lows, found)]
-        own_scores = [gaz.scores(votes) for votes in voting]
+        lows: list[str] = []  # each sentence lower-cased once for every finder
+        found: list[list[Mention]] = []  # its names
+        voting: list[list[Mention]] = []  # those that count towards its conflict
+        own_scores: list[dict[str, float]] = []
+        for sentence in sentences:
+            low, mentions = lower(sentence), gaz.mentions(sentence)
+            votes = mentions
+            if mentions and may_contain(sentence, _ROLE_WORDS, low):
+                votes = [m for m in mentions if _votes(sentence, m)]
+            lows.append(low)
+            found.append(mentions)
+            voting.append(votes)
+            own_scores.append(gaz.scores(votes))
         story_scores = _story_scores(gaz, voting, own_scores[0] if has_title else {})
         conflicts = [self._conflict(own, story_scores) for own in own_scores]
         events, truces, violations = self._read(sentences, lows, found, conflicts, gaz.best(story_scores), published)
