@@ -71,9 +71,9 @@ def ascii_rules() -> TruceRules:
     return _compile_rules(re.ASCII)
 
 
-def rules_for(low: str) -> TruceRules:
-    """The rules to read the lower-cased text *low* (and any part of it) with."""
-    return ascii_rules() if low.isascii() else rules()
+def rules_for(text: str) -> TruceRules:
+    """The rules to read *text* with: those compiled for ASCII text when it is."""
+    return ascii_rules() if text.isascii() else rules()
 
 
 def _compile_rules(flags: int) -> TruceRules:
@@ -107,7 +107,9 @@ def _compile_rules(flags: int) -> TruceRules:
         mediator_after=lexicon(data["mediators"]["after"], "", flags=flags),
         mediator_before=lexicon(data["mediators"]["before"], r"\b", flags=flags),
         # (not " by" or "with ", which most sentences hold)
-        mediator_words=needed_strings(data["mediators"]["after"] + data["mediators"]["before"], avoid=(" by", "with ")),
+        mediator_words=needed_strings(
+            data["mediators"]["after"] + data["mediators"]["before"], avoid=(" by", "with "),
+        ),
     )
 
 
@@ -297,7 +299,8 @@ def mediators_in(
         if words is not None and not contains_any(lower(sentence) if low is None else low, words):
             found = ()  # most sentences have no mediator's role word: two scans saved
         else:
-            found = _mediators_in(sentence, gazetteer, conflict, gazetteer.mentions(sentence) if mentions is None else mentions)
+            mentions = gazetteer.mentions(sentence) if mentions is None else mentions
+            found = _mediators_in(sentence, gazetteer, conflict, mentions)
         _remember(_MEDIATORS, key, found)
     return list(found)
 
@@ -315,10 +318,13 @@ def _remember(memo: dict, key: tuple, value):
     return value
 
 
-def _mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention]) -> tuple[str, ...]:
+def _mediators_in(
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention],
+) -> tuple[str, ...]:
     low = lower(sentence)
     r = rules_for(low)
-    spans = [(m.end(), m.end() + _clause_after(sentence[m.end(): m.end() + 70])) for m in r.mediator_after.finditer(low)]
+    spans = [(m.end(), m.end() + _clause_after(sentence[m.end(): m.end() + 70]))
+             for m in r.mediator_after.finditer(low)]
     spans += [(m.start() - _clause_before(sentence[max(0, m.start() - 60): m.start()]), m.start())
               for m in r.mediator_before.finditer(low)]
     if not spans:

@@ -60,9 +60,9 @@ def ascii_rules() -> ViolationRules:
     return _compile_rules(re.ASCII)
 
 
-def rules_for(low: str) -> ViolationRules:
-    """The rules to read the lower-cased text *low* (and any part of it) with."""
-    return ascii_rules() if low.isascii() else rules()
+def rules_for(text: str) -> ViolationRules:
+    """The rules to read *text* with: those compiled for ASCII text when it is."""
+    return ascii_rules() if text.isascii() else rules()
 
 
 def _compile_rules(flags: int) -> ViolationRules:
@@ -308,7 +308,8 @@ def _actor(
     subject = sentence[subject_start: act.start()]
     low_subject = lower(subject)
     opponent = _opponent(claimed_by, info)
-    if opponent and _OWN_SIDE.search(low_subject) and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()):
+    if (opponent and _OWN_SIDE.search(low_subject)
+            and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start())):
         return opponent  # "Azerbaijan said its second city was hit": hit by the other side
     victims = _VICTIM_SUBJECT.search(low_subject) is not None
     who = None if victims else _first_party(sentence, mentions, subject_start, act.start(), gazetteer, info)
@@ -404,7 +405,9 @@ _PREPOSITION_PLACE_PATTERN = (
     r"(?P<place>[A-Z][\w'\u2019-]+(?:[ -][A-Z][\w'\u2019-]+){0,2})"
 )
 # by whether the sentence is ASCII: a scan of every event sentence (see gazetteer.ASCII_NOTE)
-_PREPOSITION_PLACE = {True: re.compile(_PREPOSITION_PLACE_PATTERN, re.ASCII), False: re.compile(_PREPOSITION_PLACE_PATTERN)}
+_PREPOSITION_PLACE = {
+    True: re.compile(_PREPOSITION_PLACE_PATTERN, re.ASCII), False: re.compile(_PREPOSITION_PLACE_PATTERN),
+}
 # "US base", "Russian refinery": a name used as an adjective, not as the place.
 _ATTRIBUTIVE = re.compile(
     r"\s+(?!(?:was|were|is|are|has|had|have|and|or|on|in|at|by|after|before|overnight|late|early|said|says|"
