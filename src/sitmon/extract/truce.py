@@ -197,10 +197,11 @@ def truce_status(sentence: str, hostile: bool = False) -> str:
     the truce") or only recalled in the background ("a week after the truce
     was announced") is a violation of it.
     """
-    main, background, recalled = _clauses(sentence)
-    status = _status_of(main)
+    r = rules_for(sentence)  # (which hold for its clauses too)
+    main, background, recalled = _clauses(sentence, r)
+    status = _status_of(main, r)
     # The background clause is read once, and only when it can matter.
-    back = _status_of(background) if background and (status is None or recalled) else None
+    back = _status_of(background, r) if background and (status is None or recalled) else None
     if status is None:
         status = back
     if recalled and status != "collapsed" and back == "collapsed":
@@ -212,9 +213,8 @@ def truce_status(sentence: str, hostile: bool = False) -> str:
     return status
 
 
-def _clauses(sentence: str) -> tuple[str, str, bool]:
+def _clauses(sentence: str, r: TruceRules) -> tuple[str, str, bool]:
     """(truce clause, background clause, whether the truce is only recalled in the background)."""
-    r = rules_for(sentence)
     if r.background_gate.search(sentence) is None:
         return sentence, "", False
     for match in r.background.finditer(sentence):
@@ -227,10 +227,9 @@ def _clauses(sentence: str) -> tuple[str, str, bool]:
     return sentence, "", False
 
 
-def _status_of(text: str) -> str | None:
+def _status_of(text: str, r: TruceRules) -> str | None:
     found: set[str] = set()
     starts: list[str] = []
-    r = rules_for(text)
     cues = r.cues
     for match in cues.pattern.finditer(text):
         name = cues.name(match)

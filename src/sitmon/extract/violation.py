@@ -112,9 +112,9 @@ def find_violation(
     r = rules_for(low)
     if r.any_act.search(low) is None:
         return None
-    text = _mask(low)
+    text = _mask(low, r)  # (the rules chosen for the sentence hold for its masked copy)
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
-    act, breach = _act(text, ctx, mentions, story)
+    act, breach = _act(text, ctx, mentions, story, r)
     if act is None:
         return None
     info = gazetteer.conflicts.get(ctx.conflict or "")
@@ -127,41 +127,42 @@ def find_violation(
         actor=actor,
         claimed_by=claimed_by,
         location=_location(sentence, low, mentions, act.start(), verbs),
-        weapon=_weapon(text),
-        breach=_breach(low, breach),
+        weapon=_weapon(text, r),
+        breach=_breach(low, breach, r),
     )
 
 
-def _breach(low: str, masked_breach: bool) -> bool:
+def _breach(low: str, masked_breach: bool, r: ViolationRules) -> bool:
     """An explicit accusation of breaking a truce, read on the unmasked sentence: the
     masks blank "the pause on energy attacks" in "in breach of the pause on energy
     attacks", and "no violations" must still deny one."""
-    r = rules_for(low)
     if not masked_breach and (r.breach_words is not None and not contains_any(low, r.breach_words)):
         return False  # most sentences have no "violat", "breach", "broke"...: the scan is saved
     return (masked_breach or r.breach.search(low) is not None) and r.no_breach.search(low) is None
 
 
-def _act(text: str, ctx: Context, mentions: list[Mention], story: str) -> tuple[re.Match | None, bool]:
+def _act(
+    text: str, ctx: Context, mentions: list[Mention], story: str, r: ViolationRules,
+) -> tuple[re.Match | None, bool]:
     """The first hostile act (strong, else weak in a war context, else a breach accusation)."""
     found: dict[str, re.Match] = {}
-    acts = rules_for(text).acts
+    acts = r.acts
     for match in acts.pattern.finditer(text):
         found.setdefault(acts.name(match), match)
     strong, breach = found.get("strong"), found.get("breach")
     weak = found.get("weak") or found.get("intercept")
-    if weak is not None and strong is None and not _at_war(text, ctx, mentions, story):
+    if weak is not None and strong is None and not _at_war(text, ctx, mentions, story, r):
         weak = None
     return strong or weak or breach, breach is not None
 
 
-def _mask(text: str) -> str:
+def _mask(text: str, r: ViolationRules | None = None) -> str:
     """*text* with peaceful look-alikes blanked out (same length, same offsets)."""
-    return rules_for(text).exclusions.sub(lambda m: " " * len(m.group()), text)
+    return (r or rules_for(text)).exclusions.sub(lambda m: " " * len(m.group()), text)
 
 
-def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str) -> bool:
-    if any(m.votes() for m in mentions) or rules_for(text).war_cue.search(text):
+def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str, r: ViolationRules) -> bool:
+    if any(m.votes() for m in mentions) or r.war_cue.search(text):
         return True
     return ctx.conflict is not None and _story_at_war(story)
 
@@ -458,8 +459,8 @@ def _placed_before(sentence: str, start: int, text: str) -> bool:
     return bool(_PREPOSITION_BEFORE.search(sentence, max(0, start - 12), start))
 
 
-def _weapon(text: str) -> str | None:
+def _weapon(text: str, r: ViolationRules) -> str | None:
     """The weapon named earliest in the (lower-cased, masked) sentence."""
-    weapons = rules_for(text).weapons
+    weapons = r.weapons
     match = weapons.pattern.search(text)
     return weapons.name(match) if match else None
