@@ -239,10 +239,10 @@ def _status_of(text: str, r: TruceRules) -> str | None:
                 starts.append(match.group())
         elif name == "agreed":
             found.add("proposed")  # "could be signed", "urged both sides to accept"
-    return _resolve(found, starts)
+    return _resolve(found, starts, r)
 
 
-def _resolve(found: set[str], starts: list[str]) -> str | None:
+def _resolve(found: set[str], starts: list[str], r: TruceRules) -> str | None:
     """The status from the set of cue lists that matched."""
     if "no_violation" in found:
         found.discard("violated")
@@ -255,7 +255,7 @@ def _resolve(found: set[str], starts: list[str]) -> str | None:
         found.add("proposed")
     if "talks" in found:
         found.add("proposed")
-        if starts and all(s in rules().in_effect_weak for s in starts):
+        if starts and all(s in r.in_effect_weak for s in starts):
             found.discard("in_effect")  # "talks began" is no truce beginning
     if "future_start" in found:
         found.discard("in_effect")
@@ -263,7 +263,7 @@ def _resolve(found: set[str], starts: list[str]) -> str | None:
     if "future_end" in found:
         found.discard("ended")
         found.add("in_effect")
-    status = next((name for name in rules().priority if name in found), None)
+    status = next((name for name in r.priority if name in found), None)
     return "proposed" if status == "rejected" else status
 
 
@@ -294,7 +294,7 @@ def mediators_in(
     key = (sentence, conflict, gazetteer)
     found = _MEDIATORS.get(key)
     if found is None:
-        words = rules().mediator_words
+        words = rules_for(sentence).mediator_words  # (not compiling the other rules for them)
         if words is not None and not contains_any(lower(sentence) if low is None else low, words):
             found = ()  # most sentences have no mediator's role word: two scans saved
         else:

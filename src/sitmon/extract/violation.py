@@ -289,7 +289,7 @@ def _actor(
 ) -> str | None:
     """Who attacked: "by X", a party named right before the act or its weapon, the clause's subject."""
     conflict = info.name if info else None
-    if rules().acts.name(act) == "intercept":
+    if rules_for(low).acts.name(act) == "intercept":
         return _attacker_after(sentence, act, mentions, conflict)
     by = _BY.search(low, act.end(), act.end() + 25)
     if by:
