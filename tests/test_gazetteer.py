@@ -311,3 +311,60 @@ def test_a_guarded_alternation_finds_what_the_plain_one_finds(text):
     fast = guarded(BACKGROUND_LIKE)
     assert fast.pattern.startswith("(?=")  # the guard is there
     assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+# -- the speed mechanisms of the finders: each gives what the plain reading gives ------------
+
+def test_avoided_strings_are_passed_over_but_every_match_still_holds_one():
+    patterns = [r"(?:trade|tariff) (?:truce|cease-?fire)", r"in (?:violation|breach) of (?:the )?truce"]
+    chosen = needed_strings(patterns, avoid=("truce", "cease", " of ", "in "))
+    assert not any(a in w or w in a for w in chosen for a in ("truce", "cease", " of ", "in "))
+    for text in ["a trade truce", "tariff ceasefire", "in violation of the truce", "in breach of truce"]:
+        assert any(w in text for w in chosen)
+    assert needed_strings(["[;:]|while"]) == (":", ";", "while")  # a class of a few characters counts
+
+
+def test_a_literal_gate_is_a_trie_that_answers_as_the_plain_alternation():
+    words = ["cease", "ceasefire", "truce", "armistice", "on each other"]
+    gate = literal_gate(words)
+    plain = re.compile("|".join(words))
+    for text in ["a cease", "ceasefires", "armistic", "on each", "fight on each other", "truc e"]:
+        assert (gate.search(text) is None) == (plain.search(text) is None)
+
+
+@pytest.mark.parametrize("variant", [
+    str, str.upper, str.lower, lambda s: "x" + s, lambda s: s.replace(" ", "", 2), lambda s: s.replace(" ", "_", 2),
+    lambda s: s.replace("'", "\u2019").replace("-", "\u2010"), lambda s: s.replace("Israel", "Israeli"),
+])
+def test_a_stretch_read_off_the_sentence_names_the_parties_a_scan_of_it_finds(variant):
+    gaz = default_gazetteer()
+    for sentence in map(variant, corpus_sentences()[::3]):
+        mentions = gaz.mentions(sentence)
+        cuts = {0, len(sentence)} | {c + d for m in mentions for c in (m.start, m.end) for d in (-1, 0, 1)}
+        cuts |= {i for i, c in enumerate(sentence) if c == " "}
+        cuts = sorted(c for c in cuts if 0 <= c <= len(sentence))
+        for start in cuts:
+            for end in cuts[::2]:
+                for conflict in (None, "Israel-Hamas", "Russia-Ukraine"):
+                    expected = gaz.parties(sentence[start:end], conflict, actors=False)
+                    assert gaz.parties_within(sentence, mentions, start, end, conflict, False) == expected
+
+
+def test_the_ascii_rules_find_what_the_unicode_rules_find():
+    """ASCII text is read with lexicons compiled under re.ASCII (faster word tests)."""
+    for module in (truce, violation):
+        unicode, ascii_ = module.rules(), module.ascii_rules()
+        for name, value in vars(unicode).items():
+            other = getattr(ascii_, name)
+            if isinstance(value, PhraseTable):
+                value, other = value.pattern, other.pattern
+            elif isinstance(value, Gated):
+                value, other = value.regex, other.regex
+            if not isinstance(value, re.Pattern):
+                continue
+            assert other.pattern == value.pattern
+            for text in map(lower, corpus_sentences()):
+                found = [(m.span(), m.lastgroup) for m in value.finditer(text)]
+                assert found == [(m.span(), m.lastgroup) for m in other.finditer(text)], (name, text)
+    assert truce.rules_for("truce") is truce.ascii_rules()
+    assert truce.rules_for("tr\u00fcce") is truce.rules()

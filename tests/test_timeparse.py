@@ -1,5 +1,6 @@
 """Relative times in truce reports, resolved against the story's date."""
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -109,3 +110,16 @@ def test_a_text_without_digits_or_day_words_names_no_time(text, timed):
     assert may_name_time(text) is timed
     if not timed:  # the cheap test only skips texts the parser would find nothing in
         assert resolve_start(text, datetime(2025, 3, 1, tzinfo=timezone.utc)) is None
+
+
+_ONE_SCAN_TIME_WORD = re.compile(r"\d|midnight|noon|midday|today|tonight|tomorrow|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day")
+
+
+@pytest.mark.parametrize("text", [
+    "", "the truce held", "at 5pm", "on sunday", "by midday", "noonday", "until tomorrow night", "a day later",
+    "yesterday's talks", "in \u0663 days", "the holiday", "tuesdays", "wednes day", "midnight", "mid-day",
+])
+def test_the_time_word_test_answers_as_one_scan_would(text):
+    from sitmon.extract.timeparse import may_name_time
+
+    assert may_name_time(text) == (_ONE_SCAN_TIME_WORD.search(text) is not None)

@@ -288,7 +288,8 @@ _OLD_TIME_HINT = re.compile(
     "at 5 pm", "the truce expires", "today", "sunday's truce", "a 72-hour pause", "weekdays ahead", "dayside",
 ])
 def test_the_time_hint_answers_as_its_slow_form(text):
-    assert (truce_module._TIME_HINT.search(text) is None) == (_OLD_TIME_HINT.search(text) is None)
+    assert truce_module._may_be_timed(text) == (_OLD_TIME_HINT.search(text) is not None)
+    assert truce_module._may_be_timed(text.replace("5", "\u0665")) == (_OLD_TIME_HINT.search(text) is not None)
 
 
 def test_civil_cues_are_read_from_the_sentence_when_there_is_no_story():
@@ -304,6 +305,13 @@ def test_story_caches_are_only_for_the_sentences_of_one_story():
     """Keyed on a whole story: a large cache would let a benchmark's repeated passes hit."""
     assert truce_module._story_civil.cache_info().maxsize <= 8
     assert truce_module._story_war.cache_info().maxsize <= 8
+
+
+def test_the_sentence_memos_stay_small():
+    """A truce sentence's mediators and sides are kept for its story's fold only."""
+    for i in range(100):
+        truce(f"Russia and Ukraine agreed a truce mediated by Turkey on day {i}.")
+    assert len(truce_module._MEDIATORS) <= 32 and len(truce_module._SIDES) <= 32
 
 
 @pytest.mark.parametrize("sentence", [

@@ -225,3 +225,18 @@ def test_story_cache_is_only_for_the_sentences_of_one_story():
     from sitmon.extract import violation as violation_module
 
     assert violation_module._story_at_war.cache_info().maxsize <= 8
+
+
+def test_the_verbs_before_the_act_are_those_a_scan_up_to_it_finds():
+    """The subject reads the sentence's one scan of reporting verbs, not a second scan."""
+    from sitmon.extract import violation as violation_module
+    from sitmon.extract.gazetteer import lower
+
+    for text in ["Russia said its drones hit Kyiv", "officials saidattack", "he says: shelling went on",
+                 "they claimed the strike, reported by aides", "said", "the army said", "x"]:
+        low = lower(text)
+        r = violation_module.rules_for(low)
+        verbs = list(r.claim.finditer(low))
+        for end in range(len(low) + 1):
+            expected = [m.span() for m in r.claim.finditer(low, 0, end)]
+            assert [m.span() for m in violation_module._verbs_before(low, end, verbs)] == expected

@@ -60,80 +60,105 @@ class Extractor:
         sentences = _story_sentences(title or "", summary or "")
         if not sentences:
             return []
+        has_title = bool(title.strip())
         gaz = self.gazetteer
-        found = [gaz.mentions(s) for s in sentences]
-        voting = [[m for m in ms if _votes(s, m)] if ms and may_contain(s, _ROLE_WORDS) else ms
-                  for s, ms in zip(sentences, found)]
-        own_scores = [gaz.scores(votes) for votes in voting]
-        story_scores = _story_scores(gaz, voting, own_scores[0] if title.strip() else {})
-        story_conflict = gaz.best(story_scores)
-        story = " ".join(sentences)
-        per_sentence: list[list[Event]] = []
-        for sentence, mentions, own in zip(sentences, found, own_scores):
-            conflict = self._conflict(own, story_scores) or story_conflict
-            ctx = Context(published=published, conflict=conflict)
-            per_sentence.append(self._sentence_events(sentence, ctx, mentions, story))
-        _mark_breaches(per_sentence)
-        self._fold_truces(sentences, found, per_sentence)
-        _fold_violations(per_sentence, has_title=bool(title.strip()))
+        lows: list[str] = []  # each sentence lower-cased once for every finder
+        found: list[list[Mention]] = []  # its names
+        voting: list[list[Mention]] = []  # those that count towards its conflict
+        own_scores: list[dict[str, float]] = []
+        for sentence in sentences:
+            low, mentions = lower(sentence), gaz.mentions(sentence)
+            votes = mentions
+            if mentions and may_contain(sentence, _ROLE_WORDS, low):
+                votes = [m for m in mentions if _votes(sentence, m)]
+            lows.append(low)
+            found.append(mentions)
+            voting.append(votes)
+            own_scores.append(gaz.scores(votes))
+        story_scores = _story_scores(gaz, voting, own_scores[0] if has_title else {})
+        conflicts = [self._conflict(own, story_scores) for own in own_scores]
+        events, truces, violations = self._read(sentences, lows, found, conflicts, gaz.best(story_scores), published)
+        if truces.count(None) < len(truces):
+            _mark_breaches(truces, violations)
+            self._fold_truces(sentences, lows, found, truces)
+        if has_title and violations[0] is not None:
+            _fold_violations(violations)
         # A story tells one death more than once (headline, lead, detail): count it once.
-        return fold_casualties([event for events in per_sentence for event in events], title or "")
+        return fold_casualties(events, title or "")
+
+    def _read(
+        self, sentences: list[str], lows: list[str], found: list[list[Mention]], conflicts: list[str | None],
+        story_conflict: str | None, published: datetime,
+    ) -> tuple[list[Event], list[Truce | None], list[Violation | None]]:
+        """The events of every sentence in order, and each sentence's truce and violation
+        (or None) for the story-level folds."""
+        gaz = self.gazetteer
+        story = " ".join(sentences)
+        events: list[Event] = []
+        truces: list[Truce | None] = []
+        violations: list[Violation | None] = []
+        contexts: dict[str | None, Context] = {}  # one per conflict: most stories have one
+        for sentence, low, mentions, conflict in zip(sentences, lows, found, conflicts):
+            conflict = conflict or story_conflict
+            ctx = contexts.get(conflict)
+            if ctx is None:
+                ctx = contexts[conflict] = Context(published=published, conflict=conflict)
+            violation = find_violation(sentence, ctx, gaz, mentions, story, low=low)
+            truce = find_truce(sentence, ctx, gaz, mentions, story, hostile=violation is not None, low=low)
+            if truce is not None:
+                events.append(truce)
+            if violation is not None:
+                events.append(violation)
+            events.extend(find_casualties(sentence, ctx, low))
+            truces.append(truce)
+            violations.append(violation)
+        return events, truces, violations
 
     def _conflict(self, own: dict[str, float], story_scores: dict[str, float]) -> str | None:
         """The sentence's own conflict (from its *own* scores), with the story's as a prior."""
         if not own:
             return None
+        if len(story_scores) == 1:  # the story names one conflict, and the sentence's names are the story's
+            return next(iter(story_scores))
         blended = {
             c: own.get(c, 0.0) + _STORY_WEIGHT * story_scores.get(c, 0.0) for c in {*own, *story_scores}
         }
         return self.gazetteer.best(blended)
 
-    def _sentence_events(
-        self, sentence: str, ctx: Context, mentions: list[Mention], story: str
-    ) -> list[Event]:
-        events: list[Event] = []
-        low = lower(sentence)  # lower-cased once for the three finders
-        violation = find_violation(sentence, ctx, self.gazetteer, mentions, story, low=low)
-        truce = find_truce(sentence, ctx, self.gazetteer, mentions, story, hostile=violation is not None, low=low)
-        if truce is not None:
-            events.append(truce)
-        if violation is not None:
-            events.append(violation)
-        events.extend(find_casualties(sentence, ctx, low))
-        return events
-
     def _fold_truces(
-        self, sentences: list[str], found: list[list[Mention]], per_sentence: list[list[Event]]
+        self, sentences: list[str], lows: list[str], found: list[list[Mention]], truces: list[Truce | None]
     ) -> None:
         """Give every truce of a story the story's mediators, and both sides when its sentence names fewer."""
         gaz = self.gazetteer
-        conflicts = {e.conflict for events in per_sentence for e in events if isinstance(e, Truce)}
-        for conflict in conflicts:
+        for conflict in {truce.conflict for truce in truces if truce is not None}:
             mediators: list[str] = []
-            for sentence, mentions, events in zip(sentences, found, per_sentence):
-                mediators.extend(mediators_in(sentence, gaz, conflict))
-                if any(isinstance(e, Truce) and e.conflict == conflict for e in events):
-                    mediators.extend(outside_actors(sentence, mentions, conflict))
+            for sentence, low, mentions, truce in zip(sentences, lows, found, truces):
+                mediators.extend(mediators_in(sentence, gaz, conflict, low, mentions))
+                if truce is not None and truce.conflict == conflict:
+                    mediators.extend(outside_actors(sentence, mentions, conflict, low))
             mediators = list(dict.fromkeys(mediators))
-            sides = story_parties(sentences, found, gaz, conflict, mediators)
-            declarer = self._declarer(sentences, found, per_sentence, conflict, sides)
-            for sentence, mentions, events in zip(sentences, found, per_sentence):
-                for truce in (e for e in events if isinstance(e, Truce) and e.conflict == conflict):
-                    truce.mediators = [m for m in mediators if m not in truce.parties] or []
-                    if declarer:
-                        truce.parties = [declarer]
-                    elif len(named_sides(sentence, gaz, conflict, mentions, mediators)) < 2:
-                        truce.parties = sides or complete_sides(truce.parties, gaz, conflict)
+            declarer = self._declarer(sentences, lows, found, truces, conflict)
+            sides = None  # the story's parties: read only for a truce whose sentence names fewer than two
+            for sentence, low, mentions, truce in zip(sentences, lows, found, truces):
+                if truce is None or truce.conflict != conflict:
+                    continue
+                truce.mediators = [m for m in mediators if m not in truce.parties] or []
+                if declarer:
+                    truce.parties = [declarer]
+                elif len(named_sides(sentence, gaz, conflict, mentions, mediators, low)) < 2:
+                    if sides is None:
+                        sides = story_parties(sentences, found, gaz, conflict, mediators, lows)
+                    truce.parties = sides or complete_sides(truce.parties, gaz, conflict)
 
     def _declarer(
-        self, sentences: list[str], found: list[list[Mention]], per_sentence: list[list[Event]],
-        conflict: str | None, sides: list[str],
+        self, sentences: list[str], lows: list[str], found: list[list[Mention]], truces: list[Truce | None],
+        conflict: str | None,
     ) -> str | None:
         """Who declared the story's truce alone, if it is a one-sided truce."""
         unnamed = False
-        for sentence, mentions, events in zip(sentences, found, per_sentence):
-            if any(isinstance(e, Truce) and e.conflict == conflict for e in events):
-                side = unilateral_side(sentence, self.gazetteer, conflict, mentions)
+        for sentence, low, mentions, truce in zip(sentences, lows, found, truces):
+            if truce is not None and truce.conflict == conflict:
+                side = unilateral_side(sentence, self.gazetteer, conflict, mentions, low)
                 if side:
                     return side
                 unnamed = unnamed or side == ""
@@ -158,33 +183,27 @@ def _story_scores(gaz: Gazetteer, voting: list[list[Mention]], headline: dict[st
     return scores
 
 
-def _mark_breaches(per_sentence: list[list[Event]]) -> None:
+def _mark_breaches(truces: list[Truce | None], violations: list[Violation | None]) -> None:
     """"Houthis accused of shelling Taiz during UN truce": a hostile act that its own
     sentence places inside a running truce breaks it, unless the story says that
     truce is already over (then the act is the war resuming, not a breach)."""
-    over = {e.conflict for events in per_sentence for e in events
-            if isinstance(e, Truce) and e.status in ("collapsed", "ended")}
-    for events in per_sentence:
-        if any(isinstance(e, Truce) and e.status == "violated" and e.conflict not in over for e in events):
-            for violation in (e for e in events if isinstance(e, Violation)):
-                violation.breach = True
+    over = {t.conflict for t in truces if t is not None and t.status in ("collapsed", "ended")}
+    for truce, violation in zip(truces, violations):
+        if violation is not None and truce is not None and truce.status == "violated" and truce.conflict not in over:
+            violation.breach = True
 
 
-def _fold_violations(per_sentence: list[list[Event]], has_title: bool) -> None:
-    """A summary's "the attack" is the headline's attack: fill what the sentence leaves open."""
-    if not has_title or not per_sentence:
-        return
-    headline = next((e for e in per_sentence[0] if isinstance(e, Violation)), None)
-    if headline is None:
-        return
-    for events in per_sentence[1:]:
-        for violation in events:
-            if not isinstance(violation, Violation) or violation.conflict != headline.conflict:
-                continue
-            if violation.actor is None or (violation.actor.islower() and headline.actor and not headline.actor.islower()):
-                violation.actor = headline.actor
-            violation.claimed_by = violation.claimed_by or headline.claimed_by
-            violation.location = violation.location or headline.location
+def _fold_violations(violations: list[Violation | None]) -> None:
+    """A summary's "the attack" is the headline's attack: fill what the sentence leaves open
+    (*violations*: each sentence's, the headline's first)."""
+    headline = violations[0]
+    for violation in violations[1:]:
+        if violation is None or violation.conflict != headline.conflict:
+            continue
+        if violation.actor is None or (violation.actor.islower() and headline.actor and not headline.actor.islower()):
+            violation.actor = headline.actor
+        violation.claimed_by = violation.claimed_by or headline.claimed_by
+        violation.location = violation.location or headline.location
 
 
 def _story_sentences(title: str, summary: str) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from functools import lru_cache
 from importlib import resources
@@ -42,23 +42,52 @@ class Entry:
 
 @dataclass(frozen=True)
 class Meaning:
-    """Everything one listed name means, with the tests callers ask of it worked out once."""
+    """Everything one listed name means, with the tests callers ask of it worked out once
+    (the finders ask them of every name in every event sentence)."""
 
     entries: tuple[Entry, ...]
     is_place: bool  # a place or theatre name of some conflict
     is_demonym: bool  # "Russian": names a side, but is no place or subject on its own
     votes: bool  # counts towards a conflict (outside actors do not)
+    conflicts: frozenset[str]  # the conflicts it belongs to
+    party_of: frozenset[str]  # the conflicts it names a party of
+    actor: Entry | None  # its first outside-actor meaning
+    named: Entry | None  # its first party or actor meaning
+    own: dict[str, Entry] = field(compare=False, hash=False)  # conflict -> its first meaning in that conflict
+    weights: tuple[tuple[str, float], ...]  # what it adds to each conflict's score
+    # (conflict, actors) -> the name ``Gazetteer.parties`` gives it, filled on first use
+    party_names: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def of(cls, entries: Iterable[Entry]) -> Meaning:
         entries = tuple(entries)
         named = [e for e in entries if e.kind in (PARTY, ACTOR)]
+        own: dict[str, Entry] = {}
+        for entry in entries:
+            if entry.conflict is not None:
+                own.setdefault(entry.conflict, entry)
         return cls(
             entries,
             is_place=any(e.kind in (PLACE, ALIAS) for e in entries),
             is_demonym=bool(named) and all(e.demonym for e in named),
             votes=any(e.conflict for e in entries),
+            conflicts=frozenset(own),
+            party_of=frozenset(e.conflict for e in entries if e.kind == PARTY and e.conflict is not None),
+            actor=next((e for e in entries if e.kind == ACTOR), None),
+            named=named[0] if named else None,
+            own=own,
+            weights=_term_weights(entries),
         )
+
+    def party_name(self, conflict: str | None, actors: bool) -> str | None:
+        """The party (or, if *actors*, outside actor) this name stands for in *conflict*."""
+        key = (conflict, actors)
+        try:
+            return self.party_names[key]
+        except KeyError:
+            entry = _party_entry(self.entries, conflict, actors)
+            name = self.party_names[key] = entry.name if entry is not None else None
+            return name
 
 
 class Mention:
@@ -78,12 +107,8 @@ class Mention:
 
     def entry(self, conflict: str | None = None) -> Entry:
         """The most fitting meaning, preferring *conflict*'s own."""
-        entries = self.meaning.entries
-        if conflict is not None:
-            for entry in entries:
-                if entry.conflict == conflict:
-                    return entry
-        return entries[0]
+        meaning = self.meaning
+        return meaning.own.get(conflict) or meaning.entries[0]  # (no meaning has conflict None)
 
     @property
     def is_place(self) -> bool:
@@ -95,6 +120,47 @@ class Mention:
 
     def votes(self) -> bool:
         return self.meaning.votes
+
+
+class Mentions(list):
+    """The mentions of one text, and the stretches where the names pattern matched but
+    gave no mention (inside a word, or an unlisted spelling): those are passed over all
+    the same, which ``_mentions_within`` must know."""
+
+    skipped: tuple[tuple[int, int], ...] = ()
+
+    def skip(self, start: int, end: int) -> None:
+        self.skipped = (*self.skipped, (start, end))
+
+
+def _mentions_within(
+    text: str, mentions: list[Mention], start: int, end: int, last_letters: frozenset[str],
+) -> list[Mention] | None:
+    """The mentions a scan of ``text[start:end]`` alone would find (with *text*'s offsets),
+    or None when they may differ from the whole text's: where a match of the names
+    pattern straddles an end of the stretch, where a name starting the stretch follows
+    a letter (the whole text passes it over, the stretch alone would not), or where the
+    stretch is cut right after what can end a name (*last_letters*) and before a letter
+    (a name there, shorter than the whole text's, would end at the cut)."""
+    if not isinstance(mentions, Mentions):
+        return None  # (a plain list does not say what was skipped)
+    end = min(end, len(text))
+    if start >= end:
+        return []
+    if end < len(text) and (text[end].isalnum() or text[end] == "_") and text[end - 1] in last_letters:
+        return None
+    after_letter = start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
+    within = []
+    for mention in mentions:
+        first, last = mention.start, mention.end
+        if first < start < last or first < end < last or (first == start and after_letter):
+            return None
+        if start <= first and last <= end:
+            within.append(mention)
+    for first, last in mentions.skipped:
+        if first < start < last or first < end < last or (first == start and after_letter):
+            return None
+    return within
 
 
 @dataclass(frozen=True)
@@ -124,9 +190,10 @@ class Gazetteer:
                 self._add(name, Entry(None, ACTOR, spec["name"], demonym=True))
         for place in neutral_places:
             self._add(place, Entry(None, PLACE, place))
-        self._weights = {term: _term_weights(entries) for term, entries in self._entries.items()}
         self._meanings = {term: Meaning.of(entries) for term, entries in self._entries.items()}
         self._pattern = _compile(self._entries)
+        # what a name can end with (as the pattern spells it): see _mentions_within
+        self._last_letters = frozenset(c for term in self._entries for c in _char_variants(term[-1]))
 
     # -- building -------------------------------------------------------------
 
@@ -171,25 +238,43 @@ class Gazetteer:
 
     # -- lookup ---------------------------------------------------------------
 
-    def mentions(self, text: str) -> list[Mention]:
+    def mentions(self, text: str) -> Mentions:
         """Every gazetteer name in *text*, left to right, longest first."""
-        found = []
+        found = Mentions()
         meanings = self._meanings
         for match in self._pattern.finditer(text):
-            start = match.start()
+            start, end = match.span()
             # The word-start check is done here, not in the regex: a leading
             # lookbehind would defeat the regex engine's first-character scan.
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                found.skip(start, end)
                 continue
             written = match.group()
             term = written.translate(_NORMALISE) if not written.isascii() else written
             meaning = meanings.get(term)
-            if meaning is not None:
-                found.append(Mention(start, match.end(), written, term, meaning))
+            if meaning is None:
+                found.skip(start, end)
+            else:
+                found.append(Mention(start, end, written, term, meaning))
         return found
+
+    def parties_within(
+        self, text: str, mentions: list[Mention], start: int, end: int, conflict: str | None = None,
+        actors: bool = True,
+    ) -> list[str]:
+        """``parties(text[start:end], conflict, actors=actors)``, read off *mentions* (all of
+        *text*'s, as ``mentions`` gives them) when the stretch's names are sure to be the same,
+        else by scanning the stretch (the finders look for a side in many short stretches of
+        a sentence whose names are already known)."""
+        within = _mentions_within(text, mentions, start, end, self._last_letters)
+        if within is None:
+            return self.parties(text[start:end], conflict, actors=actors)
+        return self.parties("", conflict, within, actors)
 
     def scores(self, mentions: Iterable[Mention]) -> dict[str, float]:
         """Conflict -> score for a set of mentions (each distinct name counted once)."""
+        if not mentions:
+            return {}  # a sentence without names (a generator tests true and is read below)
         scores: dict[str, float] = {}
         seen: set[str] = set()
         for mention in mentions:
@@ -197,7 +282,7 @@ class Gazetteer:
             if term in seen:
                 continue
             seen.add(term)
-            for conflict, weight in self._weights.get(term, ()):
+            for conflict, weight in mention.meaning.weights:
                 scores[conflict] = scores.get(conflict, 0.0) + weight
         return scores
 
@@ -223,9 +308,9 @@ class Gazetteer:
         mentions = self.mentions(text) if mentions is None else mentions
         names = []
         for mention in mentions:
-            entry = _party_entry(mention, conflict, actors)
-            if entry is not None:
-                names.append(entry.name)
+            name = mention.meaning.party_name(conflict, actors)
+            if name is not None:
+                names.append(name)
         return _unique(names)
 
     def canonical(self, phrase: str, conflict: str | None = None) -> str | None:
@@ -238,9 +323,9 @@ class Gazetteer:
         return info.utc if info else None
 
 
-def _party_entry(mention: Mention, conflict: str | None, actors: bool) -> Entry | None:
+def _party_entry(entries: tuple[Entry, ...], conflict: str | None, actors: bool) -> Entry | None:
     best = None
-    for entry in mention.entries:
+    for entry in entries:
         if entry.kind == PARTY and (entry.conflict == conflict or best is None):
             best = entry
             if entry.conflict == conflict:
@@ -265,7 +350,7 @@ def _demonym_list(spec: dict) -> list[str]:
     return [str(d) for d in demonyms] if isinstance(demonyms, list) else []
 
 
-def _term_weights(entries: list[Entry]) -> tuple[tuple[str, float], ...]:
+def _term_weights(entries: tuple[Entry, ...]) -> tuple[tuple[str, float], ...]:
     """(conflict, weight) of each meaning of one name; a name shared by n conflicts counts 1/n to each."""
     shared = len(_unique(e.conflict for e in entries if e.conflict is not None))
     return tuple((e.conflict, _WEIGHT[e.kind] / max(1, shared)) for e in entries if e.conflict is not None)
@@ -300,6 +385,15 @@ def _trie_regex(node: dict, char: Callable[[str], str]) -> str:
     return body
 
 
+def _char_variants(char: str) -> str:
+    """The characters the names pattern accepts for *char* (see ``_char``)."""
+    if char == "'":
+        return "'\u2019"
+    if char == "-":
+        return "-\u2010\u2011"
+    return char
+
+
 def _char(char: str) -> str:
     if char == "'":
         return _QUOTE_CLASS
@@ -311,7 +405,7 @@ def _char(char: str) -> str:
 _ESCAPE_OR_UPPER = re.compile(r"(\\.)|([A-Z])")
 
 
-def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])") -> re.Pattern:
+def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) -> re.Pattern:
     """One regex for a list of lexicon patterns, matched on lower-cased text.
 
     Patterns are lower-cased (escapes such as \\W kept) and compiled without
@@ -320,19 +414,27 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])") -> re.Pattern:
     engine rejects most positions at the first letter; that and the lower-casing
     keep each lexicon search to a few microseconds per sentence. The other
     patterns are tried only at words that start as one of them can (``_start_guard``).
+    *flags* is ``re.ASCII`` for the rules read on ASCII text (see ``ASCII_NOTE``).
     """
     phrases: list[str] = []
     rest: list[str] = []
     for pattern in patterns:
         pattern = _ESCAPE_OR_UPPER.sub(lambda m: m.group(1) or m.group(2).lower(), pattern)
-        spelled = _spell_out(pattern)
+        spelled = spell_out(pattern)
         if spelled:
             phrases.extend(spelled)
         else:
             rest.append(f"(?:{pattern})")
     trie = _trie_regex(_build_trie(phrases), re.escape) if phrases else ""
     body = "|".join(([trie] if trie else []) + rest) or "(?!)"
-    return re.compile(r"\b" + (_start_guard(body) if rest else "") + "(?:" + body + ")" + tail)
+    return re.compile(r"\b" + (_start_guard(body) if rest else "") + "(?:" + body + ")" + tail, flags)
+
+
+# ASCII_NOTE: the finders read ASCII text (most news) with their lexicons compiled under
+# ``re.ASCII``. On ASCII text that changes no match (the patterns are not case-blind,
+# so only ``\b``, ``\w``, ``\d`` and ``\s`` differ, and only on other characters), but the
+# engine then tests word characters in a table instead of the Unicode database, which
+# makes the lexicon scans a fifth faster.
 
 
 class PhraseTable:
@@ -343,19 +445,19 @@ class PhraseTable:
     ones ("push to extend" before "push").
     """
 
-    def __init__(self, table: dict[str, list[str]], tail: str = r"(?![\w])") -> None:
+    def __init__(self, table: dict[str, list[str]], tail: str = r"(?![\w])", flags: int = 0) -> None:
         self.phrases: dict[str, str] = {}
         complex_: list[tuple[str, str]] = []
         for name, patterns in table.items():
             for pattern in patterns:
                 pattern = _ESCAPE_OR_UPPER.sub(lambda m: m.group(1) or m.group(2).lower(), pattern)
-                spelled = _spell_out(pattern)
+                spelled = spell_out(pattern)
                 if spelled:
                     for phrase in spelled:
                         self.phrases.setdefault(phrase, name)
                 else:
                     complex_.append((name, pattern))
-        self._names = [name for name, _ in complex_]
+        self._group_names = {f"g{i}": name for i, (name, _) in enumerate(complex_)}
         # The naming group closes each branch instead of opening it: a branch
         # that starts with a group marker cannot be rejected by its first
         # character, which made this scan three times slower.
@@ -363,19 +465,19 @@ class PhraseTable:
         if self.phrases:
             parts.append(_trie_regex(_build_trie(self.phrases), re.escape))
         body = "|".join(parts) or "(?!)"
-        self.pattern = re.compile(r"\b" + (_start_guard(body) if complex_ else "") + "(?:" + body + ")" + tail)
+        self.pattern = re.compile(r"\b" + (_start_guard(body) if complex_ else "") + "(?:" + body + ")" + tail, flags)
 
     def name(self, match: re.Match) -> str:
         group = match.lastgroup
-        return self._names[int(group[1:])] if group else self.phrases[match.group()]
+        return self._group_names[group] if group else self.phrases[match.group()]
 
 
-def guarded(patterns: Iterable[str]) -> re.Pattern:
+def guarded(patterns: Iterable[str], flags: int = 0) -> re.Pattern:
     """One regex for *patterns* (as written: not lower-cased, no word start required),
     behind the ``_start_guard`` of how their matches begin: a scan of alternatives
     that do not start at a word (", after", " - ") is then tried only where one can."""
     body = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(_start_guard(body) + "(?:" + body + ")")
+    return re.compile(_start_guard(body) + "(?:" + body + ")", flags)
 
 
 def _start_guard(body: str, size: int = 4) -> str:
@@ -453,7 +555,7 @@ def _class_chars(items) -> list[str]:
     return chars
 
 
-def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
+def literal_gate(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, ...] = ()) -> re.Pattern:
     """A cheap necessary test for a list of patterns: every match of any of them
     contains one of a few literal strings, so a text with none of those strings
     cannot match and the costlier scan can be skipped.
@@ -461,18 +563,22 @@ def literal_gate(patterns: Iterable[str], fold: bool = True) -> re.Pattern:
     *fold* lower-cases the patterns as ``lexicon`` does (for lower-cased text).
     The strings are found from the regex's own parse: for each pattern, the most
     selective piece every match must consume ("truce", or one of "agree",
-    "accept"...). A pattern with no such piece makes the gate always pass.
+    "accept"...). A pattern with no such piece makes the gate always pass. Where a
+    pattern offers a choice, strings overlapping one of *avoid* (words every text the
+    gate sees holds anyway) are passed over.
     """
-    needed = needed_strings(patterns, fold)
+    needed = needed_strings(patterns, fold, avoid)
     if needed is None:
         return re.compile("")  # matches everywhere: no test
     # Without their outer spaces words are still needed, and a gate whose strings
     # start with letters skips faster from one candidate to the next (" - " keeps its).
     needed = {w.strip() if len(w.strip()) >= 3 else w for w in needed}
-    return re.compile("|".join(re.escape(w) for w in sorted(needed, key=len, reverse=True)))
+    # As a trie: only whether the gate matches is read, and a trie rejects a position
+    # at its first letters instead of trying every string there in turn.
+    return re.compile(_trie_regex(_build_trie(needed), re.escape))
 
 
-def needed_strings(patterns: Iterable[str], fold: bool = True) -> tuple[str, ...] | None:
+def needed_strings(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, ...] = ()) -> tuple[str, ...] | None:
     """The strings of ``literal_gate``: one of them is in every match of any of
     *patterns* (None when some pattern needs none). A short tuple is tested
     faster with ``in`` than with a regex."""
@@ -481,7 +587,7 @@ def needed_strings(patterns: Iterable[str], fold: bool = True) -> tuple[str, ...
         if fold:
             pattern = _ESCAPE_OR_UPPER.sub(lambda m: m.group(1) or m.group(2).lower(), pattern)
         parsed = _parser.parse(pattern)
-        found = None if parsed.state.flags & re.IGNORECASE else _needed(parsed)
+        found = None if parsed.state.flags & re.IGNORECASE else _needed(parsed, avoid)
         if not found:
             return None
         needed |= found
@@ -493,8 +599,9 @@ class Gated:
     """A regex behind its cheap necessary test: texts with none of the strings one of
     which every match contains (``needed_strings``) are not scanned at all.
 
-    A case-blind regex is tested on the lower-cased text (see ``may_contain``). A few
-    strings are tested with ``in``; more, with one literal alternation.
+    A case-blind regex is tested on the lower-cased text (see ``may_contain``). Up to a
+    dozen strings are tested with ``in`` (each a fast C search, cheaper than a scan of the
+    regex engine, which costs about a microsecond a sentence); more, with one trie.
     """
 
     __slots__ = ("regex", "pattern", "_strings", "_gate", "_fold")
@@ -503,12 +610,13 @@ class Gated:
         self.regex, self.pattern = regex, regex.pattern
         self._strings = strings
         self._fold = bool(regex.flags & re.IGNORECASE)
-        self._gate = None if len(strings) <= 4 or self._fold else re.compile(
-            "|".join(re.escape(w) for w in sorted(strings, key=len, reverse=True)))
+        self._gate = None if len(strings) <= 12 or self._fold else re.compile(
+            _trie_regex(_build_trie(strings), re.escape))
 
-    def may_match(self, text: str) -> bool:
+    def may_match(self, text: str, low: str | None = None) -> bool:
+        """Whether *text* (*low*: its ``lower``, when the caller has it) can match."""
         if self._fold:
-            return may_contain(text, self._strings)
+            return may_contain(text, self._strings, low)
         if self._gate is not None:
             return self._gate.search(text) is not None
         return contains_any(text, self._strings)
@@ -523,9 +631,10 @@ class Gated:
         return self.regex.sub(repl, text) if self.may_match(text) else text
 
 
-def gated(regex: re.Pattern) -> Gated | re.Pattern:
-    """*regex* behind its literal test, or *regex* itself when some match needs no literal."""
-    strings = needed_strings([regex.pattern], fold=False)
+def gated(regex: re.Pattern, avoid: tuple[str, ...] = ()) -> Gated | re.Pattern:
+    """*regex* behind its literal test, or *regex* itself when some match needs no literal
+    (*avoid*: see ``literal_gate``)."""
+    strings = needed_strings([regex.pattern], fold=False, avoid=avoid)
     if strings and regex.flags & re.IGNORECASE:
         if not all(w.isascii() for w in strings):
             return regex  # case-folding beyond ASCII ("\u03c2" and "\u03c3") is more than lower() does
@@ -539,12 +648,16 @@ def gated(regex: re.Pattern) -> Gated | re.Pattern:
 ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
-def may_contain(text: str, strings: tuple[str, ...] | None) -> bool:
+def may_contain(text: str, strings: tuple[str, ...] | None, low: str | None = None) -> bool:
     """False only when a case-blind pattern whose ``needed_strings`` are *strings*
-    cannot match *text* (any case): none of them is in the lower-cased text."""
+    cannot match *text* (any case): none of them is in the lower-cased text.
+
+    *low* is ``lower(text)`` when the caller has it: it equals ``text.lower()``
+    unless the text holds "\u0130" (whose lower case is two letters), which
+    ``ODD_CASE`` lets through anyway."""
     if strings is None or (not text.isascii() and ODD_CASE.search(text)):
         return True
-    return contains_any(text.lower(), strings)
+    return contains_any(text.lower() if low is None else low, strings)
 
 
 def contains_any(text: str, strings: Iterable[str]) -> bool:
@@ -555,8 +668,9 @@ def contains_any(text: str, strings: Iterable[str]) -> bool:
     return False
 
 
-def _needed(items) -> set[str] | None:
-    """Strings one of which every match of the parsed sequence *items* consumes, or None."""
+def _needed(items, avoid: tuple[str, ...] = ()) -> set[str] | None:
+    """Strings one of which every match of the parsed sequence *items* consumes, or None;
+    not, where there is a choice, strings that overlap one of *avoid*."""
     candidates: list[set[str]] = []
     run = ""
     for op, av in items:
@@ -568,16 +682,20 @@ def _needed(items) -> set[str] | None:
             run = ""
         inner = None
         if op is _sre.BRANCH:
-            options = [_needed(branch) for branch in av[1]]
+            options = [_needed(branch, avoid) for branch in av[1]]
             inner = set().union(*options) if all(options) else None
         elif op is _sre.SUBPATTERN and not av[1] and not av[2]:  # no inline flags such as (?i:...)
-            inner = _needed(av[3])
+            inner = _needed(av[3], avoid)
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
-            inner = _needed(av[2])
+            inner = _needed(av[2], avoid)
+        elif op is _sre.IN and len(chars := _class_chars(av)) <= 10:  # "[;:]": one of a few characters
+            inner = set(chars)
         if inner:
             candidates.append(inner)
     if run:
         candidates.append({run})
+    if avoid:
+        candidates = [c for c in candidates if not any(a in w or w in a for w in c for a in avoid)] or candidates
     # Fewest strings of at least three letters, then the longest: those are the rarest.
     good = [c for c in candidates if min(map(len, c)) >= 3]
     if good:
@@ -585,7 +703,7 @@ def _needed(items) -> set[str] | None:
     return max(candidates, key=lambda c: min(map(len, c)), default=None)
 
 
-def _spell_out(pattern: str, limit: int = 400) -> list[str] | None:
+def spell_out(pattern: str, limit: int = 400) -> list[str] | None:
     """Every phrase a simple pattern matches, or None if it is not simple."""
     try:
         spelled = _spell(_parser.parse(pattern), limit)

@@ -53,7 +53,7 @@ def split_sentences(text: str) -> list[str]:
         line = " ".join(line.split())
         if not line:
             continue
-        dateline = _DATELINE.match(line)
+        dateline = _DATELINE.match(line) if "(" in line else None  # (every dateline has its bracket)
         if dateline and dateline.end() < len(line):
             sentences.append(dateline.group(1))
             line = line[dateline.end():]

@@ -19,7 +19,7 @@ from sitmon.extract.gazetteer import (
     Gated, Gazetteer, Mention, PhraseTable, contains_any, gated, guarded, lexicon, literal_gate, load_data,
     lower, needed_strings,
 )
-from sitmon.extract.timeparse import iso, may_name_time, resolve_end, resolve_start
+from sitmon.extract.timeparse import has_digit, iso, may_name_time, resolve_end, resolve_start
 
 DEFAULT_STATUS = "in_effect"
 
@@ -31,6 +31,7 @@ class TruceRules:
     trigger: re.Pattern
     trigger_gate: re.Pattern  # a cheap necessary test for trigger (real news mostly lacks all its words)
     civil_modifier: re.Pattern
+    civil_gate: re.Pattern  # a cheap necessary test for civil_modifier (its "trade", "tariff"... words)
     civil_cue: re.Pattern
     war_cue: re.Pattern
     priority: tuple[str, ...]
@@ -61,32 +62,54 @@ _CUE_ORDER = (
 
 @lru_cache(maxsize=1)
 def rules() -> TruceRules:
+    return _compile_rules(0)
+
+
+@lru_cache(maxsize=1)
+def ascii_rules() -> TruceRules:
+    """The rules compiled for ASCII text (see ``gazetteer.ASCII_NOTE``)."""
+    return _compile_rules(re.ASCII)
+
+
+def rules_for(text: str) -> TruceRules:
+    """The rules to read *text* with: those compiled for ASCII text when it is."""
+    return ascii_rules() if text.isascii() else rules()
+
+
+def _compile_rules(flags: int) -> TruceRules:
     data = load_data("truce.toml")
     status = data["status"]
     return TruceRules(
-        trigger=lexicon(data["triggers"]),
+        trigger=lexicon(data["triggers"], flags=flags),
         trigger_gate=literal_gate(data["triggers"]),
-        civil_modifier=lexicon(data["civil_modifiers"]),
-        civil_cue=lexicon(data["civil_cues"]),
-        war_cue=lexicon(data["war_cues"]),
+        civil_modifier=lexicon(data["civil_modifiers"], flags=flags),
+        # not the truce words every sentence that reaches this test holds
+        civil_gate=literal_gate(data["civil_modifiers"], avoid=needed_strings(data["triggers"]) or ()),
+        civil_cue=lexicon(data["civil_cues"], flags=flags),
+        war_cue=lexicon(data["war_cues"], flags=flags),
         priority=tuple(data["priority"]),
-        cues=PhraseTable({name: status[name] for name in _CUE_ORDER}),
+        cues=PhraseTable({name: status[name] for name in _CUE_ORDER}, flags=flags),
         in_effect_weak=frozenset(status["in_effect_weak"]),
-        hypothetical=lexicon(status["hypothetical"], r"\b[^.;]{0,25}$"),
-        not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$"),
-        conditional=lexicon(status["conditional"], r"\b[^.;]{0,40}$"),
-        background=guarded(status["background"]),
+        hypothetical=lexicon(status["hypothetical"], r"\b[^.;]{0,25}$", flags=flags),
+        not_yet=lexicon(status["not_yet"], r"\b[^.;,]{0,12}$", flags=flags),
+        conditional=lexicon(status["conditional"], r"\b[^.;]{0,40}$", flags=flags),
+        background=guarded(status["background"], flags=flags),
         background_gate=literal_gate(status["background"], fold=False),
         # gated: these rare words are looked for in every truce sentence
-        unilateral=gated(lexicon(data["sides"]["unilateral"])),
-        declared_by=gated(lexicon(data["sides"]["declared_by"], "")),
-        army_words=lexicon(data["sides"]["army_words"]),
-        rebel_words=lexicon(data["sides"]["rebel_words"]),
-        kinds=PhraseTable(data["kind"]),
+        unilateral=gated(lexicon(data["sides"]["unilateral"], flags=flags)),
+        # (its "declared", "announced"... verbs: not " by" or the truce words every truce sentence holds)
+        declared_by=gated(lexicon(data["sides"]["declared_by"], "", flags=flags),
+                          avoid=(" by", *(needed_strings(data["triggers"]) or ()))),
+        army_words=lexicon(data["sides"]["army_words"], flags=flags),
+        rebel_words=lexicon(data["sides"]["rebel_words"], flags=flags),
+        kinds=PhraseTable(data["kind"], flags=flags),
         kind_order=tuple(data["kind"]),
-        mediator_after=lexicon(data["mediators"]["after"], ""),
-        mediator_before=lexicon(data["mediators"]["before"], r"\b"),
-        mediator_words=needed_strings(data["mediators"]["after"] + data["mediators"]["before"]),
+        mediator_after=lexicon(data["mediators"]["after"], "", flags=flags),
+        mediator_before=lexicon(data["mediators"]["before"], r"\b", flags=flags),
+        # (not " by" or "with ", which most sentences hold)
+        mediator_words=needed_strings(
+            data["mediators"]["after"] + data["mediators"]["before"], avoid=(" by", "with "),
+        ),
     )
 
 
@@ -106,22 +129,27 @@ def find_truce(
     hostile act, which makes a running truce violated; *low* is the sentence
     lower-cased, when the caller has it.
     """
-    r = rules()
     low = lower(sentence) if low is None else low
-    if r.trigger_gate.search(low) is None or r.trigger.search(low) is None or r.civil_modifier.search(low):
+    r = rules_for(low)
+    if r.trigger_gate.search(low) is None or r.trigger.search(low) is None:
+        return None
+    if r.civil_gate.search(low) and r.civil_modifier.search(low):
         return None
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
     if not _military(low, story, mentions):
         return None
     status = truce_status(low, hostile)
-    mediators = mediators_in(sentence, gazetteer, ctx.conflict)
-    parties = named_sides(sentence, gazetteer, ctx.conflict, mentions, mediators)
+    mediators = mediators_in(sentence, gazetteer, ctx.conflict, low, mentions)
+    parties = named_sides(sentence, gazetteer, ctx.conflict, mentions, mediators, low)
     if len(parties) < 2:
         parties = complete_sides(parties, gazetteer, ctx.conflict)
     tz = gazetteer.utc_offset(ctx.conflict)
-    timed = _TIME_HINT.search(low) is not None
-    effective = _effective(low, ctx, tz, status) if timed else None
-    ends = resolve_end(sentence, effective, ctx.published, tz) if timed and status != "ended" else None
+    effective = ends = None
+    if _may_be_timed(low):
+        named = may_name_time(low)  # (read once for both ends of the truce)
+        effective = _effective(low, ctx, tz, status, named)
+        if status != "ended":
+            ends = resolve_end(low, effective, ctx.published, tz, named)
     return Truce(
         conflict=ctx.conflict,
         evidence=sentence,
@@ -136,7 +164,7 @@ def find_truce(
 
 def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
     """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased sentence)."""
-    r = rules()
+    r = rules_for(sentence)
     # The story holds the sentence: a cue the story lacks, the sentence lacks too,
     # so the sentence is searched only when there is no story.
     if not (_story_civil(story) or (not story and r.civil_cue.search(sentence))):
@@ -151,13 +179,15 @@ def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
 @lru_cache(maxsize=4)
 def _story_civil(story: str) -> bool:
     """A non-military cue anywhere in the story."""
-    return rules().civil_cue.search(lower(story)) is not None
+    low = lower(story)
+    return rules_for(low).civil_cue.search(low) is not None
 
 
 @lru_cache(maxsize=4)
 def _story_war(story: str) -> bool:
     """A war cue anywhere in the story (read only for stories with a non-military cue)."""
-    return rules().war_cue.search(lower(story)) is not None
+    low = lower(story)
+    return rules_for(low).war_cue.search(low) is not None
 
 
 def truce_status(sentence: str, hostile: bool = False) -> str:
@@ -167,10 +197,11 @@ def truce_status(sentence: str, hostile: bool = False) -> str:
     the truce") or only recalled in the background ("a week after the truce
     was announced") is a violation of it.
     """
-    main, background, recalled = _clauses(sentence)
-    status = _status_of(main)
+    r = rules_for(sentence)  # (which hold for its clauses too)
+    main, background, recalled = _clauses(sentence, r)
+    status = _status_of(main, r)
     # The background clause is read once, and only when it can matter.
-    back = _status_of(background) if background and (status is None or recalled) else None
+    back = _status_of(background, r) if background and (status is None or recalled) else None
     if status is None:
         status = back
     if recalled and status != "collapsed" and back == "collapsed":
@@ -182,9 +213,8 @@ def truce_status(sentence: str, hostile: bool = False) -> str:
     return status
 
 
-def _clauses(sentence: str) -> tuple[str, str, bool]:
+def _clauses(sentence: str, r: TruceRules) -> tuple[str, str, bool]:
     """(truce clause, background clause, whether the truce is only recalled in the background)."""
-    r = rules()
     if r.background_gate.search(sentence) is None:
         return sentence, "", False
     for match in r.background.finditer(sentence):
@@ -197,22 +227,22 @@ def _clauses(sentence: str) -> tuple[str, str, bool]:
     return sentence, "", False
 
 
-def _status_of(text: str) -> str | None:
+def _status_of(text: str, r: TruceRules) -> str | None:
     found: set[str] = set()
     starts: list[str] = []
-    cues = rules().cues
+    cues = r.cues
     for match in cues.pattern.finditer(text):
         name = cues.name(match)
-        if _counts(name, text, match):
+        if _counts(name, text, match, r):
             found.add(name)
             if name == "in_effect":
                 starts.append(match.group())
         elif name == "agreed":
             found.add("proposed")  # "could be signed", "urged both sides to accept"
-    return _resolve(found, starts)
+    return _resolve(found, starts, r)
 
 
-def _resolve(found: set[str], starts: list[str]) -> str | None:
+def _resolve(found: set[str], starts: list[str], r: TruceRules) -> str | None:
     """The status from the set of cue lists that matched."""
     if "no_violation" in found:
         found.discard("violated")
@@ -225,7 +255,7 @@ def _resolve(found: set[str], starts: list[str]) -> str | None:
         found.add("proposed")
     if "talks" in found:
         found.add("proposed")
-        if starts and all(s in rules().in_effect_weak for s in starts):
+        if starts and all(s in r.in_effect_weak for s in starts):
             found.discard("in_effect")  # "talks began" is no truce beginning
     if "future_start" in found:
         found.discard("in_effect")
@@ -233,13 +263,12 @@ def _resolve(found: set[str], starts: list[str]) -> str | None:
     if "future_end" in found:
         found.discard("ended")
         found.add("in_effect")
-    status = next((name for name in rules().priority if name in found), None)
+    status = next((name for name in r.priority if name in found), None)
     return "proposed" if status == "rejected" else status
 
 
-def _counts(name: str, text: str, match: re.Match) -> bool:
+def _counts(name: str, text: str, match: re.Match, r: TruceRules) -> bool:
     """A collapse that may happen or an agreement that is still to come does not count."""
-    r = rules()
     if name in ("collapsed", "ended"):
         return r.hypothetical.search(text, 0, match.start()) is None
     if name == "agreed":
@@ -249,33 +278,61 @@ def _counts(name: str, text: str, match: re.Match) -> bool:
 
 def truce_kind(sentence: str) -> str | None:
     """humanitarian | energy | maritime | holiday | unilateral | partial | local | general (lower-cased text)."""
-    r = rules()
+    r = rules_for(sentence)
     found = {r.kinds.name(m) for m in r.kinds.pattern.finditer(sentence)}
+    if not found:
+        return None
     return next((name for name in r.kind_order if name in found), None)
 
 
-def mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> list[str]:
-    """Names next to a mediator's role words that are not parties of the conflict itself."""
-    return list(_mediators_in(sentence, gazetteer, conflict))
+def mediators_in(
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, low: str | None = None,
+    mentions: list[Mention] | None = None,
+) -> list[str]:
+    """Names next to a mediator's role words that are not parties of the conflict itself
+    (*low*, *mentions*: the sentence lower-cased and its names, when the caller has them)."""
+    key = (sentence, conflict, gazetteer)
+    found = _MEDIATORS.get(key)
+    if found is None:
+        words = rules_for(sentence).mediator_words  # (not compiling the other rules for them)
+        if words is not None and not contains_any(lower(sentence) if low is None else low, words):
+            found = ()  # most sentences have no mediator's role word: two scans saved
+        else:
+            mentions = gazetteer.mentions(sentence) if mentions is None else mentions
+            found = _mediators_in(sentence, gazetteer, conflict, mentions)
+        _remember(_MEDIATORS, key, found)
+    return list(found)
 
 
-# Small on purpose: it only saves the second look at the same sentence within one
+# Small on purpose: these only save the second look at the same sentence within one
 # story (the sentence's own truce, then the story's fold), not a corpus-wide memo.
-@lru_cache(maxsize=32)
-def _mediators_in(sentence: str, gazetteer: Gazetteer, conflict: str | None) -> tuple[str, ...]:
-    r = rules()
+_MEDIATORS: dict[tuple, tuple[str, ...]] = {}
+_SIDES: dict[tuple, tuple] = {}
+
+
+def _remember(memo: dict, key: tuple, value):
+    if len(memo) >= 32:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _mediators_in(
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention],
+) -> tuple[str, ...]:
     low = lower(sentence)
-    if r.mediator_words is not None and not contains_any(low, r.mediator_words):
-        return ()  # most sentences have no mediator's role word: two scans saved
-    spans = [_clause_after(sentence[m.end(): m.end() + 70]) for m in r.mediator_after.finditer(low)]
-    spans += [_clause_before(sentence[max(0, m.start() - 60): m.start()]) for m in r.mediator_before.finditer(low)]
+    r = rules_for(low)
+    spans = [(m.end(), m.end() + _clause_after(sentence[m.end(): m.end() + 70]))
+             for m in r.mediator_after.finditer(low)]
+    spans += [(m.start() - _clause_before(sentence[max(0, m.start() - 60): m.start()]), m.start())
+              for m in r.mediator_before.finditer(low)]
     if not spans:
         return ()
     info = gazetteer.conflicts.get(conflict or "")
     own = set(info.parties) if info else set()
     names: list[str] = []
-    for span in spans:
-        for name in gazetteer.parties(span, conflict):
+    for start, end in spans:
+        for name in gazetteer.parties_within(sentence, mentions, start, end, conflict):
             if name not in own and name not in names:
                 names.append(name)
     return tuple(names)
@@ -285,18 +342,18 @@ _CLAUSE_END = re.compile(r"[.;:]|\b(?:said|says|after|when|while|between|and agr
 _CLAUSE_START = re.compile(r"[.;:]|\b(?:after|when|while|between|and agreed)\b")
 
 
-def _clause_after(span: str) -> str:
-    """The start of *span* up to the end of the mediator's clause."""
+def _clause_after(span: str) -> int:
+    """How much of the start of *span* the mediator's clause takes."""
     cut = _CLAUSE_END.search(span, 1)
-    return span[: cut.start()] if cut else span
+    return cut.start() if cut else len(span)
 
 
-def _clause_before(span: str) -> str:
-    """The end of *span* back to the start of the mediator's clause."""
+def _clause_before(span: str) -> int:
+    """How much of the end of *span* the mediator's clause takes."""
     start = 0
     for cut in _CLAUSE_START.finditer(span):
         start = cut.end()
-    return span[start:]
+    return len(span) - start
 
 
 _SPONSOR = re.compile(r"[-\s]*(?:backed|supported|allied|aligned|armed|funded)\b", re.IGNORECASE)
@@ -308,6 +365,7 @@ _URGER = re.compile(
     r"|voic(?:e|es|ed) support|support(?:s|ed|ing)?|back(?:s|ed|ing)|veto(?:es|ed)?|block(?:s|ed)|welcom(?:e|es|ed))\b",
     re.IGNORECASE,
 )
+_URGER_WORDS = gated(_URGER)
 _URGED_BY = re.compile(
     r"\b(?:(?:vetoed|blocked|backed|supported|welcomed|opposed|rejected) by|(?<!help )(?<!support )from|into|border with)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -322,21 +380,27 @@ def sponsored(sentence: str, mention: Mention) -> bool:
 _SPONSOR_WORDS = gated(_SPONSOR)  # its cheap test: most sentences have none of "backed", "armed"...
 
 
-def _unsponsored(sentence: str, mentions: list[Mention]) -> list[Mention]:
+def _unsponsored(sentence: str, mentions: list[Mention], low: str | None = None) -> list[Mention]:
     """The mentions that are not sponsors; one word test clears a whole sentence."""
-    if not _SPONSOR_WORDS.may_match(sentence):
+    if not mentions or not _SPONSOR_WORDS.may_match(sentence, low):
         return mentions
     return [m for m in mentions if not sponsored(sentence, m)]
 
 
-def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None) -> list[str]:
-    """Outsiders named with a truce (mediators, hosts, monitors), except those merely urging one."""
+def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None, low: str | None = None) -> list[str]:
+    """Outsiders named with a truce (mediators, hosts, monitors), except those merely urging one
+    (*low*: the sentence lower-cased, when the caller has it)."""
     names = []
+    sponsors = urgers = None  # whether the sentence has any sponsor's or urger's word: tested once
     for mention in mentions:
-        if any(e.conflict == conflict and conflict for e in mention.entries):
+        if conflict and conflict in mention.meaning.conflicts:
             continue
-        entry = next((e for e in mention.entries if e.kind == "actor"), None)
-        if entry is None or sponsored(sentence, mention) or _URGER.match(sentence, mention.end):
+        entry = mention.meaning.actor
+        if entry is None:
+            continue
+        if sponsors is None:
+            sponsors, urgers = _SPONSOR_WORDS.may_match(sentence, low), _URGER_WORDS.may_match(sentence, low)
+        if (sponsors and sponsored(sentence, mention)) or (urgers and _URGER.match(sentence, mention.end)):
             continue
         if _URGED_BY.search(sentence, max(0, mention.start - 20), mention.start):
             continue
@@ -346,12 +410,14 @@ def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None)
 
 def story_parties(
     sentences: list[str], found: list[list[Mention]], gazetteer: Gazetteer, conflict: str | None,
-    mediators: list[str],
+    mediators: list[str], lows: list[str] | None = None,
 ) -> list[str]:
-    """Both sides of a story's truce from every sentence: for truce sentences that name fewer."""
+    """Both sides of a story's truce from every sentence: for truce sentences that name fewer
+    (*lows*: the sentences lower-cased, when the caller has them)."""
     named = []
-    for sentence, mentions in zip(sentences, found):
-        named.extend(gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions), actors=False))
+    for sentence, mentions, low in zip(sentences, found, lows or [None] * len(sentences)):
+        if mentions:
+            named.extend(gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions, low), actors=False))
     named = [p for p in dict.fromkeys(named) if p not in mediators]
     return complete_sides(named, gazetteer, conflict)
 
@@ -369,28 +435,28 @@ _DECLARES = re.compile(
 
 
 # Cheap first test for _DECLARES: its verbs, anywhere in the lower-cased sentence.
-_DECLARE_VERB = re.compile(r"declar|announc|order|offer|proclaim")
+_DECLARE_VERBS = ("declar", "announc", "order", "offer", "proclaim")
 
 
 def unilateral_side(
-    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention]
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention], low: str | None = None,
 ) -> str | None:
     """The declarer of a one-sided truce ("Russia's Easter truce", "ELN declares a ceasefire").
 
     Returns "" when the truce is one-sided but its declarer is not named here.
     """
-    r = rules()
-    low = lower(sentence)
+    low = lower(sentence) if low is None else low
+    r = rules_for(low)
     info = gazetteer.conflicts.get(conflict or "")
-    own = [m for m in mentions if info and any(e.conflict == conflict and e.kind == "party" for e in m.entries)]
+    own = [m for m in mentions if conflict in m.meaning.party_of] if info else []
     if "'s" in low or "\u2019s" in low:
         for mention in own:
             if _POSSESSIVE_TRUCE.match(sentence, mention.end):
                 return mention.entry(conflict).name
     named = list(dict.fromkeys(m.entry(conflict).name for m in own))
-    declares = _DECLARES.search(sentence) if _DECLARE_VERB.search(low) else None
+    declares = _DECLARES.search(sentence) if contains_any(low, _DECLARE_VERBS) else None
     if declares and " and " not in declares.group("who") and len(named) <= 1:
-        who = gazetteer.parties(declares.group("who"), conflict, actors=False)
+        who = gazetteer.parties_within(sentence, mentions, *declares.span("who"), conflict, actors=False)
         if who and who[0] in named:
             return who[0]
         side = _generic_party(declares.group("who"), info)
@@ -398,7 +464,7 @@ def unilateral_side(
             return side
     by = r.declared_by.search(low)
     if by:
-        who = gazetteer.parties(sentence[by.end(): by.end() + 40], conflict, actors=False)
+        who = gazetteer.parties_within(sentence, mentions, by.end(), by.end() + 40, conflict, actors=False)
         if who and info and who[0] in info.parties:
             return who[0]
     if r.unilateral.search(low):
@@ -412,9 +478,10 @@ def _generic_party(text: str, info) -> str | None:
     """The party a bare "the army" or "the rebels" means in this conflict."""
     if info is None:
         return None
-    if info.army and rules().army_words.search(text):
+    r = rules_for(text)
+    if info.army and r.army_words.search(text):
         return info.army
-    if info.rebels and rules().rebel_words.search(text):
+    if info.rebels and r.rebel_words.search(text):
         return info.rebels
     return None
 
@@ -430,20 +497,39 @@ _SUBJECT_PAIR = Gated(re.compile(
 
 def named_sides(
     sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention],
-    mediators: list[str],
+    mediators: list[str], low: str | None = None,
 ) -> list[str]:
     """The sides the sentence itself names: "between X and Y", "X and Y agree", else its parties."""
-    for pattern in (_BETWEEN, _SUBJECT_PAIR):
-        match = pattern.search(sentence)
+    key = (sentence, conflict, gazetteer)
+    sides = _SIDES.get(key)
+    if sides is None:
+        sides = _remember(_SIDES, key, _sides(sentence, gazetteer, conflict, mentions, low))
+    pairs, named = sides
+    for pair in pairs:
+        pair = [p for p in pair if p not in mediators]
+        if len(pair) >= 2:
+            return pair
+    return [p for p in named if p not in mediators]
+
+
+def _sides(
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention], low: str | None,
+) -> tuple[list[list[str]], list[str]]:
+    """What ``named_sides`` reads before the mediators are set aside (the fold reads a truce
+    sentence's sides again, setting aside the whole story's mediators): the parties of each
+    pair the sentence names ("between X and Y", "X and Y agree"), and its own parties."""
+    low = lower(sentence) if low is None else low
+    # (every "X and Y agree" holds "and": a cheaper test than the pair's verbs)
+    paired = "and" in low and _SUBJECT_PAIR.may_match(sentence, low)
+    pairs = []
+    for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if paired else None):
         if match:
-            pair = gazetteer.parties(match.group("a"), conflict) + gazetteer.parties(match.group("b"), conflict)
-            pair = [p for p in dict.fromkeys(pair) if p not in mediators]
-            if len(pair) >= 2:
-                return pair
-    named = [p for p in gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions), actors=False)
-             if p not in mediators]
+            pair = (gazetteer.parties_within(sentence, mentions, *match.span("a"), conflict)
+                    + gazetteer.parties_within(sentence, mentions, *match.span("b"), conflict))
+            pairs.append(list(dict.fromkeys(pair)))
+    named = gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions, low), actors=False)
     info = gazetteer.conflicts.get(conflict or "")
-    return [p for p in named if p in info.parties] if info else named
+    return pairs, [p for p in named if p in info.parties] if info else named
 
 
 def complete_sides(named: list[str], gazetteer: Gazetteer, conflict: str | None) -> list[str]:
@@ -469,25 +555,36 @@ _EFFECT_ANCHOR = re.compile(
 _PAST_START = re.compile(
     r"\b(?:took effect|came into|went into|entered into|began|started|has (?:been|held)|kicked in|since|has begun|had begun)\b",
 )
-# Cheap test for any time expression before the full time parser runs.
+# Cheap test for any time expression before the full time parser runs: a digit, or one of
+# these words (tested first with ``in``: most truce sentences without a digit have none).
 _TIME_HINT = re.compile(
     # "\w*days?" after a word start would scan every word to its end: a word ends in "day"
     # or "days" exactly where "days?" is followed by a word end (only whether one matches is used)
-    r"\d|days?\b|\b(?:mid(?:night|day)|noon|to(?:night|morrow)|hours?|weeks?|months?|until|till|through|expir\w*|ends?)\b"
+    r"days?\b|\b(?:mid(?:night|day)|noon|to(?:night|morrow)|hours?|weeks?|months?|until|till|through|expir\w*|ends?)\b"
 )
+_TIME_HINT_WORDS = needed_strings([_TIME_HINT.pattern], fold=False)
+
+
+def _may_be_timed(low: str) -> bool:
+    """Whether the lower-cased sentence may hold a time expression (a digit or ``_TIME_HINT``)."""
+    return has_digit(low) or (contains_any(low, _TIME_HINT_WORDS) and _TIME_HINT.search(low) is not None)
 _CLOCK_HINT = re.compile(r"\b(?:midnight|noon|midday|\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\d{1,2}:\d{2}|\d{4}\s*(?:gmt|utc|hours|local))", re.IGNORECASE)
 
 
-def _effective(sentence: str, ctx: Context, tz, status: str):
-    """When the truce starts: the time named after "take effect", "from", "since"..."""
-    if status in ("proposed", "collapsed", "ended") or not may_name_time(sentence):
+def _effective(sentence: str, ctx: Context, tz, status: str, named: bool):
+    """When the truce starts: the time named after "take effect", "from", "since"...
+    (*named*: ``may_name_time`` of the lower-cased sentence)."""
+    if status in ("proposed", "collapsed", "ended") or not named:
         return None
-    past = bool(_PAST_START.search(sentence))
+    past = None  # read only for a window that names a time
     for anchor in _EFFECT_ANCHOR.finditer(sentence):
         window = sentence[anchor.end(): anchor.end() + 45]
-        moment = resolve_start(window, ctx.published, tz, past) if may_name_time(window) else None
-        if moment is not None:
-            return moment
+        if may_name_time(window):
+            past = bool(_PAST_START.search(sentence)) if past is None else past
+            moment = resolve_start(window, ctx.published, tz, past)
+            if moment is not None:
+                return moment
     if _CLOCK_HINT.search(sentence):
+        past = bool(_PAST_START.search(sentence)) if past is None else past
         return resolve_start(sentence, ctx.published, tz, past)
     return None

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sitmon.extract.events import Context, Violation
-from sitmon.extract.gazetteer import ConflictInfo, Gazetteer, Mention, PhraseTable, gated, lexicon, load_data, lower
+from sitmon.extract.gazetteer import (
+    ConflictInfo, Gazetteer, Mention, PhraseTable, contains_any, gated, lexicon, load_data, lower, needed_strings,
+    spell_out,
+)
 
 _NOT_PLACES = frozenset(
     "January February March April May June July August September October November December "
@@ -36,7 +39,9 @@ class ViolationRules:
     war_cue: re.Pattern
     no_breach: re.Pattern
     breach: re.Pattern
+    breach_words: tuple[str, ...] | None  # one of these is in every match of breach ("violat", "breach"...)
     claim: re.Pattern
+    claim_ends: frozenset[str] | None  # the last letters of the claim verbs (None: not all spelled out)
     claimants: re.Pattern
     generic_actor: re.Pattern
     army_words: re.Pattern
@@ -46,24 +51,51 @@ class ViolationRules:
 
 @lru_cache(maxsize=1)
 def rules() -> ViolationRules:
+    return _compile_rules(0)
+
+
+@lru_cache(maxsize=1)
+def ascii_rules() -> ViolationRules:
+    """The rules compiled for ASCII text (see ``gazetteer.ASCII_NOTE``)."""
+    return _compile_rules(re.ASCII)
+
+
+def rules_for(text: str) -> ViolationRules:
+    """The rules to read *text* with: those compiled for ASCII text when it is."""
+    return ascii_rules() if text.isascii() else rules()
+
+
+def _compile_rules(flags: int) -> ViolationRules:
     data = load_data("violation.toml")
     return ViolationRules(
-        any_act=lexicon(data["strong_acts"] + data["weak_acts"] + data["breach"]),
+        any_act=lexicon(data["strong_acts"] + data["weak_acts"] + data["breach"], flags=flags),
         acts=PhraseTable({
             "strong": data["strong_acts"], "breach": data["breach"], "weak": data["weak_acts"],
             "intercept": data["intercepts"],
-        }),
-        exclusions=lexicon(data["exclusions"]),
-        war_cue=lexicon(data["war_cues"]),
-        no_breach=lexicon(data["no_breach"]),
-        breach=lexicon(data["breach"]),
-        claim=lexicon(data["claim_verbs"], r"\b"),
-        claimants=lexicon(data["claimants"]),
-        generic_actor=lexicon(data["generic_actors"]),
-        army_words=lexicon(data["army_words"]),
-        rebel_words=lexicon(data["rebel_words"]),
-        weapons=PhraseTable(data["weapons"]),
+        }, flags=flags),
+        exclusions=lexicon(data["exclusions"], flags=flags),
+        war_cue=lexicon(data["war_cues"], flags=flags),
+        no_breach=lexicon(data["no_breach"], flags=flags),
+        breach=lexicon(data["breach"], flags=flags),
+        # (not " of " or "in ", which most sentences hold)
+        breach_words=needed_strings(data["breach"], avoid=(" of ", "in ")),
+        claim=lexicon(data["claim_verbs"], r"\b", flags=flags),
+        claim_ends=_last_letters(data["claim_verbs"]),
+        claimants=lexicon(data["claimants"], flags=flags),
+        generic_actor=lexicon(data["generic_actors"], flags=flags),
+        army_words=lexicon(data["army_words"], flags=flags),
+        rebel_words=lexicon(data["rebel_words"], flags=flags),
+        weapons=PhraseTable(data["weapons"], flags=flags),
     )
+
+
+def _last_letters(patterns: list[str]) -> frozenset[str] | None:
+    """The letters the phrases of *patterns* end with (as ``lexicon`` folds them: only A-Z
+    lower-cased), or None if one is not a plain phrase list."""
+    phrases = [spell_out(p) for p in patterns]
+    if not all(phrases):
+        return None
+    return frozenset(c.lower() if "A" <= c <= "Z" else c for spelled in phrases for c in (w[-1] for w in spelled))
 
 
 def find_violation(
@@ -76,57 +108,61 @@ def find_violation(
 ) -> Violation | None:
     """The hostile act or truce-breach accusation *sentence* reports, if any
     (*low*: the sentence lower-cased, when the caller has it)."""
-    r = rules()
     low = lower(sentence) if low is None else low
+    r = rules_for(low)
     if r.any_act.search(low) is None:
         return None
-    text = _mask(low)
+    text = _mask(low, r)  # (the rules chosen for the sentence hold for its masked copy)
     mentions = gazetteer.mentions(sentence) if mentions is None else mentions
-    act, breach = _act(text, ctx, mentions, story)
+    act, breach = _act(text, ctx, mentions, story, r)
     if act is None:
         return None
     info = gazetteer.conflicts.get(ctx.conflict or "")
-    claimed_by, accused = _claim(sentence, low, gazetteer, info)
-    actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by)
+    verbs = list(r.claim.finditer(low))  # the reporting verbs: read by the claim and the subject
+    claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions, verbs)
+    actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
     return Violation(
         conflict=ctx.conflict,
         evidence=sentence,
         actor=actor,
         claimed_by=claimed_by,
-        location=_location(sentence, low, mentions, act.start()),
-        weapon=_weapon(text),
-        breach=_breach(low, breach),
+        location=_location(sentence, low, mentions, act.start(), verbs),
+        weapon=_weapon(text, r),
+        breach=_breach(low, breach, r),
     )
 
 
-def _breach(low: str, masked_breach: bool) -> bool:
+def _breach(low: str, masked_breach: bool, r: ViolationRules) -> bool:
     """An explicit accusation of breaking a truce, read on the unmasked sentence: the
     masks blank "the pause on energy attacks" in "in breach of the pause on energy
     attacks", and "no violations" must still deny one."""
-    r = rules()
+    if not masked_breach and (r.breach_words is not None and not contains_any(low, r.breach_words)):
+        return False  # most sentences have no "violat", "breach", "broke"...: the scan is saved
     return (masked_breach or r.breach.search(low) is not None) and r.no_breach.search(low) is None
 
 
-def _act(text: str, ctx: Context, mentions: list[Mention], story: str) -> tuple[re.Match | None, bool]:
+def _act(
+    text: str, ctx: Context, mentions: list[Mention], story: str, r: ViolationRules,
+) -> tuple[re.Match | None, bool]:
     """The first hostile act (strong, else weak in a war context, else a breach accusation)."""
     found: dict[str, re.Match] = {}
-    acts = rules().acts
+    acts = r.acts
     for match in acts.pattern.finditer(text):
         found.setdefault(acts.name(match), match)
     strong, breach = found.get("strong"), found.get("breach")
     weak = found.get("weak") or found.get("intercept")
-    if weak is not None and strong is None and not _at_war(text, ctx, mentions, story):
+    if weak is not None and strong is None and not _at_war(text, ctx, mentions, story, r):
         weak = None
     return strong or weak or breach, breach is not None
 
 
-def _mask(text: str) -> str:
+def _mask(text: str, r: ViolationRules | None = None) -> str:
     """*text* with peaceful look-alikes blanked out (same length, same offsets)."""
-    return rules().exclusions.sub(lambda m: " " * len(m.group()), text)
+    return (r or rules_for(text)).exclusions.sub(lambda m: " " * len(m.group()), text)
 
 
-def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str) -> bool:
-    if any(m.votes() for m in mentions) or rules().war_cue.search(text):
+def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str, r: ViolationRules) -> bool:
+    if any(m.votes() for m in mentions) or r.war_cue.search(text):
         return True
     return ctx.conflict is not None and _story_at_war(story)
 
@@ -135,7 +171,10 @@ def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str) -> boo
 # many stories (a benchmark repeating its corpus) do not hit and flatter the cost.
 @lru_cache(maxsize=4)
 def _story_at_war(story: str) -> bool:
-    return bool(story) and rules().war_cue.search(_mask(lower(story))) is not None
+    if not story:
+        return False
+    masked = _mask(lower(story))
+    return rules_for(masked).war_cue.search(masked) is not None
 
 
 # -- who says so -----------------------------------------------------------------
@@ -149,15 +188,17 @@ _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|while|as|but|when|after)\b")
 
 
 def _claim(
-    sentence: str, low: str, gazetteer: Gazetteer, info: ConflictInfo | None
+    sentence: str, low: str, gazetteer: Gazetteer, info: ConflictInfo | None, mentions: list[Mention],
+    verbs: list[re.Match],
 ) -> tuple[str | None, str | None]:
     """(who says so, whom they accuse): "X accused Y of", "Y was accused of", "X said", "according to X"."""
     accuse = _ACCUSE_VERB.search(low)
     if accuse:
-        before = _tail_clause(sentence[max(0, accuse.start() - 80): accuse.start()])
-        who = _first_party(before, gazetteer, info) or _claimant(before)
+        before = _tail_start(sentence, max(0, accuse.start() - 80), accuse.start())
+        who = (_first_party(sentence, mentions, before, accuse.start(), gazetteer, info)
+               or _claimant(sentence[before: accuse.start()]))
         of = _OF_FOR.search(low, accuse.end(), accuse.end() + 60)
-        whom = _first_party(sentence[accuse.end(): of.start()], gazetteer, info) if of else None
+        whom = _first_party(sentence, mentions, accuse.end(), of.start(), gazetteer, info) if of else None
         headline_passive = of is not None and not low[accuse.end(): of.start()].strip()
         if headline_passive or _PASSIVE_BEFORE.search(low, max(0, accuse.start() - 12), accuse.start()):
             who, whom = None, who  # "Houthis (were) accused of shelling Taiz"
@@ -165,14 +206,16 @@ def _claim(
             return who, whom
     according = _ACCORDING.search(low)
     if according:
-        who = _first_party(sentence[according.end(): according.end() + 60], gazetteer, info)
+        who = _first_party(sentence, mentions, according.end(), according.end() + 60, gazetteer, info)
         if who:
             return who, None
-    sources = [_tail_clause(sentence[max(0, verb.start() - 60): verb.start()]) for verb in rules().claim.finditer(low)]
-    for source in sources:
-        who = _last_party(source, gazetteer, info)
+    sources = []
+    for verb in verbs:
+        source = _tail_start(sentence, max(0, verb.start() - 60), verb.start())
+        who = _last_party(sentence, mentions, source, verb.start(), gazetteer, info)
         if who:
             return who, None
+        sources.append(sentence[source: verb.start()])
     for source in sources:  # no side named as the source: residents, activists, monitors...
         who = _claimant(source)
         if who:
@@ -183,31 +226,39 @@ def _claim(
 def _claimant(text: str) -> str | None:
     """A non-party source ("Residents", "Human Rights Watch") as written; a common noun
     that only has its capital from starting the sentence is lower-cased."""
-    match = rules().claimants.search(lower(text))
+    folded = lower(text)
+    match = rules_for(folded).claimants.search(folded)
     if match is None:
         return None
     written = text[match.start(): match.end()]
     return written if written[1:] != written[1:].lower() else written.lower()
 
 
-_TAIL_BREAK = re.compile(r"[;:]|\b(?:while|but|as|when)\b")
+_TAIL_BREAK = gated(re.compile(r"[;:]|\b(?:while|but|as|when)\b"))  # (most sources have none of these)
 
 
-def _tail_clause(text: str) -> str:
-    start = 0
-    for cut in _TAIL_BREAK.finditer(text):
-        start = cut.end()
-    return text[start:]
+def _tail_start(sentence: str, start: int, end: int) -> int:
+    """Where the last clause of ``sentence[start:end]`` starts (read in that stretch alone)."""
+    cut = 0
+    for match in _TAIL_BREAK.finditer(sentence[start:end]):
+        cut = match.end()
+    return start + cut
 
 
-def _first_party(text: str, gazetteer: Gazetteer, info: ConflictInfo | None) -> str | None:
-    found = gazetteer.parties(text, info.name if info else None)
-    return found[0] if found else _generic_party(text, info)
+# The first and last side named in ``sentence[start:end]``, else the party a bare "the army"
+# there stands for; the sentence's own *mentions* save a new scan of the stretch.
+def _first_party(
+    sentence: str, mentions: list[Mention], start: int, end: int, gazetteer: Gazetteer, info: ConflictInfo | None,
+) -> str | None:
+    found = gazetteer.parties_within(sentence, mentions, start, end, info.name if info else None)
+    return found[0] if found else _generic_party(sentence[start:end], info)
 
 
-def _last_party(text: str, gazetteer: Gazetteer, info: ConflictInfo | None) -> str | None:
-    found = gazetteer.parties(text, info.name if info else None)
-    return found[-1] if found else _generic_party(text, info)
+def _last_party(
+    sentence: str, mentions: list[Mention], start: int, end: int, gazetteer: Gazetteer, info: ConflictInfo | None,
+) -> str | None:
+    found = gazetteer.parties_within(sentence, mentions, start, end, info.name if info else None)
+    return found[-1] if found else _generic_party(sentence[start:end], info)
 
 
 def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
@@ -215,9 +266,10 @@ def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
     if info is None:
         return None
     folded = lower(text)
-    if info.army and rules().army_words.search(folded):
+    r = rules_for(folded)
+    if info.army and r.army_words.search(folded):
         return info.army
-    if info.rebels and rules().rebel_words.search(folded):
+    if info.rebels and r.rebel_words.search(folded):
         return info.rebels
     return None
 
@@ -233,16 +285,16 @@ _AFTER_WEAPON = re.compile(r"\s+(?:that\s+)?(?P<who>[A-Z][\w'-]+(?:\s[A-Z][\w'-]
 
 def _actor(
     sentence: str, low: str, act: re.Match, gazetteer: Gazetteer, info: ConflictInfo | None,
-    mentions: list[Mention], claimed_by: str | None,
+    mentions: list[Mention], claimed_by: str | None, verbs: list[re.Match],
 ) -> str | None:
     """Who attacked: "by X", a party named right before the act or its weapon, the clause's subject."""
     conflict = info.name if info else None
-    if rules().acts.name(act) == "intercept":
+    if rules_for(low).acts.name(act) == "intercept":
         return _attacker_after(sentence, act, mentions, conflict)
     by = _BY.search(low, act.end(), act.end() + 25)
     if by:
         end = _BY_END.search(low, by.end())
-        who = _first_party(sentence[by.end(): end.start() if end else by.end() + 50], gazetteer, info)
+        who = _first_party(sentence, mentions, by.end(), end.start() if end else by.end() + 50, gazetteer, info)
         if who:
             return who
     adjacent = _adjacent_party(sentence, act, mentions, conflict)
@@ -253,20 +305,24 @@ def _actor(
         who = gazetteer.canonical(after.group("who"), conflict)
         if who:
             return who
-    subject = _subject(sentence, low, act.start())
+    subject_start = _subject_start(low, act.start(), verbs)
+    subject = sentence[subject_start: act.start()]
+    low_subject = lower(subject)
     opponent = _opponent(claimed_by, info)
-    if opponent and _OWN_SIDE.search(lower(subject)) and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()):
+    if (opponent and _OWN_SIDE.search(low_subject)
+            and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start())):
         return opponent  # "Azerbaijan said its second city was hit": hit by the other side
-    victims = _VICTIM_SUBJECT.search(lower(subject)) is not None
-    who = None if victims else _first_party(subject, gazetteer, info)
+    victims = _VICTIM_SUBJECT.search(low_subject) is not None
+    who = None if victims else _first_party(sentence, mentions, subject_start, act.start(), gazetteer, info)
     if who:
         return who
-    if claimed_by and _POSSESSIVE_PRONOUN.search(lower(subject)):
+    if claimed_by and _POSSESSIVE_PRONOUN.search(low_subject):
         return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
     generic = _generic_party(sentence[max(0, act.start() - 20): act.start()], info)
     if generic:
         return generic  # "killed in a junta air strike", "army shelling"
-    generic = rules().generic_actor.search(lower(subject + sentence[act.start(): act.end()]))
+    folded = lower(subject + sentence[act.start(): act.end()])
+    generic = rules_for(folded).generic_actor.search(folded)
     return generic.group() if generic else None
 
 
@@ -299,7 +355,7 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
         entry = mention.entry(conflict)
         if entry.kind in ("party", "actor"):
             return entry.name
-        named = next((e for e in mention.entries if e.kind in ("party", "actor")), None)
+        named = mention.meaning.named
         if named is not None:
             return named.name
     return None
@@ -315,24 +371,44 @@ def _attacker_after(sentence: str, act: re.Match, mentions: list[Mention], confl
     return None
 
 
-def _subject(sentence: str, low: str, act_start: int) -> str:
-    """The text before the act, after the last reporting verb and clause break."""
+def _subject_start(low: str, act_start: int, verbs: list[re.Match]) -> int:
+    """Where the text before the act starts: after the last reporting verb and clause break
+    (*verbs*: the sentence's reporting verbs)."""
     start = 0
-    for verb in rules().claim.finditer(low, 0, act_start):
+    for verb in _verbs_before(low, act_start, verbs):
         start = verb.end()
     for cut in _CLAUSE_BREAK.finditer(low, start, act_start):
         start = cut.end()
-    return sentence[start:act_start]
+    return start
+
+
+def _verbs_before(low: str, end: int, verbs: list[re.Match]):
+    """The reporting verbs a scan of ``low[:end]`` finds: the whole sentence's that end by
+    *end*, unless one straddles it, or a verb could end at *end* with a letter after it
+    (the scan cut there would see a word end there that the sentence does not have)."""
+    ends = rules_for(low).claim_ends
+    if ends is None or any(v.start() < end < v.end() for v in verbs) or (
+        0 < end < len(low) and low[end - 1] in ends and _WORD.match(low, end)
+    ):
+        return rules_for(low).claim.finditer(low, 0, end)
+    return [v for v in verbs if v.end() <= end]
+
+
+_WORD = re.compile(r"\w")
 
 
 # -- where and with what ---------------------------------------------------------------
 
-_PREPOSITION_PLACE = re.compile(
+_PREPOSITION_PLACE_PATTERN = (
     r"(?:\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|targeting|hit|struck)\s+(?:the\s+)?"
     r"(?:(?:city|town|village|region|province|district|port|capital|outskirts|suburbs?)\s+of\s+)?"
     r"|\b(?:city|town|village|region|province|district|port|outskirts|suburbs?)\s+of\s+)"
     r"(?P<place>[A-Z][\w'\u2019-]+(?:[ -][A-Z][\w'\u2019-]+){0,2})"
 )
+# by whether the sentence is ASCII: a scan of every event sentence (see gazetteer.ASCII_NOTE)
+_PREPOSITION_PLACE = {
+    True: re.compile(_PREPOSITION_PLACE_PATTERN, re.ASCII), False: re.compile(_PREPOSITION_PLACE_PATTERN),
+}
 # "US base", "Russian refinery": a name used as an adjective, not as the place.
 _ATTRIBUTIVE = re.compile(
     r"\s+(?!(?:was|were|is|are|has|had|have|and|or|on|in|at|by|after|before|overnight|late|early|said|says|"
@@ -343,11 +419,11 @@ _PASSIVE_AFTER = re.compile(r"\s+(?:was|were|has been|had been|is|are|came under
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|of)\s+(?:the\s+)?$")
 
 
-def _location(sentence: str, low: str, mentions: list[Mention], act_start: int) -> str | None:
+def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, verbs: list[re.Match]) -> str | None:
     """The place of the act: the first place named after it, else one named before it as a place."""
     candidates = [(m.start, m.text) for m in mentions if m.is_place or _named_after_preposition(sentence, m)]
     by_name = {m.start for m in mentions}
-    for match in _PREPOSITION_PLACE.finditer(sentence):
+    for match in _PREPOSITION_PLACE[sentence.isascii()].finditer(sentence):
         word = match.group("place")
         if word.split()[0] not in _NOT_PLACES and match.start("place") not in by_name:
             candidates.append((match.start("place"), word))
@@ -356,7 +432,7 @@ def _location(sentence: str, low: str, mentions: list[Mention], act_start: int) 
     if passive:
         # "its second city Ganja was hit and Armenia reported attacks on Stepanakert":
         # the place that was hit is the passive subject, not the next place named.
-        subject_start = act_start - len(_subject(sentence, low, act_start))
+        subject_start = _subject_start(low, act_start, verbs)
         hit = [c for c in candidates if subject_start <= c[0] < act_start]
         if hit:
             return hit[0][1]
@@ -383,8 +459,8 @@ def _placed_before(sentence: str, start: int, text: str) -> bool:
     return bool(_PREPOSITION_BEFORE.search(sentence, max(0, start - 12), start))
 
 
-def _weapon(text: str) -> str | None:
+def _weapon(text: str, r: ViolationRules) -> str | None:
     """The weapon named earliest in the (lower-cased, masked) sentence."""
-    weapons = rules().weapons
+    weapons = r.weapons
     match = weapons.pattern.search(text)
     return weapons.name(match) if match else None
