@@ -401,6 +401,13 @@ def test_the_parser_warm_up_story_walks_every_finder():
     assert any(e.type == "truce" and e.effective and e.mediators for e in found)
     assert any(e.type == "violation" and e.location for e in found)
     assert {"incident", "cumulative"} <= {e.scope for e in found if e.type == "casualty"}
+    assert any(not e.evidence.isascii() and e.type == "violation" for e in found)
+    ready = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import sitmon.extract.warm
+        from sitmon.extract import truce, violation
+        print(all(f.cache_info().currsize for m in (truce, violation) for f in (m.rules, m.ascii_rules)))
+    """)], capture_output=True, text=True, check=True)
+    assert ready.stdout.strip() == "True", "both rule sets must be compiled by the warm-up"
 
 
 def test_title_keys_made_beside_the_parser_cluster_as_the_store_would(tmp_path):
