@@ -491,3 +491,12 @@ def test_a_story_skipped_as_stored_but_gone_is_read_before_it_is_stored(feed_ser
     report = poll_once(store, cfg, now=NOW)
     assert report.new_stories == 1 and report.events > 0
     assert {e.data["type"] for e in store.stored_events()} >= {"casualty"}
+
+
+def test_parser_processes_yield_the_cpu_to_the_poller(cfg):
+    """On a small machine the screen and the writer must not queue behind parsing."""
+    body = rss_document([{"guid": "1", "title": "Shelling resumes in Ganja"}])
+    with poll_module._ProcessParser(cfg, 1) as parser:
+        parser.read(body, {}, "https://a.example/rss", NOW)
+        niceness = parser._pool.submit(os.nice, 0).result(timeout=30)
+    assert niceness == min(19, os.nice(0) + poll_module.PARSER_NICENESS)

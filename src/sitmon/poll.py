@@ -357,6 +357,7 @@ POOL_MIN_FEEDS = 8  # a smaller poll parses in its fetch threads: starting proce
 MAX_PARSERS = 4  # parser processes at most (the writing thread needs a core too)
 _PRELOAD = ["sitmon.poll", "sitmon.parse", "sitmon.dedup", "sitmon.extract", "sitmon.extract.warm"]
 _PARENT_CHECK_S = 1.0
+PARSER_NICENESS = 10  # parser processes yield the CPU to the poller (the TUI, the writer)
 
 
 def _parser_for(cfg: Any, n_feeds: int) -> _LocalParser:
@@ -449,6 +450,12 @@ def _start_worker(conflicts: list[dict], poller: int) -> None:
     # Ctrl-C reaches the whole process group: the poller handles it and shuts the
     # pool down; a worker dying of it mid-task would only break the pool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # the poller's own threads come first -- the screen, and the writer every parsed
+    # feed waits for: on two cores, three busy processes would share them evenly
+    try:
+        os.nice(PARSER_NICENESS)
+    except (AttributeError, OSError):  # no nice() here, or not allowed: run as is
+        pass
     # nothing a worker could print belongs on the user's terminal (the TUI owns it),
     # and a worker must not keep the poller's output pipes open for whoever reads them
     devnull = os.open(os.devnull, os.O_WRONLY)
