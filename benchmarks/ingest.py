@@ -1,5 +1,13 @@
-"""Ingest speed: 10,000 synthetic stories into a fresh store, then 100,000 more into
-the same store.  Prints items/s for each and the cost ratio (target: 100k <= 11 x 10k).
+"""Ingest speed: 10,000 synthetic stories into a store, then 100,000 more into the
+same store.  Prints items/s for each and the cost ratio (target: 100k <= 11 x 10k).
+
+Runs twice: from an empty store, and from a store that already holds one dedup window
+(72 hours, 6,000 stories; not timed).  They differ in what they measure.  From an
+empty store the 10,000 include the store's first three days, when the dedup window
+is still filling and each story has fewer candidates to be compared with (9.7
+comparisons per story against 11.4 once it is full), so the ratio also counts that
+start-up saving.  The second run measures how the cost grows with the store's size,
+which is what the target is about: near-linear dedup, a bounded candidate set.
 
     .venv/bin/python benchmarks/ingest.py [--small N] [--profile]
 
@@ -124,40 +132,62 @@ def ingest(store: Store, items: list[Story]) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
+WINDOW_STORIES = 6_000  # one 72-hour dedup window at 2,000 stories a day
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--profile", action="store_true", help="profile with pyinstrument")
+    parser.add_argument("--profile", action="store_true", help="profile the 100k phase with pyinstrument")
     args = parser.parse_args()
+    cold = measure(args.small, 0, args.profile)
+    warm = measure(args.small, WINDOW_STORIES, False)
+    print(f"target: 100k <= 11 x 10k by CPU time; from an empty store {_verdict(cold)}, "
+          f"from a store past its first dedup window {_verdict(warm)}")
+
+
+def measure(small_n: int, warm_n: int, profile: bool) -> float:
+    """Ingest ``warm_n`` stories (untimed), then ``small_n``, then ten times as many into
+    the same store; print both phases and return the CPU-time ratio."""
     rng = random.Random(20201017)
     start = datetime(2020, 10, 1, tzinfo=timezone.utc)
-    small = stories(args.small, start, rng, "s")
-    large = stories(args.small * 10, small[-1].published + timedelta(minutes=1), rng, "l")
+    warm = stories(warm_n, start - timedelta(days=warm_n / 2000, minutes=1), rng, "w")
+    small = stories(small_n, start, rng, "s")
+    large = stories(small_n * 10, small[-1].published + timedelta(minutes=1), rng, "l")
     with tempfile.TemporaryDirectory() as tmp:
         with Store(Path(tmp) / "bench.db") as store:
+            ingest(store, warm)
             t_small, cpu_small = ingest(store, small)
-            profiler = None
-            if args.profile:
-                from pyinstrument import Profiler
-
-                profiler = Profiler()
-                profiler.start()
+            profiler = _start_profiler() if profile else None
             t_large, cpu_large = ingest(store, large)
             if profiler:
                 profiler.stop()
                 print(profiler.output_text(unicode=True, color=False, show_all=False))
             counts = store.counts()
-    print(f"ingest {len(small):>7,} stories: {t_small:6.2f} s  {len(small) / t_small:8,.0f} items/s")
-    print(f"ingest {len(large):>7,} stories: {t_large:6.2f} s  {len(large) / t_large:8,.0f} items/s"
+    print(f"{'from an empty store' if not warm_n else f'after {warm_n:,} stories (one dedup window), untimed'}:")
+    print(f"  ingest {len(small):>7,} stories: {t_small:6.2f} s  {len(small) / t_small:8,.0f} items/s")
+    print(f"  ingest {len(large):>7,} stories: {t_large:6.2f} s  {len(large) / t_large:8,.0f} items/s"
           " (into the same store)")
-    print(f"stories {counts['stories']:,}  clusters {counts['clusters']:,} "
+    print(f"  stories {counts['stories']:,}  clusters {counts['clusters']:,} "
           f"(folded {1 - counts['clusters'] / counts['stories']:.0%})")
     # the verdict is on CPU time: other processes sharing the machine stretch wall
     # time by tens of percent, one phase more than the other
     ratio = cpu_large / cpu_small
-    print(f"cost ratio 100k/10k (CPU time): {ratio:.2f}  (target <= 11)  {'OK' if ratio <= 11 else 'MISSED'}"
-          f"  ({cpu_small:.2f} s and {cpu_large:.2f} s of CPU)")
-    print(f"wall-time ratio 100k/10k: {t_large / t_small:.2f}")
+    print(f"  cost ratio {len(large):,}/{len(small):,} (CPU time): {ratio:.2f}  ({cpu_small:.2f} s and {cpu_large:.2f} s of CPU; "
+          f"wall-time ratio {t_large / t_small:.2f})")
+    return ratio
+
+
+def _start_profiler():
+    from pyinstrument import Profiler
+
+    profiler = Profiler()
+    profiler.start()
+    return profiler
+
+
+def _verdict(ratio: float) -> str:
+    return f"{ratio:.2f} {'OK' if ratio <= 11 else 'MISSED'}"
 
 
 if __name__ == "__main__":

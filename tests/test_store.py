@@ -843,6 +843,25 @@ def test_a_version_3_database_loses_the_unused_events_indexes(db):
         assert [e.data["killed"] for e in s.stored_events()] == [14]
     with sqlite3.connect(db) as raw:
         indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
+        assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert {"events_cluster", "events_story"} <= indexes
     assert not indexes & {"events_published", "events_type", "events_conflict"}
+
+
+def test_a_version_4_database_loses_the_stories_time_index_and_still_answers(db):
+    db.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(db)
+    for migration in store_module.MIGRATIONS[:4]:
+        migration(store_module.sqlite_utils.Database(raw))
+    raw.execute("INSERT INTO meta VALUES ('schema_version', '4')")
+    raw.commit()
+    raw.close()
+    with Store(db) as s:
+        s.ingest(FEED_A, [story("a1", "Fourteen killed in Ganja shelling")],
+                 {"a1": [casualty(14, "Fourteen killed")]})
+        assert [e.data["killed"] for e in s.stored_events()] == [14]
+    with sqlite3.connect(db) as raw:
+        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "5"
+    assert {"stories_cluster", "stories_link"} <= indexes
+    assert "stories_published" not in indexes

@@ -359,9 +359,16 @@ def _migrate_v4(db: sqlite_utils.Database) -> None:
         db.conn.execute(f"DROP INDEX IF EXISTS {index}")
 
 
+def _migrate_v5(db: sqlite_utils.Database) -> None:
+    """Drop the stories index by publication time: stories are read by cluster, feed,
+    link or full text, never by time alone, and every story written had to update it
+    in a page of its own (a feed's stories span days of other feeds' stories)."""
+    db.conn.execute("DROP INDEX IF EXISTS stories_published")
+
+
 # Applied in order; MIGRATIONS[i] takes the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4,
+    _migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4, _migrate_v5,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
