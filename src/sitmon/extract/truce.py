@@ -16,8 +16,8 @@ from functools import lru_cache
 
 from sitmon.extract.events import Context, Truce
 from sitmon.extract.gazetteer import (
-    Gated, Gazetteer, Mention, PhraseTable, contains_any, gated, guarded, lexicon, literal_gate, load_data,
-    lower, needed_strings,
+    Gated, Gazetteer, Mention, PhraseTable, compiled_twice, contains_any, gated, guarded, lexicon, literal_gate,
+    load_data, lower, needed_strings,
 )
 from sitmon.extract.timeparse import has_digit, iso, may_name_time, resolve_end, resolve_start
 
@@ -60,22 +60,6 @@ _CUE_ORDER = (
 )
 
 
-@lru_cache(maxsize=1)
-def rules() -> TruceRules:
-    return _compile_rules(0)
-
-
-@lru_cache(maxsize=1)
-def ascii_rules() -> TruceRules:
-    """The rules compiled for ASCII text (see ``gazetteer.ASCII_NOTE``)."""
-    return _compile_rules(re.ASCII)
-
-
-def rules_for(text: str) -> TruceRules:
-    """The rules to read *text* with: those compiled for ASCII text when it is."""
-    return ascii_rules() if text.isascii() else rules()
-
-
 def _compile_rules(flags: int) -> TruceRules:
     data = load_data("truce.toml")
     status = data["status"]
@@ -111,6 +95,9 @@ def _compile_rules(flags: int) -> TruceRules:
             data["mediators"]["after"] + data["mediators"]["before"], avoid=(" by", "with "),
         ),
     )
+
+
+rules, ascii_rules, rules_for = compiled_twice(_compile_rules)
 
 
 def find_truce(
