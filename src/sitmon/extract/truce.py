@@ -151,13 +151,13 @@ def find_truce(
 
 def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
     """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased sentence)."""
+    if any(m.votes() for m in mentions):
+        return True  # a conflict's name settles it: no cue of the story is looked for
     r = rules_for(sentence)
     # The story holds the sentence: a cue the story lacks, the sentence lacks too,
     # so the sentence is searched only when there is no story.
     if not (_story_civil(story) or (not story and r.civil_cue.search(sentence))):
         return True
-    if any(m.votes() for m in mentions):
-        return True  # the war cues of the story are looked for only when no name settles it
     return _story_war(story) or (not story and r.war_cue.search(sentence) is not None)
 
 
