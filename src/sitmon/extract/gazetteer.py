@@ -2,7 +2,9 @@
 
 The names live in ``data/conflicts.toml`` (commented data, not code). All names
 are compiled into one trie-shaped regular expression, so finding every name in
-a sentence is a single C-level scan however long the gazetteer grows.
+a sentence is a C-level scan however long the gazetteer grows (in practice a
+quick look for the few names that start in lower case, then a scan for the
+others: see ``mentions``).
 
 A conflict is chosen by score: a place or conflict alias counts 3, a party name
 or demonym counts 2, and a name shared by several conflicts ("Israel") is split
@@ -19,10 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from functools import lru_cache
-from typing import TypeVar
 from importlib import resources
 from re import _constants as _sre  # the standard library's own regex parser and its codes
 from re import _parser
+from typing import TypeVar
 
 PLACE, ALIAS, NAME, PARTY, ACTOR = "place", "alias", "name", "party", "actor"
 _WEIGHT = {PLACE: 3.0, ALIAS: 3.0, NAME: 3.0, PARTY: 2.0, ACTOR: 0.0}
