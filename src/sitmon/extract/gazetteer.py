@@ -300,6 +300,30 @@ class Gazetteer:
                 scores[conflict] = scores.get(conflict, 0.0) + weight
         return scores
 
+    def text_scores(self, texts: list[list[Mention]]) -> tuple[list[dict[str, float]], dict[str, float]]:
+        """``scores`` of each text's mentions and of all texts' together, in one pass
+        (the extractor scores every sentence and the whole story)."""
+        each: list[dict[str, float]] = []
+        total: dict[str, float] = {}
+        seen_in_all: set[str] = set()
+        for mentions in texts:
+            scores: dict[str, float] = {}
+            seen: set[str] = set()
+            for mention in mentions:
+                term = mention.term
+                if term in seen:
+                    continue
+                seen.add(term)
+                weights = mention.meaning.weights
+                for conflict, weight in weights:
+                    scores[conflict] = scores.get(conflict, 0.0) + weight
+                if term not in seen_in_all:  # (a name's first mention in all texts is its first in its own)
+                    seen_in_all.add(term)
+                    for conflict, weight in weights:
+                        total[conflict] = total.get(conflict, 0.0) + weight
+            each.append(scores)
+        return each, total
+
     def best(self, scores: dict[str, float]) -> str | None:
         """The top-scoring conflict; ties go to the one listed first."""
         if len(scores) < 2:
