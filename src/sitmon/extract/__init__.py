@@ -65,7 +65,6 @@ class Extractor:
         lows: list[str] = []  # each sentence lower-cased once for every finder
         found: list[list[Mention]] = []  # its names
         voting: list[list[Mention]] = []  # those that count towards its conflict
-        own_scores: list[dict[str, float]] = []
         for sentence in sentences:
             low, mentions = lower(sentence), gaz.mentions(sentence)
             votes = mentions
@@ -74,8 +73,9 @@ class Extractor:
             lows.append(low)
             found.append(mentions)
             voting.append(votes)
-            own_scores.append(gaz.scores(votes))
-        story_scores = _story_scores(gaz, voting, own_scores[0] if has_title else {})
+        own_scores, story_scores = gaz.text_scores(voting)
+        if has_title:
+            _count_headline_twice(story_scores, own_scores[0])
         conflicts = [self._conflict(own, story_scores) for own in own_scores]
         events, truces, violations = self._read(sentences, lows, found, conflicts, gaz.best(story_scores), published)
         if truces.count(None) < len(truces):
@@ -175,12 +175,10 @@ def _votes(sentence: str, mention: Mention) -> bool:
     return _ROLE_BEFORE.search(sentence, max(0, mention.start - 30), mention.start) is None
 
 
-def _story_scores(gaz: Gazetteer, voting: list[list[Mention]], headline: dict[str, float]) -> dict[str, float]:
-    """Conflict scores of the whole story; the headline (its own scores) counts twice."""
-    scores = gaz.scores(m for ms in voting for m in ms)
+def _count_headline_twice(story_scores: dict[str, float], headline: dict[str, float]) -> None:
+    """In the story's conflict scores the headline (its own scores) counts twice."""
     for conflict, score in headline.items():
-        scores[conflict] = scores.get(conflict, 0.0) + score
-    return scores
+        story_scores[conflict] = story_scores.get(conflict, 0.0) + score
 
 
 def _mark_breaches(truces: list[Truce | None], violations: list[Violation | None]) -> None:

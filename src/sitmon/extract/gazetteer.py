@@ -2,7 +2,9 @@
 
 The names live in ``data/conflicts.toml`` (commented data, not code). All names
 are compiled into one trie-shaped regular expression, so finding every name in
-a sentence is a single C-level scan however long the gazetteer grows.
+a sentence is a C-level scan however long the gazetteer grows (in practice a
+quick look for the few names that start in lower case, then a scan for the
+others: see ``mentions``).
 
 A conflict is chosen by score: a place or conflict alias counts 3, a party name
 or demonym counts 2, and a name shared by several conflicts ("Israel") is split
@@ -22,12 +24,14 @@ from functools import lru_cache
 from importlib import resources
 from re import _constants as _sre  # the standard library's own regex parser and its codes
 from re import _parser
+from typing import TypeVar
 
 PLACE, ALIAS, NAME, PARTY, ACTOR = "place", "alias", "name", "party", "actor"
 _WEIGHT = {PLACE: 3.0, ALIAS: 3.0, NAME: 3.0, PARTY: 2.0, ACTOR: 0.0}
 _QUOTE_CLASS = "['\u2019]"
 _HYPHEN_CLASS = "[-\u2010\u2011]"
 _NORMALISE = str.maketrans({"\u2019": "'", "\u2010": "-", "\u2011": "-"})
+R = TypeVar("R")  # a finder's compiled rules
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,13 @@ class Gazetteer:
             self._add(place, Entry(None, PLACE, place))
         self._meanings = {term: Meaning.of(entries) for term, entries in self._entries.items()}
         self._pattern = _compile(self._entries)
+        # Most names start with a capital; the few that do not ("al-Shabaab", "eastern
+        # Congo") make the whole pattern stop at every "a", "e" or "s" of a text. Where
+        # none of those can match (one quick scan tells), the other names' pattern finds
+        # the same names (a match is decided by its first letter's branch alone) twice as fast.
+        lower_first = {term for term in self._entries if term[0].islower()}
+        self._lower_first = _compile(lower_first) if lower_first else None
+        self._capital_first = _compile(term for term in self._entries if term not in lower_first)
         # what a name can end with (as the pattern spells it): see _mentions_within
         self._last_letters = frozenset(c for term in self._entries for c in _char_variants(term[-1]))
 
@@ -242,7 +253,10 @@ class Gazetteer:
         """Every gazetteer name in *text*, left to right, longest first."""
         found = Mentions()
         meanings = self._meanings
-        for match in self._pattern.finditer(text):
+        pattern = self._capital_first
+        if self._lower_first is not None and self._lower_first.search(text):
+            pattern = self._pattern
+        for match in pattern.finditer(text):
             start, end = match.span()
             # The word-start check is done here, not in the regex: a leading
             # lookbehind would defeat the regex engine's first-character scan.
@@ -285,6 +299,30 @@ class Gazetteer:
             for conflict, weight in mention.meaning.weights:
                 scores[conflict] = scores.get(conflict, 0.0) + weight
         return scores
+
+    def text_scores(self, texts: list[list[Mention]]) -> tuple[list[dict[str, float]], dict[str, float]]:
+        """``scores`` of each text's mentions and of all texts' together, in one pass
+        (the extractor scores every sentence and the whole story)."""
+        each: list[dict[str, float]] = []
+        total: dict[str, float] = {}
+        seen_in_all: set[str] = set()
+        for mentions in texts:
+            scores: dict[str, float] = {}
+            seen: set[str] = set()
+            for mention in mentions:
+                term = mention.term
+                if term in seen:
+                    continue
+                seen.add(term)
+                weights = mention.meaning.weights
+                for conflict, weight in weights:
+                    scores[conflict] = scores.get(conflict, 0.0) + weight
+                if term not in seen_in_all:  # (a name's first mention in all texts is its first in its own)
+                    seen_in_all.add(term)
+                    for conflict, weight in weights:
+                        total[conflict] = total.get(conflict, 0.0) + weight
+            each.append(scores)
+        return each, total
 
     def best(self, scores: dict[str, float]) -> str | None:
         """The top-scoring conflict; ties go to the one listed first."""
@@ -435,6 +473,26 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) ->
 # so only ``\b``, ``\w``, ``\d`` and ``\s`` differ, and only on other characters), but the
 # engine then tests word characters in a table instead of the Unicode database, which
 # makes the lexicon scans a fifth faster.
+
+
+def compiled_twice(compile_rules: Callable[[int], R]) -> tuple[Callable[[], R], Callable[[], R], Callable[[str], R]]:
+    """A finder's ``rules()``, ``ascii_rules()`` and ``rules_for(text)``, from its
+    ``compile_rules(flags)``: each rule set is compiled once, on first use (see ``ASCII_NOTE``)."""
+
+    @lru_cache(maxsize=1)
+    def rules() -> R:
+        return compile_rules(0)
+
+    @lru_cache(maxsize=1)
+    def ascii_rules() -> R:
+        """The rules compiled for ASCII text."""
+        return compile_rules(re.ASCII)
+
+    def rules_for(text: str) -> R:
+        """The rules to read *text* with: those compiled for ASCII text when it is."""
+        return ascii_rules() if text.isascii() else rules()
+
+    return rules, ascii_rules, rules_for
 
 
 class PhraseTable:

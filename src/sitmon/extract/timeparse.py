@@ -32,7 +32,10 @@ _TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "ei
 _UNITS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1),
           "month": timedelta(days=30)}
 
-_NUM = r"(\d{1,3}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|[a-z]+)"
+# (A number word is taken whole, "[a-z]++": what follows it is a space or a hyphen, never a
+# letter, so giving letters back can find no other match, only cost a step per letter of
+# every word the duration scan tries.)
+_NUM = r"(\d{1,3}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|[a-z]++)"
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
 # "5pm", "5 p.m.", "17:00", "1700 GMT", "0800 hours", "midnight", "noon"
 _CLOCK = re.compile(

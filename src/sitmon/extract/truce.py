@@ -16,8 +16,8 @@ from functools import lru_cache
 
 from sitmon.extract.events import Context, Truce
 from sitmon.extract.gazetteer import (
-    Gated, Gazetteer, Mention, PhraseTable, contains_any, gated, guarded, lexicon, literal_gate, load_data,
-    lower, needed_strings,
+    Gated, Gazetteer, Mention, PhraseTable, compiled_twice, contains_any, gated, guarded, lexicon, literal_gate,
+    load_data, lower, needed_strings,
 )
 from sitmon.extract.timeparse import has_digit, iso, may_name_time, resolve_end, resolve_start
 
@@ -60,22 +60,6 @@ _CUE_ORDER = (
 )
 
 
-@lru_cache(maxsize=1)
-def rules() -> TruceRules:
-    return _compile_rules(0)
-
-
-@lru_cache(maxsize=1)
-def ascii_rules() -> TruceRules:
-    """The rules compiled for ASCII text (see ``gazetteer.ASCII_NOTE``)."""
-    return _compile_rules(re.ASCII)
-
-
-def rules_for(text: str) -> TruceRules:
-    """The rules to read *text* with: those compiled for ASCII text when it is."""
-    return ascii_rules() if text.isascii() else rules()
-
-
 def _compile_rules(flags: int) -> TruceRules:
     data = load_data("truce.toml")
     status = data["status"]
@@ -111,6 +95,9 @@ def _compile_rules(flags: int) -> TruceRules:
             data["mediators"]["after"] + data["mediators"]["before"], avoid=(" by", "with "),
         ),
     )
+
+
+rules, ascii_rules, rules_for = compiled_twice(_compile_rules)
 
 
 def find_truce(
@@ -164,13 +151,13 @@ def find_truce(
 
 def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
     """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased sentence)."""
+    if any(m.votes() for m in mentions):
+        return True  # a conflict's name settles it: no cue of the story is looked for
     r = rules_for(sentence)
     # The story holds the sentence: a cue the story lacks, the sentence lacks too,
     # so the sentence is searched only when there is no story.
     if not (_story_civil(story) or (not story and r.civil_cue.search(sentence))):
         return True
-    if any(m.votes() for m in mentions):
-        return True  # the war cues of the story are looked for only when no name settles it
     return _story_war(story) or (not story and r.war_cue.search(sentence) is not None)
 
 

@@ -19,8 +19,8 @@ from functools import lru_cache
 
 from sitmon.extract.events import Context, Violation
 from sitmon.extract.gazetteer import (
-    ConflictInfo, Gazetteer, Mention, PhraseTable, contains_any, gated, lexicon, load_data, lower, needed_strings,
-    spell_out,
+    ConflictInfo, Gazetteer, Mention, PhraseTable, compiled_twice, contains_any, gated, lexicon, load_data, lower,
+    needed_strings, spell_out,
 )
 
 _NOT_PLACES = frozenset(
@@ -49,22 +49,6 @@ class ViolationRules:
     weapons: PhraseTable
 
 
-@lru_cache(maxsize=1)
-def rules() -> ViolationRules:
-    return _compile_rules(0)
-
-
-@lru_cache(maxsize=1)
-def ascii_rules() -> ViolationRules:
-    """The rules compiled for ASCII text (see ``gazetteer.ASCII_NOTE``)."""
-    return _compile_rules(re.ASCII)
-
-
-def rules_for(text: str) -> ViolationRules:
-    """The rules to read *text* with: those compiled for ASCII text when it is."""
-    return ascii_rules() if text.isascii() else rules()
-
-
 def _compile_rules(flags: int) -> ViolationRules:
     data = load_data("violation.toml")
     return ViolationRules(
@@ -87,6 +71,9 @@ def _compile_rules(flags: int) -> ViolationRules:
         rebel_words=lexicon(data["rebel_words"], flags=flags),
         weapons=PhraseTable(data["weapons"], flags=flags),
     )
+
+
+rules, ascii_rules, rules_for = compiled_twice(_compile_rules)
 
 
 def _last_letters(patterns: list[str]) -> frozenset[str] | None:
