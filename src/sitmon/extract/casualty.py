@@ -40,6 +40,8 @@ from importlib import resources
 from sitmon.extract.events import Casualty, Context
 from sitmon.extract.gazetteer import contains_any, gated
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
+from sitmon.extract.subpatterns import compile as compile_parts
+from sitmon.extract.subpatterns import part
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
 _VERBS, _NOUNS, _CTX = _LEX["verbs"], _LEX["nouns"], _LEX["context"]
@@ -129,16 +131,18 @@ _STOP_WORDS = """
     within among between behind inside outside upon via per amid despite if then so because where whom
     whose be will would could can may might should must""".split()
 _STOP = f"(?:{_alt(_STOP_WORDS)})"
+# The sub-patterns below that the noun-phrase patterns embed many times are
+# ``part``s, parsed once however often they are embedded (see subpatterns.py).
 # A modifier between a number and its noun: "Afghan", "suspected", "14-year-old".
-_MOD = rf"(?!{_STOP}\b)[a-z0-9][a-z0-9'.-]*"
+_MOD = part(rf"(?!{_STOP}\b)[a-z0-9][a-z0-9'.-]*")
 # A number without its noun must end its phrase ("killing three, and", "14 were
 # killed"), else it counts something else ("executed numerous small-arms attacks").
 # (The word lists after such a number are only looked ahead at: one trie holds them all.)
 _NEXT_PHRASE = _alt(_STOP_WORDS + _VERBS["aux"] + _VERBS["killed_after"] + _VERBS["wounded_after"]
                     + ["overnight", "yesterday", "today", "tonight", "last", "this", "more", "others"])
-_BARE_END = rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_NEXT_PHRASE})\b)"
-_NOUN = rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))"
-_SING_NOUN = rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))"
+_BARE_END = part(rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_NEXT_PHRASE})\b)")
+_NOUN = part(rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))")
+_SING_NOUN = part(rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))")
 _TAG = r"#\d+#"
 _TAG_RE = re.compile(r"#(\d+)#")
 # A personal name after a title: "Taliban leader Saifullah", "commander, Asad,".
@@ -152,7 +156,7 @@ _NOT_NAME = _alt(_STOP_WORDS + _VERBS["aux"])  # words that are no name, whateve
 _NAME_WORD = rf"(?!(?:{_NOT_NAME})\b)(?-i:(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'\u2019-]+)"
 # Later words of a name may look like a month ("Fayez Jan") but not like a new sentence part.
 _NAME_NEXT = rf"(?!(?:{_NOT_NAME})\b)(?-i:(?!(?:The|A|An|In|On|At|During|After|And)\b)[A-Z][a-z'\u2019-]+)"
-_NAME = rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-\w+|bin|ibn)){{0,3}},?)"
+_NAME = part(rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-\w+|bin|ibn)){{0,3}},?)")
 # "two people in Kharkiv and three in Odesa": a place after each group.
 _PLACE = (r"(?:\s+(?:in|near|at|from)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)(?:\s+(?-i:[A-Z][\w'\u2019-]+)){0,2}"
           r"(?:\s+(?:region|province|district|city|village|oblast|governorate|state))?(?=\s*,?\s+and\s+#))")
@@ -169,14 +173,14 @@ _OTHER_SUBJECT = (rf"(?:\s+(?!(?:{_alt(_NOUNS['not_victims'])})\b){_MOD}){{1,3}}
                   rf"has\s+been|had\s+been|are|is))+(?:\s+\w+ly)?\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})\b)")
 # "1,000 soldiers and civilians": two nouns sharing one number.
 _AND_NOUN = rf"(?:\s+(?:and|or)\s+{_NOUN}(?![\w-])(?!\s+(?:were|was|are|is|have|has|had)\s+(?!killed|dead|wounded|injured)))"
-_NP = (rf"{_TAG}(?:{_OF}|(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_AND_NOUN}?{_NAME}?{_PP}?|(?={_BARE_END})|{_OTHER_PLURAL}"
-       rf"|{_OTHER_SUBJECT}){_PLACE}?")
+_NP = part(rf"{_TAG}(?:{_OF}|(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_AND_NOUN}?{_NAME}?{_PP}?|(?={_BARE_END})"
+           rf"|{_OTHER_PLURAL}|{_OTHER_SUBJECT}){_PLACE}?")
 _JOIN = (r"(?:\s*,\s*(?:and\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and|as\s+well\s+as|along\s+with|"
          r"plus|together\s+with)\s+)(?:(?:his|her|their|its)\s+)?")
-_LIST = rf"{_NP}(?:{_JOIN}{_NP})*"
+_LIST = part(rf"{_NP}(?:{_JOIN}{_NP})*")
 _I = re.IGNORECASE
 SIDE_RE = re.compile(rf"(?<![\w-])(?:{_alt(SIDE_NAMES)})(?![\w-])")
-_NOUN_NEXT_RE = re.compile(rf"\s+(?:{_NOUN})(?![\w-])")
+_NOUN_NEXT_RE = compile_parts(rf"\s+(?:{_NOUN})(?![\w-])")
 
 # --- verbs and nouns of killing and wounding ----------------------------------
 _AUX = rf"(?:,?\s+(?:{_alt(_VERBS['aux'])}))*"
@@ -189,12 +193,12 @@ _BEFORE_NP = r"(?:^|(?<=[\s(\"'\u201c]))"
 # character: "(?=#)", "(?=[A-Z])" below add nothing else.
 
 # "two soldiers were killed", "14 dead", "an insurgent was reportedly killed"
-PASSIVE_RE = re.compile(
+PASSIVE_RE = compile_parts(
     rf"{_BEFORE_NP}(?P<list>{_LIST})(?P<gap>{_GAP}){_AUX}(?:\s+[a-z]+ly)?\s+"
     rf"(?:(?P<kill>{_KILLED_AFTER})|(?P<wound>{_WOUNDED_AFTER})){_NOT_MIXED}(?![\w-]){_NOT_ACTIVE}", _I
 )
 # "the strike killed 14 people", "wounding 30", "claimed the lives of nine"
-ACTIVE_RE = re.compile(
+ACTIVE_RE = compile_parts(
     rf"(?<![\w-])(?:(?P<kill>{_KILLED_BEFORE})|(?P<wound>{_WOUNDED_BEFORE}))"
     rf"\s+(?:(?:also|then|reportedly|in\s+all)\s+)?(?P<list>{_LIST})", _I
 )
@@ -204,24 +208,24 @@ TOLL_RE = re.compile(
     rf"(?:{_alt(_NOUNS['toll_link'])})\s+(?:to\s+|at\s+)?(?P<list>{_TAG})", _I
 )
 # "12 deaths", "9 injuries" (participles such as "9 wounded" are PASSIVE's).
-DEATH_NOUN_RE = re.compile(
+DEATH_NOUN_RE = compile_parts(
     rf"(?P<list>{_TAG})(?:\s+{_MOD}){{0,2}}?\s+(?:(?P<kill>deaths|fatalities|killings|martyrs|"
     rf"lives\s+(?:were\s+|have\s+been\s+|had\s+been\s+)?lost)|(?P<wound>injuries))(?![\w-])", _I
 )
 # "claimed 14 lives", "cost the lives of" is ACTIVE's.
-LIVES_RE = re.compile(
+LIVES_RE = compile_parts(
     rf"(?:claimed|claiming|claims|cost|costing|costs|took|taking|takes)\s+(?:the\s+)?"
     rf"(?P<list>{_TAG})\s+(?:{_MOD}\s+)?lives\b(?P<kill>)", _I
 )
 # "Nine Americans were among those killed": a nationality's share of a larger
 # toll.  Kept only when it names a side, so the model can tell it is a subset.
-AMONG_RE = re.compile(
+AMONG_RE = compile_parts(
     rf"(?=#){_BEFORE_NP}(?P<list>{_LIST})\s+(?:(?:were|was|are|is)\s+)?(?:also\s+)?among\s+(?:the|those)\s+"
     rf"(?:(?P<wound>wounded|injured|hurt)|dead|killed|victims|people\s+killed|slain)\b", _I)
 # Bodies count as deaths when they are found, not when they are exchanged:
 # "rescuers recovered 14 bodies", "the bodies of 30 people were found".
 _FOUND = r"(?:found|discovered|recovered|pulled|exhumed|retrieved|unearthed)"
-BODY_RES = tuple(re.compile(p, _I) for p in (
+BODY_RES = tuple(compile_parts(p, _I) for p in (
     rf"{_FOUND}\s+(?:\S+\s+){{0,3}}?(?:the\s+)?bodies\s+of\s+(?P<list>{_LIST})",
     rf"{_FOUND}\s+(?:\S+\s+){{0,3}}?(?P<list>{_TAG})(?:\s+{_MOD})?\s+bodies\b",
     rf"bodies\s+of\s+(?P<list>{_LIST})\s+(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_FOUND}",
@@ -237,21 +241,21 @@ _NEGATION_STARTS = tuple(sorted({phrase[:2] for phrase in _CTX["negation"]}))
 # "an insurgent", "one soldier" (read by numbers), "a 14-year-old boy".
 # (The "a" comes before the look-behind, as a case-sensitive class, so that the
 # scan can skip to the a's.)
-ARTICLE_RE = re.compile(rf"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))", _I)
+ARTICLE_RE = compile_parts(rf"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))", _I)
 # "another wounded", "killing one and wounding another": one more victim.
-ANOTHER_RE = re.compile(
+ANOTHER_RE = compile_parts(
     rf"(?<![\w-])another(?=\s+(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])|\s+(?:was\s+|were\s+)?"
     rf"(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})\b|\s*[.,;]|\s*$)", _I)
 # "both pilots": two victims.
-BOTH_RE = re.compile(rf"(?<![\w-])both\s+(?:the\s+|of\s+the\s+)?(?=(?:{_MOD}\s+){{0,2}}?{_NOUN}(?![\w-]))", _I)
+BOTH_RE = compile_parts(rf"(?<![\w-])both\s+(?:the\s+|of\s+the\s+)?(?=(?:{_MOD}\s+){{0,2}}?{_NOUN}(?![\w-]))", _I)
 # "a man and his son": the relative is one more victim.
-RELATIVE_RE = re.compile(rf"(?<=\s)(?:his|her|their)\s+(?=(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-]))", _I)
+RELATIVE_RE = compile_parts(rf"(?<=\s)(?:his|her|their)\s+(?=(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-]))", _I)
 # "a family of five" is five people.
 FAMILY_RE = re.compile(rf"\b(?:a|an|one|the)\s+family\s+of\s+({_TAG})", _I)
 # "killed the Taliban leader", "killed Taliban leader Saifullah": the object of a
 # killing.  As a subject ("the commander was killed") "the" mostly points back to
 # someone already counted, so it is not tagged there.
-OBJECT_RE = re.compile(
+OBJECT_RE = compile_parts(
     rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE}|{_WOUNDED_BEFORE})\s+(?:(?P<det>the|its|his|her|their|(?:the\s+)?[a-z-]+(?:'s|\u2019s))\s+)?"
     rf"(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])(?:{_NAME}|\s+(?:and|along|as|during|in|on|at|"
     rf"with|who|when|after|while|by|near)\b|\s*[,.;]|$))", _I
@@ -280,7 +284,7 @@ NAMED_SUBJECT_RE = re.compile(
     rf"(?=[A-Z]){_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
     rf"(?=(?:his\s+|her\s+|their\s+)?#\d+#[^.;:]*?\s(?:{_KILLED_AFTER})(?![\w-]))")
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
-BARE_RE = re.compile(  # not "Neither soldier was hurt"
+BARE_RE = compile_parts(  # not "Neither soldier was hurt"
     rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])", _I
 )
 # --- where the costly patterns can start -------------------------------------------
@@ -361,8 +365,8 @@ def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None) -> str:
 _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
 _HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
 # Items of a headline's list of victims (headlines drop their articles).
-HEADLINE_ITEM_RE = re.compile(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])", _I)
-_AFTER_VICTIM_RE = re.compile(rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
+HEADLINE_ITEM_RE = compile_parts(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])", _I)
+_AFTER_VICTIM_RE = compile_parts(rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
 _ITEM_START_RE = re.compile(rf"(?:,|\s(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})|[:|]|\s-)\s+(?:his\s+|her\s+)?", _I)
 _ITEM_OPEN_RE = re.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)
 _ITEM_CLOSE_RE = re.compile(r"\s*,\s*(?:#\d+#|[a-z])|\s+and\s+", _I)
@@ -694,7 +698,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
 
 _DEATH_NOUN_HINTS = ("deaths", "fatalit", "killings", "martyrs", "lives", "injuries")
 _TOLL_HINTS = ("toll", "total", "tally", "number", "count")  # cheap test before TOLL_RE
-_ITEM_RE = re.compile(rf"#(\d+)#({_OF}|(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_PP}?)?)", _I)
+_ITEM_RE = compile_parts(rf"#(\d+)#({_OF}|(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_PP}?)?)", _I)
 _CLAUSE_VERB_RE = re.compile(r"\s+(?:were|was|are|is|have|has|had)\b", _I)
 
 
