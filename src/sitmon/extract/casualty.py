@@ -300,7 +300,7 @@ _VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the 
 _ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: building a frozen one takes three times as long, and most sentences build one
 class _Verbs:
     """Where verbs of killing and wounding start in one text."""
 
@@ -387,6 +387,8 @@ _SUBSET_KEYS = tuple(sorted({max(phrase.split(), key=len) for phrase in _CTX["su
 # (after a comma: "killing several of them" is the figure itself)
 SUBSET_AFTER_RE = re.compile(rf"(?=[\s,wi])(?:\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
                              rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*)", _I)
+# Both branches hold a tag's end, then "of": a cheap test first ("#" is rare, "of" is not).
+_SUBSET_AFTER_HINT = re.compile(r"#\s+of\s", _I)
 # "Among the dead were a boy and two women": the victims of a toll told elsewhere.
 _AMONG_THE_DEAD_HINT = re.compile(r"the (?:dead|victims|killed|wounded|injured)")  # cheap test first
 AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
@@ -535,7 +537,7 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity], _Verbs]:
     if not sentence.rstrip().endswith(".") and _is_title_case(sentence):
         tagged = tagged.lower()  # capitals in a headline do not mark names
     tagged, verbs = _tag_singulars(tagged, values)
-    if " of " in tagged:
+    if " of " in tagged and _SUBSET_AFTER_HINT.search(tagged):
         tagged = SUBSET_AFTER_RE.sub("", tagged)
     if _AMONG_THE_DEAD_HINT.search(tagged.lower()):
         tagged = AMONG_THE_DEAD_RE.sub("", tagged)
@@ -869,11 +871,14 @@ def _common(sets) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
-_CLAUSE_MARKS = ";:,-\u2013\u2014"  # one of these, or "wh", is in every CLAUSE_RE match
+# What every CLAUSE_RE match holds, in the lower-case text: most clauses hold none
+# (a comma alone, or a hyphen in a word, does not split).  A case-blind pattern may
+# match a non-ASCII letter as an ASCII one ("whıle"): see _ODD_CASE_RE.
+_CLAUSE_HINT_RE = re.compile(r"[;:]|[-\u2013\u2014](?<=\s.)\s|,\s+(?:but|and|compared)\b|while|whereas")
 
 
 def _clauses(tagged: str) -> list[tuple[int, str]]:
-    if not contains_any(tagged, _CLAUSE_MARKS) and "wh" not in tagged.lower():
+    if not _CLAUSE_HINT_RE.search(tagged.lower()) and (tagged.isascii() or not _ODD_CASE_RE.search(tagged)):
         return [(0, tagged)]  # no mark that CLAUSE_RE could find
     out, last = [], 0
     for m in CLAUSE_RE.finditer(tagged):

@@ -107,6 +107,10 @@ _ID_BEFORE = re.compile(rf"\b(?:{alternation(_ID_WORDS)})\s*$")
 # What the text before a number ends with (but for a full stop and spaces) when one
 # of the three patterns above matches it: most numbers are turned away by one test.
 _KIND_BEFORE_ENDS = tuple(_MONTH_WORDS + _CURRENCY_WORDS + [w.rstrip(".") for w in _ID_WORDS] + list("$£€¥"))
+# The same by their last character: ``endswith`` tries the strings of its tuple one
+# by one, and a text's last character leaves a handful of them to try.
+_KIND_BEFORE_ENDS_BY_LAST: dict[str, tuple[str, ...]] = {
+    last: tuple(w for w in _KIND_BEFORE_ENDS if w.endswith(last)) for last in {w[-1] for w in _KIND_BEFORE_ENDS}}
 _NO_BEFORE = re.compile(r"\bno\s+$")
 
 
@@ -233,7 +237,9 @@ def _kind(text: str, start: int, end: int, num: str, measure: bool) -> str:
 def _may_name_kind(before: str) -> bool:
     """Whether a date, money or identifier word can end ``before`` (``_KIND_BEFORE_ENDS``)."""
     tail = before.rstrip()
-    return (tail[:-1] if tail.endswith(".") else tail).endswith(_KIND_BEFORE_ENDS)
+    if tail.endswith("."):
+        tail = tail[:-1]
+    return tail.endswith(_KIND_BEFORE_ENDS_BY_LAST.get(tail[-1:], ()))
 
 
 def _single(text: str, m: re.Match) -> Quantity | None:
