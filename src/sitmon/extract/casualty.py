@@ -41,7 +41,7 @@ from sitmon.extract.events import Casualty, Context
 from sitmon.extract.gazetteer import contains_any, gated
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
 from sitmon.extract.subpatterns import compile as compile_parts
-from sitmon.extract.subpatterns import part
+from sitmon.extract.subpatterns import part, spelled
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
 _VERBS, _NOUNS, _CTX = _LEX["verbs"], _LEX["nouns"], _LEX["context"]
@@ -237,11 +237,37 @@ _NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$
 # (A case-blind pattern may match a non-ASCII letter as an ASCII one: see _ODD_CASE_RE.)
 _NEGATION_STARTS = tuple(sorted({phrase[:2] for phrase in _CTX["negation"]}))
 
+# --- case-blind patterns read on the lower-case text ------------------------------
+# A case-blind pattern lowers every character it compares: the same pattern,
+# case-sensitive, on the lower-cased text (whose offsets are the text's) finds the
+# same matches in about half the time.  lower() keeps apart a few letters that a
+# case-blind pattern takes for ASCII ones (see _ODD_CASE_RE): a text with one of
+# them is read by the case-blind pattern.  For patterns whose matches are used for
+# their offsets only, and whose letters are all lower-case.
+_ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _both_cases(pattern: str) -> tuple[re.Pattern, re.Pattern]:
+    """*pattern* case-blind, and case-sensitive for the lower-cased text."""
+    letters = re.sub(r"\\.|\(\?-i:[^()]*\)|\[([a-z])(?i:\1)\]", "", spelled(pattern))  # escapes, "[aA]", case-sensitive parts
+    if re.search("[A-Z]", letters) or any(c.isalpha() for c in letters if not c.isascii()):
+        raise ValueError(f"{pattern[:60]!r}: a capital or a non-ASCII letter, not read alike in the lower-cased text")
+    return compile_parts(pattern, _I), compile_parts(pattern)
+
+
+def _on_lower(blind: re.Pattern, low: re.Pattern, text: str) -> tuple[re.Pattern, str]:
+    """The pattern to run and the text to run it on, for the pair ``_both_cases`` made."""
+    if not text.isascii() and _ODD_CASE_RE.search(text):
+        return blind, text
+    return low, lower(text)
+
+
 # --- one victim without a number -------------------------------------------------
 # "an insurgent", "one soldier" (read by numbers), "a 14-year-old boy".
 # (The "a" comes before the look-behind, as a case-sensitive class, so that the
 # scan can skip to the a's.)
-ARTICLE_RE = compile_parts(rf"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))", _I)
+ARTICLE_RE, _ARTICLE_LOW_RE = _both_cases(
+    rf"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))")
 # "another wounded", "killing one and wounding another": one more victim.
 ANOTHER_RE = compile_parts(
     rf"(?<![\w-])another(?=\s+(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])|\s+(?:was\s+|were\s+)?"
@@ -284,8 +310,8 @@ NAMED_SUBJECT_RE = re.compile(
     rf"(?=[A-Z]){_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
     rf"(?=(?:his\s+|her\s+|their\s+)?#\d+#[^.;:]*?\s(?:{_KILLED_AFTER})(?![\w-]))")
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
-BARE_RE = compile_parts(  # not "Neither soldier was hurt"
-    rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])", _I
+BARE_RE, _BARE_LOW_RE = _both_cases(  # not "Neither soldier was hurt"
+    rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])"
 )
 # --- where the costly patterns can start -------------------------------------------
 # The patterns that start with a verb of killing or wounding (or with a "#i#" tag)
@@ -296,8 +322,7 @@ _ANY_VERB = _alt(_VERBS["killed_before"] + _VERBS["wounded_before"] + _VERBS["ki
 _VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the match is the verb's
     rf"[^\w-](?={_ANY_VERB})(?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER}))?")
 # Case-insensitive patterns let these match ASCII letters ("\u017f" is "s") though
-# lower() keeps them apart, so a text with one is scanned everywhere.
-_ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
+# lower() keeps them apart, so a text with one (_ODD_CASE_RE) is scanned everywhere.
 
 
 @dataclass  # not frozen: building a frozen one takes three times as long, and most sentences build one
@@ -349,10 +374,11 @@ def _finditer(pattern: re.Pattern, text: str, starts: list[int] | None):
             end = m.end()
 
 
-def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None) -> str:
-    """``pattern.sub(repl, text)`` with a function ``repl``, trying only ``starts``."""
+def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None, read: str | None = None) -> str:
+    """``pattern.sub(repl, text)`` with a function ``repl``, trying only ``starts``;
+    the pattern runs on *read* (the lower-cased text, see ``_on_lower``) if given."""
     parts, last = [], 0
-    for m in _finditer(pattern, text, starts):
+    for m in _finditer(pattern, text if read is None else read, starts):
         parts.append(text[last:m.start()])
         parts.append(repl(m))
         last = m.end()
@@ -365,9 +391,10 @@ def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None) -> str:
 _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
 _HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
 # Items of a headline's list of victims (headlines drop their articles).
-HEADLINE_ITEM_RE = compile_parts(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])", _I)
+HEADLINE_ITEM_RE, _HEADLINE_ITEM_LOW_RE = _both_cases(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])")
 _AFTER_VICTIM_RE = compile_parts(rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
-_ITEM_START_RE = re.compile(rf"(?:,|\s(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})|[:|]|\s-)\s+(?:his\s+|her\s+)?", _I)
+_ITEM_START_RE, _ITEM_START_LOW_RE = _both_cases(
+    rf"(?:,|\s(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})|[:|]|\s-)\s+(?:his\s+|her\s+)?")
 _ITEM_OPEN_RE = re.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)
 _ITEM_CLOSE_RE = re.compile(r"\s*,\s*(?:#\d+#|[a-z])|\s+and\s+", _I)
 _SUBSET = _alt(_CTX["subset"])
@@ -582,7 +609,8 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
     if "family" in low:
         tagged = FAMILY_RE.sub(r"\1 family members", tagged)
     if " a" in low or low.startswith("a"):
-        tagged = ARTICLE_RE.sub(one, tagged)
+        article, read = _on_lower(ARTICLE_RE, _ARTICLE_LOW_RE, tagged)
+        tagged = _sub(article, one, tagged, None, read)
     if " and his " in low or " and her " in low or " and their " in low:
         tagged = RELATIVE_RE.sub(lambda m: m.group() + one(m), tagged)
     if "another" in low:
@@ -622,14 +650,18 @@ def _tag_bare(tagged: str, one, last_after: int) -> str:
     "kill father, son").  ``last_after`` is where the last verb that can follow
     its victims starts: a part after it has no "killed" to read."""
     starts = [0] + [m.end() for m in _HEADLINE_PART_RE.finditer(tagged)]
+    bare, read = _on_lower(BARE_RE, _BARE_LOW_RE, tagged)
     for start in reversed(starts):  # from the end, so earlier offsets stay valid
-        m = BARE_RE.match(tagged, start) if start < last_after else None
+        m = bare.match(read, start) if start < last_after else None
         if m:
             tagged = tagged[:start] + one(m) + tagged[start:]
+            bare, read = _on_lower(BARE_RE, _BARE_LOW_RE, tagged)
     if "," not in tagged and " and " not in tagged.lower():
         return tagged
-    starts = [0] + [m.end() for m in _ITEM_START_RE.finditer(tagged)]
-    items = [m for m in (HEADLINE_ITEM_RE.match(tagged, start) for start in starts) if m and _listed(tagged, m)]
+    item_start, read = _on_lower(_ITEM_START_RE, _ITEM_START_LOW_RE, tagged)
+    item = HEADLINE_ITEM_RE if item_start is _ITEM_START_RE else _HEADLINE_ITEM_LOW_RE  # the same text for both
+    starts = [0] + [m.end() for m in item_start.finditer(read)]
+    items = [m for m in (item.match(read, start) for start in starts) if m and _listed(tagged, m)]
     for m in reversed(items):
         tagged = tagged[:m.start()] + one(m) + tagged[m.start():]
     return tagged
@@ -872,20 +904,30 @@ def _common(sets) -> str | None:
 
 
 # What every CLAUSE_RE match holds, in the lower-case text: most clauses hold none
-# (a comma alone, or a hyphen in a word, does not split).  A case-blind pattern may
-# match a non-ASCII letter as an ASCII one ("whıle"): see _ODD_CASE_RE.
-_CLAUSE_HINT_RE = re.compile(r"[;:]|[-\u2013\u2014](?<=\s.)\s|,\s+(?:but|and|compared)\b|while|whereas")
+# (a comma alone, or a hyphen in a word, does not split).  The marks and words are
+# found by ``in``, the rest by a pattern that is tried at commas and dashes only.
+_CLAUSE_MARKS = (";", ":", "while", "whereas")
+_CLAUSE_HINT_RE = re.compile(r"[-\u2013\u2014](?<=\s.)\s|,\s+(?:but|and|compared)\b")
 
 
 def _clauses(tagged: str) -> list[tuple[int, str]]:
-    if not _CLAUSE_HINT_RE.search(tagged.lower()) and (tagged.isascii() or not _ODD_CASE_RE.search(tagged)):
-        return [(0, tagged)]  # no mark that CLAUSE_RE could find
+    if not _may_split(tagged):
+        return [(0, tagged)]
     out, last = [], 0
     for m in CLAUSE_RE.finditer(tagged):
         out.append((last, tagged[last:m.start()]))
         last = m.end()
     out.append((last, tagged[last:]))
     return out
+
+
+def _may_split(tagged: str) -> bool:
+    """Whether CLAUSE_RE can match: its marks are in the text, or a letter that a
+    case-blind pattern matches as an ASCII one ("whıle": see _ODD_CASE_RE)."""
+    low = tagged.lower()
+    if contains_any(low, _CLAUSE_MARKS) or _CLAUSE_HINT_RE.search(low):
+        return True
+    return not tagged.isascii() and bool(_ODD_CASE_RE.search(tagged))
 
 
 def _clause_index(clauses: list[tuple[int, str]], pos: int) -> int:
