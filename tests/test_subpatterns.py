@@ -3,15 +3,17 @@
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sitmon.extract import casualty, subpatterns
+from sitmon.extract import casualty, numbers, subpatterns
 
 
 def _patterns(module):
     for name, value in vars(module).items():
         values = value if isinstance(value, tuple) else (value,)
         for index, pattern in enumerate(values):
-            if isinstance(pattern, re.Pattern):
+            if isinstance(pattern, re.Pattern) and not pattern.flags & re.ASCII:  # ASCII twins: tested below
                 yield f"{name}[{index}]", pattern
 
 
@@ -36,3 +38,29 @@ def test_token_in_a_set_refused():
     letter = subpatterns.part("a")
     with pytest.raises(ValueError):
         subpatterns.compile(f"(?:{letter}|b)")  # parsed as the set [ab]: no place left for the part
+
+
+_ASCII_TWINS = [(casualty._VERB_START_RE, casualty._VERB_START_ASCII_RE),
+                (casualty._NOT_WAR_CUE_RE, casualty._NOT_WAR_CUE_ASCII_RE),
+                (casualty.CUMULATIVE_RE, casualty._CUMULATIVE_ASCII_RE),
+                (casualty._DATE_DIGIT_RE, casualty._DATE_DIGIT_ASCII_RE),
+                (numbers._QUANTITY_START_RE, numbers._QUANTITY_START_ASCII_RE),
+                (re.compile(r"\s+x\S[^\s,]\b\w\d", re.IGNORECASE), None)]
+_ASCII_WORDS = ["killed", "Shot", "dead", "at", "least", "12", "#1#", "so", "far", "in", "2014", "earthquake",
+                "K", "s", "x", "_", "-", ",", ".", "\x1c", "\x1d", "\x1f", "\t", "\n", " ", "9",
+                "so\x1cfar", "shot\x1ddead", "a\x1ffew", "\x1ex"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_WORDS), max_size=16), st.sampled_from(["", " "]))
+def test_ascii_twin_finds_the_same_matches(words, separator):
+    text = separator.join(words)
+    for pattern, twin in _ASCII_TWINS:
+        twin = twin or subpatterns.ascii_twin(pattern)
+        assert [(m.span(), m.groups()) for m in twin.finditer(text)] == [(m.span(), m.groups()) for m in pattern.finditer(text)]
+
+
+def test_ascii_twin_keeps_unicode_separators_as_space():
+    # Unicode's \s takes U+001C..U+001F, ASCII's does not: the twin must.
+    assert subpatterns.ascii_twin(re.compile(r"a\sb")).match("a\x1cb")
+    assert not subpatterns.ascii_twin(re.compile(r"a\Sb")).match("a\x1db")

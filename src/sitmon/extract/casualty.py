@@ -41,7 +41,7 @@ from sitmon.extract.events import Casualty, Context
 from sitmon.extract.gazetteer import contains_any, gated
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
 from sitmon.extract.subpatterns import compile as compile_parts
-from sitmon.extract.subpatterns import part, spelled
+from sitmon.extract.subpatterns import ascii_twin, part, spelled
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
 _VERBS, _NOUNS, _CTX = _LEX["verbs"], _LEX["nouns"], _LEX["context"]
@@ -321,6 +321,9 @@ BARE_RE, _BARE_LOW_RE = _both_cases(  # not "Neither soldier was hurt"
 _ANY_VERB = _alt(_VERBS["killed_before"] + _VERBS["wounded_before"] + _VERBS["killed_after"] + _VERBS["wounded_after"])
 _VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the match is the verb's
     rf"[^\w-](?={_ANY_VERB})(?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER}))?")
+# Scans run on most sentences have twins for ASCII text (most text): the same
+# matches, without Unicode's tables (see subpatterns.ascii_twin).
+_VERB_START_ASCII_RE = ascii_twin(_VERB_START_RE)
 # Case-insensitive patterns let these match ASCII letters ("\u017f" is "s") though
 # lower() keeps them apart, so a text with one (_ODD_CASE_RE) is scanned everywhere.
 
@@ -341,7 +344,7 @@ def _verbs(text: str, known: _Verbs | None = None) -> _Verbs:
     if not text.isascii() and _ODD_CASE_RE.search(text):  # isascii() is a flag look-up, no scan
         return _Verbs(text, None, len(text))
     starts, last_after = [], -1
-    for m in _VERB_START_RE.finditer(" " + lower(text)):
+    for m in (_VERB_START_ASCII_RE if text.isascii() else _VERB_START_RE).finditer(" " + lower(text)):
         starts.append(m.start())
         if m.group("after") is not None:
             last_after = m.start()
@@ -426,6 +429,7 @@ CUE_RE = _presence_re(_CTX["cue_stems"])  # a casualty word: a yes/no test
 DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
 CRIME_RE = _cue_re(_CTX["crime"])
 _NOT_WAR_CUE_RE = _cue_re(_CTX["disaster"] + _CTX["accident"] + _CTX["crime"])  # either of the two above
+_NOT_WAR_CUE_ASCII_RE = ascii_twin(_NOT_WAR_CUE_RE)
 ACCIDENT_START_RE = re.compile(rf"\s*(?:{_alt(_CTX['accident_start'])})(?![\w-])")
 VIOLENCE_RE = _cue_re(_CTX["violence"])
 WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
@@ -433,6 +437,7 @@ WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 CUMULATIVE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])")
+_CUMULATIVE_ASCII_RE = ascii_twin(CUMULATIVE_RE)
 # Split from the lexicon so that each runs only when its key word is there.
 CUMULATIVE_SINCE_RE = re.compile(
     rf"\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
@@ -488,6 +493,7 @@ DAY_RE = re.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|de
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 # a digit that is not part of a "#i#" tag (the digit first, so the scan can skip to digits)
 _DATE_DIGIT_RE = re.compile(r"\d(?<![#\d]\d)(?!\d*#)")
+_DATE_DIGIT_ASCII_RE = ascii_twin(_DATE_DIGIT_RE)
 PAST_DAYS = 7  # a day named this long before the story is not the story's news
 _WHOLE_WAR_RE = re.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
                            r"uprising|insurgency|invasion|occupation|partition)\b")
@@ -538,7 +544,7 @@ def _cue(text: str) -> str | None:
 
 def _not_war(text: str) -> bool:
     """Disaster, accident or crime deaths, with nothing of war or terror about them."""
-    if not _NOT_WAR_CUE_RE.search(text):  # most sentences: one scan instead of two
+    if not (_NOT_WAR_CUE_ASCII_RE if text.isascii() else _NOT_WAR_CUE_RE).search(text):  # most: one scan, not two
         return bool(ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text)
     if (DISASTER_RE.search(text) or ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text):
         return True
@@ -950,7 +956,7 @@ def _scope(clause: str) -> str:
 
 def _is_cumulative(clause: str) -> bool:
     """A war-to-date figure's words in the lower-case clause."""
-    if CUMULATIVE_RE.search(clause):
+    if (_CUMULATIVE_ASCII_RE if clause.isascii() else CUMULATIVE_RE).search(clause):
         return True
     if "since" in clause and CUMULATIVE_SINCE_RE.search(clause):
         return True
@@ -987,7 +993,7 @@ def _in_the_past(clause: str, ctx: Context) -> bool:
     for m in HISTORICAL_RE.finditer(clause) if _HISTORICAL_GATE.search(clause) else ():
         if not _SINCE_BEFORE_RE.search(clause, max(0, m.start() - 7), m.start()):
             return True
-    if not _DATE_DIGIT_RE.search(clause):
+    if not (_DATE_DIGIT_ASCII_RE if clause.isascii() else _DATE_DIGIT_RE).search(clause):
         return False  # no year and no day: the rest cannot fire
     year_now = ctx.published.year
     when = WHEN_YEAR_RE.search(clause)
