@@ -409,10 +409,7 @@ SUBSET_RE = re.compile(
     rf"(?:\s*,|\s*\)|(?=\s+(?:were|was|have|has|had|are|is|and\s+(?:wounded|injured|wounding|"
     rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
 )
-_SUBSET_WORD_RE = re.compile(_SUBSET)  # cheap test before SUBSET_RE, on lower-case text
-# Every match of _SUBSET_WORD_RE holds the longest word of its phrase: ``in`` tests
-# for those words turn away most sentences before the scan.
-_SUBSET_KEYS = tuple(sorted({max(phrase.split(), key=len) for phrase in _CTX["subset"]}))
+_SUBSET_WORD_RE = _presence_re(_CTX["subset"])  # cheap test before SUBSET_RE, on lower-case text
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
 SUBSET_AFTER_RE = re.compile(rf"(?=[\s,wi])(?:\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
@@ -575,7 +572,7 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity], _Verbs]:
     if _AMONG_THE_DEAD_HINT.search(tagged.lower()):
         tagged = AMONG_THE_DEAD_RE.sub("", tagged)
     low = tagged.lower()
-    if contains_any(low, _SUBSET_KEYS) and _SUBSET_WORD_RE.search(low):
+    if _SUBSET_WORD_RE.search(low):
         tagged = SUBSET_RE.sub(_cut_subset, tagged)
     return tagged, values, verbs
 
