@@ -57,7 +57,8 @@ def test_ascii_twin_finds_the_same_matches(words, separator):
     text = separator.join(words)
     for pattern, twin in _ASCII_TWINS:
         twin = twin or subpatterns.ascii_twin(pattern)
-        assert [(m.span(), m.groups()) for m in twin.finditer(text)] == [(m.span(), m.groups()) for m in pattern.finditer(text)]
+        expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groups()) for m in twin.finditer(text)] == expected
 
 
 def test_ascii_twin_keeps_unicode_separators_as_space():

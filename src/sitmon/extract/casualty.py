@@ -249,7 +249,8 @@ _ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
 
 def _both_cases(pattern: str) -> tuple[re.Pattern, re.Pattern]:
     """*pattern* case-blind, and case-sensitive for the lower-cased text."""
-    letters = re.sub(r"\\.|\(\?-i:[^()]*\)|\[([a-z])(?i:\1)\]", "", spelled(pattern))  # escapes, "[aA]", case-sensitive parts
+    # its letters, but for escapes ("\\S"), case-sensitive parts and "[aA]"
+    letters = re.sub(r"\\.|\(\?-i:[^()]*\)|\[([a-z])(?i:\1)\]", "", spelled(pattern))
     if re.search("[A-Z]", letters) or any(c.isalpha() for c in letters if not c.isascii()):
         raise ValueError(f"{pattern[:60]!r}: a capital or a non-ASCII letter, not read alike in the lower-cased text")
     return compile_parts(pattern, _I), compile_parts(pattern)
@@ -324,8 +325,6 @@ _VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the 
 # Scans run on most sentences have twins for ASCII text (most text): the same
 # matches, without Unicode's tables (see subpatterns.ascii_twin).
 _VERB_START_ASCII_RE = ascii_twin(_VERB_START_RE)
-# Case-insensitive patterns let these match ASCII letters ("\u017f" is "s") though
-# lower() keeps them apart, so a text with one (_ODD_CASE_RE) is scanned everywhere.
 
 
 @dataclass  # not frozen: building a frozen one takes three times as long, and most sentences build one
@@ -341,6 +340,8 @@ def _verbs(text: str, known: _Verbs | None = None) -> _Verbs:
     """The verbs of ``text``; ``known`` is reused if it is of the same text."""
     if known is not None and known.text is text:
         return known
+    # Case-blind patterns take these letters for ASCII ones ("\u017f" is "s") though
+    # lower() keeps them apart: a text with one is scanned everywhere.
     if not text.isascii() and _ODD_CASE_RE.search(text):  # isascii() is a flag look-up, no scan
         return _Verbs(text, None, len(text))
     starts, last_after = [], -1
@@ -395,7 +396,8 @@ _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|sho
 _HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
 # Items of a headline's list of victims (headlines drop their articles).
 HEADLINE_ITEM_RE, _HEADLINE_ITEM_LOW_RE = _both_cases(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])")
-_AFTER_VICTIM_RE = compile_parts(rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
+_AFTER_VICTIM_RE = compile_parts(
+    rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
 _ITEM_START_RE, _ITEM_START_LOW_RE = _both_cases(
     rf"(?:,|\s(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})|[:|]|\s-)\s+(?:his\s+|her\s+)?")
 _ITEM_OPEN_RE = re.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)

@@ -13,6 +13,9 @@ spelled out (tests/test_subpatterns.py checks every pattern for it), so
 matching is unchanged.  A token must stand where its text could be pasted as a
 whole: a sequence of items, never one branch of an alternation or one atom a
 quantifier applies to (``part`` texts here are a group or a plain sequence).
+
+``ascii_twin(pattern)`` compiles a pattern for text that is all ASCII: the same
+matches there, without the Unicode table look-ups that ``\\w``, ``\\b`` and ``\\s`` cost.
 """
 
 from __future__ import annotations
@@ -47,14 +50,17 @@ def spelled(text: str) -> str:
 def compile(pattern: str, flags: int = 0) -> re.Pattern:  # noqa: A001 -- re.compile's twin
     """``re.compile(spelled(pattern), flags)``, parsing each part once."""
     flags = int(flags)  # as re.compile does: the compiler tests a RegexFlag's bits slowly
-    tree = _tree(pattern, flags)
+    return _pattern(spelled(pattern), _tree(pattern, flags), flags)
+
+
+def _pattern(text: str, tree: _parser.SubPattern, flags: int) -> re.Pattern:
+    """The pattern *text* compiled from its parse *tree*, as ``re._compiler.compile`` does."""
     code = _compiler._code(tree, flags)
     state = tree.state
     indexgroup = [None] * state.groups
     for name, index in state.groupdict.items():
         indexgroup[index] = name
-    return _engine.compile(spelled(pattern), flags | state.flags, code, state.groups - 1,
-                           state.groupdict, tuple(indexgroup))
+    return _engine.compile(text, flags | state.flags, code, state.groups - 1, state.groupdict, tuple(indexgroup))
 
 
 def _tree(pattern: str, flags: int) -> _parser.SubPattern:
@@ -114,13 +120,7 @@ def ascii_twin(pattern: re.Pattern) -> re.Pattern:
     flags = (pattern.flags & ~re.UNICODE) | re.ASCII
     tree = _parser.parse(pattern.pattern, flags)
     _add_separators(tree)
-    code = _compiler._code(tree, flags)
-    state = tree.state
-    indexgroup = [None] * state.groups
-    for name, index in state.groupdict.items():
-        indexgroup[index] = name
-    return _engine.compile(pattern.pattern, flags | state.flags, code, state.groups - 1,
-                           state.groupdict, tuple(indexgroup))
+    return _pattern(pattern.pattern, tree, flags)
 
 
 _SEPARATORS = (_sre.RANGE, (0x1C, 0x1F))
