@@ -249,10 +249,12 @@ _ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
 
 def _both_cases(pattern: str) -> tuple[re.Pattern, re.Pattern]:
     """*pattern* case-blind, and case-sensitive for the lower-cased text."""
-    # its letters, but for escapes ("\\S"), case-sensitive parts and "[aA]"
-    letters = re.sub(r"\\.|\(\?-i:[^()]*\)|\[([a-z])(?i:\1)\]", "", spelled(pattern))
-    if re.search("[A-Z]", letters) or any(c.isalpha() for c in letters if not c.isascii()):
-        raise ValueError(f"{pattern[:60]!r}: a capital or a non-ASCII letter, not read alike in the lower-cased text")
+    # its letters, but for escapes ("\\S") and either-case classes ("[aA]"); a case-sensitive
+    # part must be such a class ("(?-i:[A-Z])" would not read the lower-cased text alike)
+    letters = re.sub(r"\\.|\[([a-z])(?i:\1)\]", "", spelled(pattern))
+    if re.search(r"[A-Z]|\(\?-i:(?!\))", letters) or any(c.isalpha() for c in letters if not c.isascii()):
+        raise ValueError(f"{pattern[:60]!r}: a capital, a non-ASCII letter or a case-sensitive part, "
+                         "not read alike in the lower-cased text")
     return compile_parts(pattern, _I), compile_parts(pattern)
 
 
