@@ -40,6 +40,8 @@ from importlib import resources
 from sitmon.extract.events import Casualty, Context
 from sitmon.extract.gazetteer import contains_any, gated
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
+from sitmon.extract.subpatterns import compile as compile_parts
+from sitmon.extract.subpatterns import ascii_twin, part, spelled
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
 _VERBS, _NOUNS, _CTX = _LEX["verbs"], _LEX["nouns"], _LEX["context"]
@@ -129,16 +131,18 @@ _STOP_WORDS = """
     within among between behind inside outside upon via per amid despite if then so because where whom
     whose be will would could can may might should must""".split()
 _STOP = f"(?:{_alt(_STOP_WORDS)})"
+# The sub-patterns below that the noun-phrase patterns embed many times are
+# ``part``s, parsed once however often they are embedded (see subpatterns.py).
 # A modifier between a number and its noun: "Afghan", "suspected", "14-year-old".
-_MOD = rf"(?!{_STOP}\b)[a-z0-9][a-z0-9'.-]*"
+_MOD = part(rf"(?!{_STOP}\b)[a-z0-9][a-z0-9'.-]*")
 # A number without its noun must end its phrase ("killing three, and", "14 were
 # killed"), else it counts something else ("executed numerous small-arms attacks").
 # (The word lists after such a number are only looked ahead at: one trie holds them all.)
 _NEXT_PHRASE = _alt(_STOP_WORDS + _VERBS["aux"] + _VERBS["killed_after"] + _VERBS["wounded_after"]
                     + ["overnight", "yesterday", "today", "tonight", "last", "this", "more", "others"])
-_BARE_END = rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_NEXT_PHRASE})\b)"
-_NOUN = rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))"
-_SING_NOUN = rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))"
+_BARE_END = part(rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?:{_NEXT_PHRASE})\b)")
+_NOUN = part(rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))")
+_SING_NOUN = part(rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))")
 _TAG = r"#\d+#"
 _TAG_RE = re.compile(r"#(\d+)#")
 # A personal name after a title: "Taliban leader Saifullah", "commander, Asad,".
@@ -152,7 +156,7 @@ _NOT_NAME = _alt(_STOP_WORDS + _VERBS["aux"])  # words that are no name, whateve
 _NAME_WORD = rf"(?!(?:{_NOT_NAME})\b)(?-i:(?!(?:{_NOT_NAMES})\b)[A-Z][a-z'\u2019-]+)"
 # Later words of a name may look like a month ("Fayez Jan") but not like a new sentence part.
 _NAME_NEXT = rf"(?!(?:{_NOT_NAME})\b)(?-i:(?!(?:The|A|An|In|On|At|During|After|And)\b)[A-Z][a-z'\u2019-]+)"
-_NAME = rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-\w+|bin|ibn)){{0,3}},?)"
+_NAME = part(rf"(?:,?\s+{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-\w+|bin|ibn)){{0,3}},?)")
 # "two people in Kharkiv and three in Odesa": a place after each group.
 _PLACE = (r"(?:\s+(?:in|near|at|from)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)(?:\s+(?-i:[A-Z][\w'\u2019-]+)){0,2}"
           r"(?:\s+(?:region|province|district|city|village|oblast|governorate|state))?(?=\s*,?\s+and\s+#))")
@@ -169,14 +173,14 @@ _OTHER_SUBJECT = (rf"(?:\s+(?!(?:{_alt(_NOUNS['not_victims'])})\b){_MOD}){{1,3}}
                   rf"has\s+been|had\s+been|are|is))+(?:\s+\w+ly)?\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})\b)")
 # "1,000 soldiers and civilians": two nouns sharing one number.
 _AND_NOUN = rf"(?:\s+(?:and|or)\s+{_NOUN}(?![\w-])(?!\s+(?:were|was|are|is|have|has|had)\s+(?!killed|dead|wounded|injured)))"
-_NP = (rf"{_TAG}(?:{_OF}|(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_AND_NOUN}?{_NAME}?{_PP}?|(?={_BARE_END})|{_OTHER_PLURAL}"
-       rf"|{_OTHER_SUBJECT}){_PLACE}?")
+_NP = part(rf"{_TAG}(?:{_OF}|(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_AND_NOUN}?{_NAME}?{_PP}?|(?={_BARE_END})"
+           rf"|{_OTHER_PLURAL}|{_OTHER_SUBJECT}){_PLACE}?")
 _JOIN = (r"(?:\s*,\s*(?:and\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and|as\s+well\s+as|along\s+with|"
          r"plus|together\s+with)\s+)(?:(?:his|her|their|its)\s+)?")
-_LIST = rf"{_NP}(?:{_JOIN}{_NP})*"
+_LIST = part(rf"{_NP}(?:{_JOIN}{_NP})*")
 _I = re.IGNORECASE
 SIDE_RE = re.compile(rf"(?<![\w-])(?:{_alt(SIDE_NAMES)})(?![\w-])")
-_NOUN_NEXT_RE = re.compile(rf"\s+(?:{_NOUN})(?![\w-])")
+_NOUN_NEXT_RE = compile_parts(rf"\s+(?:{_NOUN})(?![\w-])")
 
 # --- verbs and nouns of killing and wounding ----------------------------------
 _AUX = rf"(?:,?\s+(?:{_alt(_VERBS['aux'])}))*"
@@ -189,12 +193,12 @@ _BEFORE_NP = r"(?:^|(?<=[\s(\"'\u201c]))"
 # character: "(?=#)", "(?=[A-Z])" below add nothing else.
 
 # "two soldiers were killed", "14 dead", "an insurgent was reportedly killed"
-PASSIVE_RE = re.compile(
+PASSIVE_RE = compile_parts(
     rf"{_BEFORE_NP}(?P<list>{_LIST})(?P<gap>{_GAP}){_AUX}(?:\s+[a-z]+ly)?\s+"
     rf"(?:(?P<kill>{_KILLED_AFTER})|(?P<wound>{_WOUNDED_AFTER})){_NOT_MIXED}(?![\w-]){_NOT_ACTIVE}", _I
 )
 # "the strike killed 14 people", "wounding 30", "claimed the lives of nine"
-ACTIVE_RE = re.compile(
+ACTIVE_RE = compile_parts(
     rf"(?<![\w-])(?:(?P<kill>{_KILLED_BEFORE})|(?P<wound>{_WOUNDED_BEFORE}))"
     rf"\s+(?:(?:also|then|reportedly|in\s+all)\s+)?(?P<list>{_LIST})", _I
 )
@@ -204,24 +208,24 @@ TOLL_RE = re.compile(
     rf"(?:{_alt(_NOUNS['toll_link'])})\s+(?:to\s+|at\s+)?(?P<list>{_TAG})", _I
 )
 # "12 deaths", "9 injuries" (participles such as "9 wounded" are PASSIVE's).
-DEATH_NOUN_RE = re.compile(
+DEATH_NOUN_RE = compile_parts(
     rf"(?P<list>{_TAG})(?:\s+{_MOD}){{0,2}}?\s+(?:(?P<kill>deaths|fatalities|killings|martyrs|"
     rf"lives\s+(?:were\s+|have\s+been\s+|had\s+been\s+)?lost)|(?P<wound>injuries))(?![\w-])", _I
 )
 # "claimed 14 lives", "cost the lives of" is ACTIVE's.
-LIVES_RE = re.compile(
+LIVES_RE = compile_parts(
     rf"(?:claimed|claiming|claims|cost|costing|costs|took|taking|takes)\s+(?:the\s+)?"
     rf"(?P<list>{_TAG})\s+(?:{_MOD}\s+)?lives\b(?P<kill>)", _I
 )
 # "Nine Americans were among those killed": a nationality's share of a larger
 # toll.  Kept only when it names a side, so the model can tell it is a subset.
-AMONG_RE = re.compile(
+AMONG_RE = compile_parts(
     rf"(?=#){_BEFORE_NP}(?P<list>{_LIST})\s+(?:(?:were|was|are|is)\s+)?(?:also\s+)?among\s+(?:the|those)\s+"
     rf"(?:(?P<wound>wounded|injured|hurt)|dead|killed|victims|people\s+killed|slain)\b", _I)
 # Bodies count as deaths when they are found, not when they are exchanged:
 # "rescuers recovered 14 bodies", "the bodies of 30 people were found".
 _FOUND = r"(?:found|discovered|recovered|pulled|exhumed|retrieved|unearthed)"
-BODY_RES = tuple(re.compile(p, _I) for p in (
+BODY_RES = tuple(compile_parts(p, _I) for p in (
     rf"{_FOUND}\s+(?:\S+\s+){{0,3}}?(?:the\s+)?bodies\s+of\s+(?P<list>{_LIST})",
     rf"{_FOUND}\s+(?:\S+\s+){{0,3}}?(?P<list>{_TAG})(?:\s+{_MOD})?\s+bodies\b",
     rf"bodies\s+of\s+(?P<list>{_LIST})\s+(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_FOUND}",
@@ -233,25 +237,54 @@ _NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$
 # (A case-blind pattern may match a non-ASCII letter as an ASCII one: see _ODD_CASE_RE.)
 _NEGATION_STARTS = tuple(sorted({phrase[:2] for phrase in _CTX["negation"]}))
 
+# --- case-blind patterns read on the lower-case text ------------------------------
+# A case-blind pattern lowers every character it compares: the same pattern,
+# case-sensitive, on the lower-cased text (whose offsets are the text's) finds the
+# same matches in about half the time.  lower() keeps apart a few letters that a
+# case-blind pattern takes for ASCII ones (see _ODD_CASE_RE): a text with one of
+# them is read by the case-blind pattern.  For patterns whose matches are used for
+# their offsets only, and whose letters are all lower-case.
+_ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _both_cases(pattern: str) -> tuple[re.Pattern, re.Pattern]:
+    """*pattern* case-blind, and case-sensitive for the lower-cased text."""
+    # its letters, but for escapes ("\\S") and either-case classes ("[aA]"); a case-sensitive
+    # part must be such a class ("(?-i:[A-Z])" would not read the lower-cased text alike)
+    letters = re.sub(r"\\.|\[([a-z])(?i:\1)\]", "", spelled(pattern))
+    if re.search(r"[A-Z]|\(\?-i:(?!\))", letters) or any(c.isalpha() for c in letters if not c.isascii()):
+        raise ValueError(f"{pattern[:60]!r}: a capital, a non-ASCII letter or a case-sensitive part, "
+                         "not read alike in the lower-cased text")
+    return compile_parts(pattern, _I), compile_parts(pattern)
+
+
+def _on_lower(blind: re.Pattern, low: re.Pattern, text: str) -> tuple[re.Pattern, str]:
+    """The pattern to run and the text to run it on, for the pair ``_both_cases`` made."""
+    if not text.isascii() and _ODD_CASE_RE.search(text):
+        return blind, text
+    return low, lower(text)
+
+
 # --- one victim without a number -------------------------------------------------
 # "an insurgent", "one soldier" (read by numbers), "a 14-year-old boy".
 # (The "a" comes before the look-behind, as a case-sensitive class, so that the
 # scan can skip to the a's.)
-ARTICLE_RE = re.compile(rf"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))", _I)
+ARTICLE_RE, _ARTICLE_LOW_RE = _both_cases(
+    rf"(?-i:[aA])(?<![\w-][aA])(?-i:[nN])?\s+(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-]))")
 # "another wounded", "killing one and wounding another": one more victim.
-ANOTHER_RE = re.compile(
+ANOTHER_RE = compile_parts(
     rf"(?<![\w-])another(?=\s+(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])|\s+(?:was\s+|were\s+)?"
     rf"(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})\b|\s*[.,;]|\s*$)", _I)
 # "both pilots": two victims.
-BOTH_RE = re.compile(rf"(?<![\w-])both\s+(?:the\s+|of\s+the\s+)?(?=(?:{_MOD}\s+){{0,2}}?{_NOUN}(?![\w-]))", _I)
+BOTH_RE = compile_parts(rf"(?<![\w-])both\s+(?:the\s+|of\s+the\s+)?(?=(?:{_MOD}\s+){{0,2}}?{_NOUN}(?![\w-]))", _I)
 # "a man and his son": the relative is one more victim.
-RELATIVE_RE = re.compile(rf"(?<=\s)(?:his|her|their)\s+(?=(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-]))", _I)
+RELATIVE_RE = compile_parts(rf"(?<=\s)(?:his|her|their)\s+(?=(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-]))", _I)
 # "a family of five" is five people.
 FAMILY_RE = re.compile(rf"\b(?:a|an|one|the)\s+family\s+of\s+({_TAG})", _I)
 # "killed the Taliban leader", "killed Taliban leader Saifullah": the object of a
 # killing.  As a subject ("the commander was killed") "the" mostly points back to
 # someone already counted, so it is not tagged there.
-OBJECT_RE = re.compile(
+OBJECT_RE = compile_parts(
     rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE}|{_WOUNDED_BEFORE})\s+(?:(?P<det>the|its|his|her|their|(?:the\s+)?[a-z-]+(?:'s|\u2019s))\s+)?"
     rf"(?=(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}(?![\w-])(?:{_NAME}|\s+(?:and|along|as|during|in|on|at|"
     rf"with|who|when|after|while|by|near)\b|\s*[,.;]|$))", _I
@@ -280,8 +313,8 @@ NAMED_SUBJECT_RE = re.compile(
     rf"(?=[A-Z]){_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
     rf"(?=(?:his\s+|her\s+|their\s+)?#\d+#[^.;:]*?\s(?:{_KILLED_AFTER})(?![\w-]))")
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
-BARE_RE = re.compile(  # not "Neither soldier was hurt"
-    rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])", _I
+BARE_RE, _BARE_LOW_RE = _both_cases(  # not "Neither soldier was hurt"
+    rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])"
 )
 # --- where the costly patterns can start -------------------------------------------
 # The patterns that start with a verb of killing or wounding (or with a "#i#" tag)
@@ -291,12 +324,12 @@ BARE_RE = re.compile(  # not "Neither soldier was hurt"
 _ANY_VERB = _alt(_VERBS["killed_before"] + _VERBS["wounded_before"] + _VERBS["killed_after"] + _VERBS["wounded_after"])
 _VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the match is the verb's
     rf"[^\w-](?={_ANY_VERB})(?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER}))?")
-# Case-insensitive patterns let these match ASCII letters ("\u017f" is "s") though
-# lower() keeps them apart, so a text with one is scanned everywhere.
-_ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
+# Scans run on most sentences have twins for ASCII text (most text): the same
+# matches, without Unicode's tables (see subpatterns.ascii_twin).
+_VERB_START_ASCII_RE = ascii_twin(_VERB_START_RE)
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: building a frozen one takes three times as long, and most sentences build one
 class _Verbs:
     """Where verbs of killing and wounding start in one text."""
 
@@ -309,10 +342,12 @@ def _verbs(text: str, known: _Verbs | None = None) -> _Verbs:
     """The verbs of ``text``; ``known`` is reused if it is of the same text."""
     if known is not None and known.text is text:
         return known
+    # Case-blind patterns take these letters for ASCII ones ("\u017f" is "s") though
+    # lower() keeps them apart: a text with one is scanned everywhere.
     if not text.isascii() and _ODD_CASE_RE.search(text):  # isascii() is a flag look-up, no scan
         return _Verbs(text, None, len(text))
     starts, last_after = [], -1
-    for m in _VERB_START_RE.finditer(" " + lower(text)):
+    for m in (_VERB_START_ASCII_RE if text.isascii() else _VERB_START_RE).finditer(" " + lower(text)):
         starts.append(m.start())
         if m.group("after") is not None:
             last_after = m.start()
@@ -345,10 +380,11 @@ def _finditer(pattern: re.Pattern, text: str, starts: list[int] | None):
             end = m.end()
 
 
-def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None) -> str:
-    """``pattern.sub(repl, text)`` with a function ``repl``, trying only ``starts``."""
+def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None, read: str | None = None) -> str:
+    """``pattern.sub(repl, text)`` with a function ``repl``, trying only ``starts``;
+    the pattern runs on *read* (the lower-cased text, see ``_on_lower``) if given."""
     parts, last = [], 0
-    for m in _finditer(pattern, text, starts):
+    for m in _finditer(pattern, text if read is None else read, starts):
         parts.append(text[last:m.start()])
         parts.append(repl(m))
         last = m.end()
@@ -361,9 +397,11 @@ def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None) -> str:
 _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
 _HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
 # Items of a headline's list of victims (headlines drop their articles).
-HEADLINE_ITEM_RE = re.compile(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])", _I)
-_AFTER_VICTIM_RE = re.compile(rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
-_ITEM_START_RE = re.compile(rf"(?:,|\s(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})|[:|]|\s-)\s+(?:his\s+|her\s+)?", _I)
+HEADLINE_ITEM_RE, _HEADLINE_ITEM_LOW_RE = _both_cases(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])")
+_AFTER_VICTIM_RE = compile_parts(
+    rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
+_ITEM_START_RE, _ITEM_START_LOW_RE = _both_cases(
+    rf"(?:,|\s(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})|[:|]|\s-)\s+(?:his\s+|her\s+)?")
 _ITEM_OPEN_RE = re.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)
 _ITEM_CLOSE_RE = re.compile(r"\s*,\s*(?:#\d+#|[a-z])|\s+and\s+", _I)
 _SUBSET = _alt(_CTX["subset"])
@@ -375,14 +413,13 @@ SUBSET_RE = re.compile(
     rf"(?:\s*,|\s*\)|(?=\s+(?:were|was|have|has|had|are|is|and\s+(?:wounded|injured|wounding|"
     rf"injuring))\b)|(?=\s*[.;:]|\s*$))", _I
 )
-_SUBSET_WORD_RE = re.compile(_SUBSET)  # cheap test before SUBSET_RE, on lower-case text
-# Every match of _SUBSET_WORD_RE holds the longest word of its phrase: ``in`` tests
-# for those words turn away most sentences before the scan.
-_SUBSET_KEYS = tuple(sorted({max(phrase.split(), key=len) for phrase in _CTX["subset"]}))
+_SUBSET_WORD_RE = _presence_re(_CTX["subset"])  # cheap test before SUBSET_RE, on lower-case text
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
 SUBSET_AFTER_RE = re.compile(rf"(?=[\s,wi])(?:\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
                              rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*)", _I)
+# Both branches hold a tag's end, then "of": a cheap test first ("#" is rare, "of" is not).
+_SUBSET_AFTER_HINT = re.compile(r"#\s+of\s", _I)
 # "Among the dead were a boy and two women": the victims of a toll told elsewhere.
 _AMONG_THE_DEAD_HINT = re.compile(r"the (?:dead|victims|killed|wounded|injured)")  # cheap test first
 AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
@@ -393,6 +430,7 @@ CUE_RE = _presence_re(_CTX["cue_stems"])  # a casualty word: a yes/no test
 DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
 CRIME_RE = _cue_re(_CTX["crime"])
 _NOT_WAR_CUE_RE = _cue_re(_CTX["disaster"] + _CTX["accident"] + _CTX["crime"])  # either of the two above
+_NOT_WAR_CUE_ASCII_RE = ascii_twin(_NOT_WAR_CUE_RE)
 ACCIDENT_START_RE = re.compile(rf"\s*(?:{_alt(_CTX['accident_start'])})(?![\w-])")
 VIOLENCE_RE = _cue_re(_CTX["violence"])
 WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
@@ -400,6 +438,7 @@ WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 CUMULATIVE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])")
+_CUMULATIVE_ASCII_RE = ascii_twin(CUMULATIVE_RE)
 # Split from the lexicon so that each runs only when its key word is there.
 CUMULATIVE_SINCE_RE = re.compile(
     rf"\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
@@ -455,6 +494,7 @@ DAY_RE = re.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|de
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 # a digit that is not part of a "#i#" tag (the digit first, so the scan can skip to digits)
 _DATE_DIGIT_RE = re.compile(r"\d(?<![#\d]\d)(?!\d*#)")
+_DATE_DIGIT_ASCII_RE = ascii_twin(_DATE_DIGIT_RE)
 PAST_DAYS = 7  # a day named this long before the story is not the story's news
 _WHOLE_WAR_RE = re.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
                            r"uprising|insurgency|invasion|occupation|partition)\b")
@@ -505,7 +545,7 @@ def _cue(text: str) -> str | None:
 
 def _not_war(text: str) -> bool:
     """Disaster, accident or crime deaths, with nothing of war or terror about them."""
-    if not _NOT_WAR_CUE_RE.search(text):  # most sentences: one scan instead of two
+    if not (_NOT_WAR_CUE_ASCII_RE if text.isascii() else _NOT_WAR_CUE_RE).search(text):  # most: one scan, not two
         return bool(ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text)
     if (DISASTER_RE.search(text) or ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text):
         return True
@@ -531,12 +571,12 @@ def _tag(sentence: str, text: str) -> tuple[str, list[Quantity], _Verbs]:
     if not sentence.rstrip().endswith(".") and _is_title_case(sentence):
         tagged = tagged.lower()  # capitals in a headline do not mark names
     tagged, verbs = _tag_singulars(tagged, values)
-    if " of " in tagged:
+    if " of " in tagged and _SUBSET_AFTER_HINT.search(tagged):
         tagged = SUBSET_AFTER_RE.sub("", tagged)
     if _AMONG_THE_DEAD_HINT.search(tagged.lower()):
         tagged = AMONG_THE_DEAD_RE.sub("", tagged)
     low = tagged.lower()
-    if contains_any(low, _SUBSET_KEYS) and _SUBSET_WORD_RE.search(low):
+    if _SUBSET_WORD_RE.search(low):
         tagged = SUBSET_RE.sub(_cut_subset, tagged)
     return tagged, values, verbs
 
@@ -576,7 +616,8 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
     if "family" in low:
         tagged = FAMILY_RE.sub(r"\1 family members", tagged)
     if " a" in low or low.startswith("a"):
-        tagged = ARTICLE_RE.sub(one, tagged)
+        article, read = _on_lower(ARTICLE_RE, _ARTICLE_LOW_RE, tagged)
+        tagged = _sub(article, one, tagged, None, read)
     if " and his " in low or " and her " in low or " and their " in low:
         tagged = RELATIVE_RE.sub(lambda m: m.group() + one(m), tagged)
     if "another" in low:
@@ -616,14 +657,18 @@ def _tag_bare(tagged: str, one, last_after: int) -> str:
     "kill father, son").  ``last_after`` is where the last verb that can follow
     its victims starts: a part after it has no "killed" to read."""
     starts = [0] + [m.end() for m in _HEADLINE_PART_RE.finditer(tagged)]
+    bare, read = _on_lower(BARE_RE, _BARE_LOW_RE, tagged)
     for start in reversed(starts):  # from the end, so earlier offsets stay valid
-        m = BARE_RE.match(tagged, start) if start < last_after else None
+        m = bare.match(read, start) if start < last_after else None
         if m:
             tagged = tagged[:start] + one(m) + tagged[start:]
+            bare, read = _on_lower(BARE_RE, _BARE_LOW_RE, tagged)
     if "," not in tagged and " and " not in tagged.lower():
         return tagged
-    starts = [0] + [m.end() for m in _ITEM_START_RE.finditer(tagged)]
-    items = [m for m in (HEADLINE_ITEM_RE.match(tagged, start) for start in starts) if m and _listed(tagged, m)]
+    item_start, read = _on_lower(_ITEM_START_RE, _ITEM_START_LOW_RE, tagged)
+    item = HEADLINE_ITEM_RE if item_start is _ITEM_START_RE else _HEADLINE_ITEM_LOW_RE  # the same text for both
+    starts = [0] + [m.end() for m in item_start.finditer(read)]
+    items = [m for m in (item.match(read, start) for start in starts) if m and _listed(tagged, m)]
     for m in reversed(items):
         tagged = tagged[:m.start()] + one(m) + tagged[m.start():]
     return tagged
@@ -694,7 +739,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
 
 _DEATH_NOUN_HINTS = ("deaths", "fatalit", "killings", "martyrs", "lives", "injuries")
 _TOLL_HINTS = ("toll", "total", "tally", "number", "count")  # cheap test before TOLL_RE
-_ITEM_RE = re.compile(rf"#(\d+)#({_OF}|(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_PP}?)?)", _I)
+_ITEM_RE = compile_parts(rf"#(\d+)#({_OF}|(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_PP}?)?)", _I)
 _CLAUSE_VERB_RE = re.compile(r"\s+(?:were|was|are|is|have|has|had)\b", _I)
 
 
@@ -865,18 +910,31 @@ def _common(sets) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
-_CLAUSE_MARKS = ";:,-\u2013\u2014"  # one of these, or "wh", is in every CLAUSE_RE match
+# What every CLAUSE_RE match holds, in the lower-case text: most clauses hold none
+# (a comma alone, or a hyphen in a word, does not split).  The marks and words are
+# found by ``in``, the rest by a pattern that is tried at commas and dashes only.
+_CLAUSE_MARKS = (";", ":", "while", "whereas")
+_CLAUSE_HINT_RE = re.compile(r"[-\u2013\u2014](?<=\s.)\s|,\s+(?:but|and|compared)\b")
 
 
 def _clauses(tagged: str) -> list[tuple[int, str]]:
-    if not contains_any(tagged, _CLAUSE_MARKS) and "wh" not in tagged.lower():
-        return [(0, tagged)]  # no mark that CLAUSE_RE could find
+    if not _may_split(tagged):
+        return [(0, tagged)]
     out, last = [], 0
     for m in CLAUSE_RE.finditer(tagged):
         out.append((last, tagged[last:m.start()]))
         last = m.end()
     out.append((last, tagged[last:]))
     return out
+
+
+def _may_split(tagged: str) -> bool:
+    """Whether CLAUSE_RE can match: its marks are in the text, or a letter that a
+    case-blind pattern matches as an ASCII one ("whıle": see _ODD_CASE_RE)."""
+    low = tagged.lower()
+    if contains_any(low, _CLAUSE_MARKS) or _CLAUSE_HINT_RE.search(low):
+        return True
+    return not tagged.isascii() and bool(_ODD_CASE_RE.search(tagged))
 
 
 def _clause_index(clauses: list[tuple[int, str]], pos: int) -> int:
@@ -899,7 +957,7 @@ def _scope(clause: str) -> str:
 
 def _is_cumulative(clause: str) -> bool:
     """A war-to-date figure's words in the lower-case clause."""
-    if CUMULATIVE_RE.search(clause):
+    if (_CUMULATIVE_ASCII_RE if clause.isascii() else CUMULATIVE_RE).search(clause):
         return True
     if "since" in clause and CUMULATIVE_SINCE_RE.search(clause):
         return True
@@ -936,7 +994,7 @@ def _in_the_past(clause: str, ctx: Context) -> bool:
     for m in HISTORICAL_RE.finditer(clause) if _HISTORICAL_GATE.search(clause) else ():
         if not _SINCE_BEFORE_RE.search(clause, max(0, m.start() - 7), m.start()):
             return True
-    if not _DATE_DIGIT_RE.search(clause):
+    if not (_DATE_DIGIT_ASCII_RE if clause.isascii() else _DATE_DIGIT_RE).search(clause):
         return False  # no year and no day: the rest cannot fire
     year_now = ctx.published.year
     when = WHEN_YEAR_RE.search(clause)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
+from sitmon.extract.subpatterns import ascii_twin
+
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
 
 UNITS = {
@@ -87,6 +89,7 @@ QUANTITY_RE = re.compile(
 _STARTERS = (LOWER_BOUNDS + UPPER_BOUNDS + list(VAGUE) + list(UNITS) + list(SCALES)
              + ["dozen", "a hundred", "a thousand", "a million", "a billion", "a dozen"])
 _QUANTITY_START_RE = re.compile(rf"\W(?=\d|{alternation(_STARTERS)})")
+_QUANTITY_START_ASCII_RE = ascii_twin(_QUANTITY_START_RE)  # for ASCII text: the same, faster
 _UPPER_RE = re.compile(rf"(?:{alternation(UPPER_BOUNDS)})\s+$")
 _RANGE_GAP_RE = re.compile(r"\s*[-–—]\s*|\s+to\s+|\s+or\s+|\s+and\s+")
 _BETWEEN_RE = re.compile(r"(?:between|from)\s+$")
@@ -107,6 +110,10 @@ _ID_BEFORE = re.compile(rf"\b(?:{alternation(_ID_WORDS)})\s*$")
 # What the text before a number ends with (but for a full stop and spaces) when one
 # of the three patterns above matches it: most numbers are turned away by one test.
 _KIND_BEFORE_ENDS = tuple(_MONTH_WORDS + _CURRENCY_WORDS + [w.rstrip(".") for w in _ID_WORDS] + list("$£€¥"))
+# The same by their last character: ``endswith`` tries the strings of its tuple one
+# by one, and a text's last character leaves a handful of them to try.
+_KIND_BEFORE_ENDS_BY_LAST: dict[str, tuple[str, ...]] = {
+    last: tuple(w for w in _KIND_BEFORE_ENDS if w.endswith(last)) for last in {w[-1] for w in _KIND_BEFORE_ENDS}}
 _NO_BEFORE = re.compile(r"\bno\s+$")
 
 
@@ -233,7 +240,9 @@ def _kind(text: str, start: int, end: int, num: str, measure: bool) -> str:
 def _may_name_kind(before: str) -> bool:
     """Whether a date, money or identifier word can end ``before`` (``_KIND_BEFORE_ENDS``)."""
     tail = before.rstrip()
-    return (tail[:-1] if tail.endswith(".") else tail).endswith(_KIND_BEFORE_ENDS)
+    if tail.endswith("."):
+        tail = tail[:-1]
+    return tail.endswith(_KIND_BEFORE_ENDS_BY_LAST.get(tail[-1:], ()))
 
 
 def _single(text: str, m: re.Match) -> Quantity | None:
@@ -285,7 +294,8 @@ def scan(text: str, low: str | None = None) -> list[Quantity]:
 def _quantities(low: str):
     """``QUANTITY_RE.finditer(low)``, tried only where a quantity can start."""
     end = 0
-    for start in _QUANTITY_START_RE.finditer(" " + low):
+    starts = _QUANTITY_START_ASCII_RE if low.isascii() else _QUANTITY_START_RE
+    for start in starts.finditer(" " + low):
         if start.start() >= end and (m := QUANTITY_RE.match(low, start.start())):
             yield m
             end = m.end()

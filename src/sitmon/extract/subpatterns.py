@@ -1,0 +1,141 @@
+"""Compiling patterns that embed the same large sub-patterns, parsing each once.
+
+``re`` has no sub-pattern calls: a pattern that embeds a sub-pattern five times
+holds its text five times, and compiling parses that text five times.  The
+casualty finder's noun-phrase patterns embed the victim lexicon dozens of times
+over, and parsing (two thirds of compiling) made up most of a process's start.
+
+``part(text)`` gives a token to embed in a pattern's text instead of *text*;
+``compile(pattern, flags)`` parses the pattern's own text, then puts in each
+token's place the parse of its text (parsed once, and kept).  The regex engine
+gets the same program as from ``re.compile`` of the whole text, token by token
+spelled out (tests/test_subpatterns.py checks every pattern for it), so
+matching is unchanged.  A token must stand where its text could be pasted as a
+whole: a sequence of items, never one branch of an alternation or one atom a
+quantifier applies to (``part`` texts here are a group or a plain sequence).
+
+``ascii_twin(pattern)`` compiles a pattern for text that is all ASCII: the same
+matches there, without the Unicode table look-ups that ``\\w``, ``\\b`` and ``\\s`` cost.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from re import _compiler, _parser
+from re import _constants as _sre
+
+import _sre as _engine  # the regex engine's own module, as re._compiler uses it
+
+# Tokens are characters of the Private Use Area, which no pattern here matches.
+_FIRST = 0xE000
+_TEXTS: list[str] = []  # a part's text, by token
+_TOKEN_RE = re.compile("[\ue000-\uf8ff]")
+
+
+def part(text: str) -> str:
+    """A token standing for *text* in patterns compiled by ``compile``."""
+    if len(_TEXTS) >= 0xF8FF - _FIRST:
+        raise ValueError("too many parts")
+    _TEXTS.append(text)
+    return chr(_FIRST + len(_TEXTS) - 1)
+
+
+@lru_cache(maxsize=None)
+def spelled(text: str) -> str:
+    """*text* with every token replaced by its part's text (spelled out in turn)."""
+    return _TOKEN_RE.sub(lambda m: spelled(_TEXTS[ord(m.group()) - _FIRST]), text)
+
+
+def compile(pattern: str, flags: int = 0) -> re.Pattern:  # noqa: A001 -- re.compile's twin
+    """``re.compile(spelled(pattern), flags)``, parsing each part once."""
+    flags = int(flags)  # as re.compile does: the compiler tests a RegexFlag's bits slowly
+    return _pattern(spelled(pattern), _tree(pattern, flags), flags)
+
+
+def _pattern(text: str, tree: _parser.SubPattern, flags: int) -> re.Pattern:
+    """The pattern *text* compiled from its parse *tree*, as ``re._compiler.compile`` does."""
+    code = _compiler._code(tree, flags)
+    state = tree.state
+    indexgroup = [None] * state.groups
+    for name, index in state.groupdict.items():
+        indexgroup[index] = name
+    return _engine.compile(text, flags | state.flags, code, state.groups - 1, state.groupdict, tuple(indexgroup))
+
+
+def _tree(pattern: str, flags: int) -> _parser.SubPattern:
+    """The parse of *pattern* with each token's place taken by its part's parse."""
+    tree = _parser.parse(pattern, flags)
+    spliced = _splice(tree, flags)
+    if spliced != len(_TOKEN_RE.findall(pattern)):  # a token merged into a set or a common prefix
+        raise ValueError(f"a part of {pattern[:60]!r}... does not stand for a whole sequence")
+    return tree
+
+
+@lru_cache(maxsize=None)
+def _parsed(token: str, flags: int) -> _parser.SubPattern:
+    tree = _tree(_TEXTS[ord(token) - _FIRST], flags)
+    if tree.state.groups > 1:
+        raise ValueError("a part must not capture: its groups would not be the pattern's")
+    return tree
+
+
+def _splice(tree: _parser.SubPattern, flags: int) -> int:
+    """Put parts in place of tokens in *tree* (not in parts already put in);
+    returns how many.  Widths worked out while parsing counted a token as one
+    character: they are forgotten, to be worked out again when compiling."""
+    spliced = 0
+    data: list = []
+    for op, av in tree.data:
+        if op is _sre.LITERAL and _FIRST <= av < _FIRST + len(_TEXTS):
+            data.extend(_parsed(chr(av), flags).data)
+            spliced += 1
+            continue
+        for child in _subpatterns(av):
+            spliced += _splice(child, flags)
+        data.append((op, av))
+    tree.data = data
+    tree.width = None
+    return spliced
+
+
+def _subpatterns(av):
+    """The sub-patterns an item's argument holds (a branch's, a group's, a repeat's)."""
+    if isinstance(av, _parser.SubPattern):
+        yield av
+    elif isinstance(av, (tuple, list)):
+        for value in av:
+            if isinstance(value, (_parser.SubPattern, tuple, list)):
+                yield from _subpatterns(value)
+
+
+def ascii_twin(pattern: re.Pattern) -> re.Pattern:
+    """*pattern* for text that is all ASCII (``str.isascii()``): the same matches, faster.
+
+    A Unicode pattern looks characters up in Unicode's tables for ``\\w``, ``\\b``,
+    ``\\d``, ``\\s`` and case; an ASCII one tests a bit.  On ASCII text the two read
+    alike, but for ``\\s``, which in Unicode also takes the separators U+001C..U+001F:
+    they are added to the twin's ``\\s``.
+    """
+    flags = (pattern.flags & ~re.UNICODE) | re.ASCII
+    tree = _parser.parse(pattern.pattern, flags)
+    _add_separators(tree)
+    return _pattern(pattern.pattern, tree, flags)
+
+
+_SEPARATORS = (_sre.RANGE, (0x1C, 0x1F))
+
+
+def _add_separators(tree: _parser.SubPattern) -> None:
+    """Put U+001C..U+001F in every set that holds ``\\s`` (and so out of every set that leaves it out)."""
+    for index, (op, av) in enumerate(tree.data):
+        if op is _sre.IN:
+            categories = [a for o, a in av if o is _sre.CATEGORY]
+            if _sre.CATEGORY_NOT_SPACE in categories:
+                if len(av) != 1:
+                    raise ValueError("\\S in a set with more: no ASCII twin")
+                tree.data[index] = (op, [(_sre.NEGATE, None), (_sre.CATEGORY, _sre.CATEGORY_SPACE), _SEPARATORS])
+            elif _sre.CATEGORY_SPACE in categories:
+                tree.data[index] = (op, [*av, _SEPARATORS])
+        for child in _subpatterns(av):
+            _add_separators(child)

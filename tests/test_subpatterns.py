@@ -1,0 +1,67 @@
+"""Patterns compiled from parts parsed once are the patterns ``re.compile`` makes."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitmon.extract import casualty, numbers, subpatterns
+
+
+def _patterns(module):
+    for name, value in vars(module).items():
+        values = value if isinstance(value, tuple) else (value,)
+        for index, pattern in enumerate(values):
+            if isinstance(pattern, re.Pattern) and not pattern.flags & re.ASCII:  # ASCII twins: tested below
+                yield f"{name}[{index}]", pattern
+
+
+@pytest.mark.parametrize(("name", "pattern"), list(_patterns(casualty)))
+def test_same_program_as_re_compile(name, pattern):
+    # Pattern equality compares the flags, the text and the engine's program.
+    assert not subpatterns._TOKEN_RE.search(pattern.pattern), f"{name} has a part's token: compile it with parts"
+    plain = re.compile(pattern.pattern, pattern.flags)
+    assert pattern == plain
+    assert (pattern.groups, pattern.groupindex) == (plain.groups, plain.groupindex)
+
+
+def test_part_spelled_out():
+    noun = subpatterns.part("(?:soldiers?|civilians?)")
+    pattern = subpatterns.compile(rf"#\d+#\s+{noun}(?![\w-])(?:\s+and\s+{noun})?", re.IGNORECASE)
+    assert pattern.pattern == r"#\d+#\s+(?:soldiers?|civilians?)(?![\w-])(?:\s+and\s+(?:soldiers?|civilians?))?"
+    assert pattern == re.compile(pattern.pattern, re.IGNORECASE)
+    assert pattern.match("#0# Soldiers and civilians").group() == "#0# Soldiers and civilians"
+
+
+def test_token_in_a_set_refused():
+    letter = subpatterns.part("a")
+    with pytest.raises(ValueError):
+        subpatterns.compile(f"(?:{letter}|b)")  # parsed as the set [ab]: no place left for the part
+
+
+_ASCII_TWINS = [(casualty._VERB_START_RE, casualty._VERB_START_ASCII_RE),
+                (casualty._NOT_WAR_CUE_RE, casualty._NOT_WAR_CUE_ASCII_RE),
+                (casualty.CUMULATIVE_RE, casualty._CUMULATIVE_ASCII_RE),
+                (casualty._DATE_DIGIT_RE, casualty._DATE_DIGIT_ASCII_RE),
+                (numbers._QUANTITY_START_RE, numbers._QUANTITY_START_ASCII_RE),
+                (re.compile(r"\s+x\S[^\s,]\b\w\d", re.IGNORECASE), None)]
+_ASCII_WORDS = ["killed", "Shot", "dead", "at", "least", "12", "#1#", "so", "far", "in", "2014", "earthquake",
+                "K", "s", "x", "_", "-", ",", ".", "\x1c", "\x1d", "\x1f", "\t", "\n", " ", "9",
+                "so\x1cfar", "shot\x1ddead", "a\x1ffew", "\x1ex"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_WORDS), max_size=16), st.sampled_from(["", " "]))
+def test_ascii_twin_finds_the_same_matches(words, separator):
+    text = separator.join(words)
+    for pattern, twin in _ASCII_TWINS:
+        twin = twin or subpatterns.ascii_twin(pattern)
+        expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+        assert [(m.span(), m.groups()) for m in twin.finditer(text)] == expected
+
+
+def test_ascii_twin_keeps_unicode_separators_as_space():
+    # Unicode's \s takes U+001C..U+001F, ASCII's does not: the twin must.
+    assert subpatterns.ascii_twin(re.compile(r"a\sb")).match("a\x1cb")
+    assert not subpatterns.ascii_twin(re.compile(r"a\Sb")).match("a\x1db")
