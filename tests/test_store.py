@@ -865,3 +865,16 @@ def test_a_version_4_database_loses_the_stories_time_index_and_still_answers(db)
         assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "5"
     assert {"stories_cluster", "stories_link"} <= indexes
     assert "stories_published" not in indexes
+
+
+def test_a_failed_commit_is_rolled_back_and_the_store_writes_on(store):
+    # a constraint checked only at COMMIT makes the commit itself fail, as a full disk would
+    with pytest.raises(sqlite3.IntegrityError):
+        with store._lock, store._write() as conn:
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            conn.execute(
+                "INSERT INTO stories(feed_url, guid, title, published, fetched, cluster_id) "
+                "VALUES ('https://nowhere.example/rss', 'x', 'Orphan', '2020-10-18', '2020-10-18', 'none')")
+    assert not store.conn.in_transaction
+    store.ingest(FEED_A, [story("a1", "Fourteen killed in Ganja shelling")])
+    assert [c.title for c in store.recent_clusters()] == ["Fourteen killed in Ganja shelling"]

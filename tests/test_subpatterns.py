@@ -65,3 +65,13 @@ def test_ascii_twin_keeps_unicode_separators_as_space():
     # Unicode's \s takes U+001C..U+001F, ASCII's does not: the twin must.
     assert subpatterns.ascii_twin(re.compile(r"a\sb")).match("a\x1cb")
     assert not subpatterns.ascii_twin(re.compile(r"a\Sb")).match("a\x1db")
+
+
+def test_changed_re_internals_fall_back_to_re_compile(monkeypatch):
+    # a Python whose private re modules lost a function: the same patterns, compiled the public way
+    monkeypatch.setattr(subpatterns, "_compiler", object())
+    noun = subpatterns.part("(?:soldiers?|civilians?)")
+    pattern = subpatterns.compile(rf"#\d+#\s+{noun}", re.IGNORECASE)
+    assert pattern == re.compile(r"#\d+#\s+(?:soldiers?|civilians?)", re.IGNORECASE)
+    unicode = re.compile(r"\bkilled\s+(\d+)")
+    assert subpatterns.ascii_twin(unicode) is unicode  # no twin: the Unicode pattern reads ASCII alike

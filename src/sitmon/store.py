@@ -636,13 +636,15 @@ class Store:
         self._writing = True
         try:
             yield conn
+            # a COMMIT that fails (a full disk, a deferred constraint) leaves the
+            # transaction open: it is rolled back like any other failed write
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         finally:
             self._writing = False
-        conn.execute("COMMIT")
 
     @staticmethod
     def _savepoint(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:

@@ -27,6 +27,10 @@ from re import _constants as _sre
 
 import _sre as _engine  # the regex engine's own module, as re._compiler uses it
 
+# What a Python whose private ``re`` internals changed shape would raise: then the
+# patterns are compiled the public way, the same matches at the old start-up cost.
+_INTERNALS_CHANGED = (AttributeError, TypeError)
+
 # Tokens are characters of the Private Use Area, which no pattern here matches.
 _FIRST = 0xE000
 _TEXTS: list[str] = []  # a part's text, by token
@@ -50,7 +54,10 @@ def spelled(text: str) -> str:
 def compile(pattern: str, flags: int = 0) -> re.Pattern:  # noqa: A001 -- re.compile's twin
     """``re.compile(spelled(pattern), flags)``, parsing each part once."""
     flags = int(flags)  # as re.compile does: the compiler tests a RegexFlag's bits slowly
-    return _pattern(spelled(pattern), _tree(pattern, flags), flags)
+    try:
+        return _pattern(spelled(pattern), _tree(pattern, flags), flags)
+    except _INTERNALS_CHANGED:
+        return re.compile(spelled(pattern), flags)
 
 
 def _pattern(text: str, tree: _parser.SubPattern, flags: int) -> re.Pattern:
@@ -118,9 +125,12 @@ def ascii_twin(pattern: re.Pattern) -> re.Pattern:
     they are added to the twin's ``\\s``.
     """
     flags = (pattern.flags & ~re.UNICODE) | re.ASCII
-    tree = _parser.parse(pattern.pattern, flags)
-    _add_separators(tree)
-    return _pattern(pattern.pattern, tree, flags)
+    try:
+        tree = _parser.parse(pattern.pattern, flags)
+        _add_separators(tree)
+        return _pattern(pattern.pattern, tree, flags)
+    except _INTERNALS_CHANGED:
+        return pattern  # reads ASCII text alike, only slower
 
 
 _SEPARATORS = (_sre.RANGE, (0x1C, 0x1F))
