@@ -538,6 +538,7 @@ def guarded(patterns: Iterable[str], flags: int = 0) -> re.Pattern:
     return re.compile(_start_guard(body) + "(?:" + body + ")", flags)
 
 
+@lru_cache(maxsize=64)  # a finder's lexicons are compiled twice (see ASCII_NOTE): one guard each
 def _start_guard(body: str, size: int = 4) -> str:
     """A lookahead for how a match of *body* can begin (its first *size* letters), or "".
 
@@ -763,11 +764,17 @@ def _needed(items, avoid: tuple[str, ...] = ()) -> set[str] | None:
 
 def spell_out(pattern: str, limit: int = 400) -> list[str] | None:
     """Every phrase a simple pattern matches, or None if it is not simple."""
+    spelled = _spelled(pattern, limit)
+    return list(spelled) if spelled is not None else None
+
+
+@lru_cache(maxsize=4096)  # each lexicon pattern is spelled for both rule sets (see ASCII_NOTE)
+def _spelled(pattern: str, limit: int) -> tuple[str, ...] | None:
     try:
         spelled = _spell(_parser.parse(pattern), limit)
     except Exception:  # any construct we do not enumerate: keep the pattern as a regex
         return None
-    return spelled if spelled and all(spelled) else None
+    return tuple(spelled) if spelled and all(spelled) else None
 
 
 def _spell(items, limit: int) -> list[str]:
