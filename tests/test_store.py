@@ -878,3 +878,23 @@ def test_a_failed_commit_is_rolled_back_and_the_store_writes_on(store):
     assert not store.conn.in_transaction
     store.ingest(FEED_A, [story("a1", "Fourteen killed in Ganja shelling")])
     assert [c.title for c in store.recent_clusters()] == ["Fourteen killed in Ganja shelling"]
+
+
+def _keyed_clusters(store) -> set[str]:
+    return {r[0] for r in store.conn.execute("SELECT DISTINCT cluster_id FROM cluster_keys")}
+
+
+def test_blocking_keys_of_clusters_quiet_for_two_weeks_are_swept_and_recent_stories_still_fold(store):
+    store.ingest(FEED_A, [story("old", "Drone strike on Kherson market kills 5")])
+    store.ingest(FEED_A, [story("mid", "Shelling hits Kharkiv power plant", hours=24 * 10)])
+    assert _keyed_clusters(store) == {"old", "mid"}
+    # news 15 days on: the first cluster lies 15 days back, the second 5
+    store.ingest(FEED_B, [story("b1", "Truce talks resume in Doha", FEED_B, hours=24 * 15)])
+    assert _keyed_clusters(store) == {"mid", "b1"}
+    assert store.counts()["stories"] == 3  # only the keys go: stories stay until retention
+    # a retelling of a recent story still folds into its cluster
+    store.ingest(FEED_C, [story("c1", "LIVE: Truce talks resume in Doha", FEED_C, hours=24 * 15 + 2)])
+    assert {c.id: c.n_sources for c in store.recent_clusters()}["b1"] == 2
+    # ten days on, the second cluster's turn
+    store.ingest(FEED_B, [story("b2", "Aid convoy reaches Rafah", FEED_B, hours=24 * 25)])
+    assert _keyed_clusters(store) == {"b1", "b2"}

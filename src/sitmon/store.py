@@ -9,7 +9,8 @@ Each ``ingest`` call is one transaction: a crash never leaves half a feed.  Dedu
 exact first (same feed and guid: already seen; same canonical link: same cluster),
 then fuzzy against a bounded set of candidate clusters that share a blocking token and
 lie within the dedup window (``cluster_keys``), so ingest cost stays flat as the
-store grows.
+store grows.  Those keys are kept for two weeks of news (``_sweep_keys``), not for
+as long as the stories: only a story that arrives on time needs them.
 
 Full-text search covers titles and summaries; each story also carries its cluster's
 conflicts as tokens in the same index (``conflict_tokens``, schema version 3), so a
@@ -68,6 +69,8 @@ MAX_CANDIDATES = 16  # clusters compared with one incoming story, at most
 ROWS_PER_TOKEN = 64  # latest clusters per blocking token looked at
 TITLES_PER_CLUSTER = 2  # outlet titles of a cluster compared with a new story
 KEY_CACHE_SIZE = 20_000  # clusters whose title keys stay in memory
+KEYS_KEPT_DAYS = 14.0  # blocking keys of clusters quiet this long before the newest story go
+KEYS_SWEEP_DAYS = 1.0  # and are swept out once a day of news
 CHUNK = 500  # ids per "IN (...)" query
 CACHE_KIB = 64 * 1024  # SQLite page cache per connection
 WAL_CHECKPOINT_PAGES = 4000  # WAL size (pages, 16 MiB) at which a commit checkpoints
@@ -832,6 +835,8 @@ class Store:
                     tagged.setdefault(cluster_id, []).extend(found)
             # once per feed, not per story: a feed's stories often share clusters
             self._add_tags(tagged)
+            if counts["new"]:
+                self._sweep_keys()
             if feed_fields:
                 self._record_fetch(feed_url, dict(feed_fields))
         return IngestResult(counts["new"], counts["clusters"], counts["merged"], counts["events"])
@@ -1002,6 +1007,25 @@ class Store:
         return [r[0] for r in self.conn.execute(
             "SELECT conflict FROM cluster_conflicts WHERE cluster_id = ?", (cluster_id,)
         )]
+
+    def _sweep_keys(self) -> None:
+        """Drop the blocking keys of clusters quiet for KEYS_KEPT_DAYS before the newest
+        story.  No story that arrives on time can fold into them (the dedup window is
+        days), and kept for as long as the stories (retention_days) they were a third of
+        the database, and the pages every commit wrote into them grew with it."""
+        newest = self.conn.execute("SELECT MAX(updated) FROM clusters").fetchone()[0]
+        if newest is None:
+            return
+        cutoff = datetime.fromisoformat(newest) - timedelta(days=KEYS_KEPT_DAYS)
+        swept = self._meta("keys_swept_to")
+        if swept and cutoff < datetime.fromisoformat(swept) + timedelta(days=KEYS_SWEEP_DAYS):
+            return
+        self.conn.execute(
+            "DELETE FROM cluster_keys WHERE cluster_id IN "
+            "(SELECT id FROM clusters WHERE updated >= ? AND updated < ?)",
+            (swept or "", _ts(cutoff)),
+        )
+        self._set_meta("keys_swept_to", _ts(cutoff))
 
     def _add_keys(self, cluster_id: str, key: dedup.TitleKey, published: str) -> None:
         self.conn.executemany(
