@@ -829,12 +829,14 @@ def test_tags_folded_in_at_ingest_equal_tags_recomputed_from_every_event(db):
     assert _tag_state(db) == folded
 
 
-def test_a_version_3_database_loses_the_unused_events_indexes(db):
+def _indexes_after_upgrade(db: Path, from_version: int) -> set[str]:
+    """Build a database at an old schema version, open it (migrating it to the current
+    one) and store a story with an event; the indexes the file has afterwards."""
     db.parent.mkdir(parents=True, exist_ok=True)
     raw = sqlite3.connect(db)
-    for migration in store_module.MIGRATIONS[:3]:
+    for migration in store_module.MIGRATIONS[:from_version]:
         migration(store_module.sqlite_utils.Database(raw))
-    raw.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    raw.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(from_version),))
     raw.commit()
     raw.close()
     with Store(db) as s:
@@ -842,27 +844,18 @@ def test_a_version_3_database_loses_the_unused_events_indexes(db):
                  {"a1": [casualty(14, "Fourteen killed")]})
         assert [e.data["killed"] for e in s.stored_events()] == [14]
     with sqlite3.connect(db) as raw:
-        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+        return {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def test_a_version_3_database_loses_the_unused_events_indexes(db):
+    indexes = _indexes_after_upgrade(db, from_version=3)
     assert {"events_cluster", "events_story"} <= indexes
     assert not indexes & {"events_published", "events_type", "events_conflict"}
 
 
 def test_a_version_4_database_loses_the_stories_time_index_and_still_answers(db):
-    db.parent.mkdir(parents=True, exist_ok=True)
-    raw = sqlite3.connect(db)
-    for migration in store_module.MIGRATIONS[:4]:
-        migration(store_module.sqlite_utils.Database(raw))
-    raw.execute("INSERT INTO meta VALUES ('schema_version', '4')")
-    raw.commit()
-    raw.close()
-    with Store(db) as s:
-        s.ingest(FEED_A, [story("a1", "Fourteen killed in Ganja shelling")],
-                 {"a1": [casualty(14, "Fourteen killed")]})
-        assert [e.data["killed"] for e in s.stored_events()] == [14]
-    with sqlite3.connect(db) as raw:
-        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "5"
+    indexes = _indexes_after_upgrade(db, from_version=4)
     assert {"stories_cluster", "stories_link"} <= indexes
     assert "stories_published" not in indexes
 

@@ -287,18 +287,7 @@ class Gazetteer:
 
     def scores(self, mentions: Iterable[Mention]) -> dict[str, float]:
         """Conflict -> score for a set of mentions (each distinct name counted once)."""
-        if not mentions:
-            return {}  # a sentence without names (a generator tests true and is read below)
-        scores: dict[str, float] = {}
-        seen: set[str] = set()
-        for mention in mentions:
-            term = mention.term
-            if term in seen:
-                continue
-            seen.add(term)
-            for conflict, weight in mention.meaning.weights:
-                scores[conflict] = scores.get(conflict, 0.0) + weight
-        return scores
+        return self.text_scores([list(mentions)])[1]
 
     def text_scores(self, texts: list[list[Mention]]) -> tuple[list[dict[str, float]], dict[str, float]]:
         """``scores`` of each text's mentions and of all texts' together, in one pass
