@@ -12,7 +12,7 @@
     server.add("/bomb", gzip_bomb(2**30), headers={"Content-Encoding": "gzip"})
     url = server.url("/rss")
     server.requests                             # [(path, headers), ...] as received
-    server.peak_in_flight                       # most requests handled at once
+    server.peak_in_flight                       # most requests awaiting their answer at once
     server.close()
 
 Every sleep is bounded and wakes up when the server closes, so a test that
@@ -148,10 +148,18 @@ class _Handler(BaseHTTPRequestHandler):
         server: FeedServer = self.server.feed_server  # type: ignore[attr-defined]
         server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
         server._request_started()
+        self._waiting = True
         try:
             self._respond(server)
         finally:
-            server._request_done()
+            self._answered()
+
+    def _answered(self) -> None:
+        """The request stops counting as in flight once its answer starts: the client
+        may read it whole and send its next request before this handler returns."""
+        if self._waiting:
+            self._waiting = False
+            self.server.feed_server._request_done()  # type: ignore[attr-defined]
 
     def _respond(self, server: FeedServer) -> None:
         route = server.route_for(self.path)
@@ -227,6 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
 
     def _head(self, status: int, headers: dict[str, str]) -> None:
+        self._answered()
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
