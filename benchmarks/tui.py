@@ -24,6 +24,7 @@ import random
 import select
 import shutil
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -31,6 +32,7 @@ import tempfile
 import termios
 import threading
 import time
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -233,9 +235,11 @@ def _wait(pid: int, timeout: float) -> None:
 def memory(minutes: float = 1.0, interval: float = 1.0) -> dict:
     """RSS of the app polling changing feeds every ``interval`` s for ``minutes``."""
     from sitmon.config import load_config
+    from sitmon.heap import limit_heap_arenas
     from sitmon.store import Store
     from sitmon.ui.app import create_app
 
+    limit_heap_arenas()  # as `sitmon` does before any thread starts (here: the feed servers')
     directory = Path(tempfile.mkdtemp(prefix="sitmon-mem-"))
     servers = [_FeedServer(changing=True, name=f"outlet{i}") for i in range(4)]
     try:
@@ -245,14 +249,15 @@ def memory(minutes: float = 1.0, interval: float = 1.0) -> dict:
         store.seed_feeds(config.feeds)
         store.close()
         app = create_app(config, db, interval=interval)
-        samples: list[tuple[float, float, int]] = []
+        samples: list[tuple[float, float, int, int]] = []
 
         async def run() -> None:
             async with app.run_test(size=(120, 36)) as pilot:
                 started = time.monotonic()
                 while time.monotonic() - started < minutes * 60:
                     await pilot.pause(2)
-                    samples.append((time.monotonic() - started, _rss_mb(), app.polls_done))
+                    samples.append((time.monotonic() - started, _rss_mb(), app.polls_done,
+                                    _events_stored(db)))
 
         asyncio.run(run())
     finally:
@@ -262,10 +267,20 @@ def memory(minutes: float = 1.0, interval: float = 1.0) -> dict:
     warm = next(s for s in samples if s[0] >= min(60.0, minutes * 60 * 0.25))
     peak_after = max(s[1] for s in samples if s[0] >= warm[0])
     growth = samples[-1][1] - warm[1]
+    # the app keeps every stored event for its panes (tests/test_memory.py: ~1.2 KB
+    # each), so growth per event gained tells kept news from a leak
+    gained = samples[-1][3] - warm[3]
+    per_event = f"{growth * 1024 / gained:.2f} KB per event gained" if gained else "no events gained"
     print(f"memory           {warm[1]:.1f} MB after warm-up ({warm[0]:.0f} s) -> {samples[-1][1]:.1f} MB "
           f"at {samples[-1][0]:.0f} s (growth {growth:+.1f} MB, peak {peak_after:.1f} MB; "
-          f"{samples[-1][2]} polls; target growth <= 20 MB)")
-    return {"rss_growth_mb": growth, "polls": samples[-1][2], "seconds": samples[-1][0]}
+          f"{samples[-1][2]} polls, {gained:+,} events kept: {per_event}; target growth <= 20 MB)")
+    return {"rss_growth_mb": growth, "polls": samples[-1][2], "seconds": samples[-1][0],
+            "events_gained": gained}
+
+
+def _events_stored(db: Path) -> int:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        return connection.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
 
 def memory_headless(minutes: float = 1.0) -> dict:

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from sitmon.heap import _malloc_trim
+from sitmon.heap import ARENAS, _malloc_trim
 
 # A worker thread builds 80 MB of buffers and keeps one in 200, as a model run keeps
 # its results and drops its temporaries; the kept ones pin the freed pages around
@@ -44,3 +44,40 @@ def test_freed_pages_of_a_worker_thread_are_given_back():
     assert int(kept) == 200  # what was kept is still there
     assert float(before) - float(after) >= 40, out
 
+
+
+# Eight threads alive at once each allocate; glibc hands a thread with no arena a new
+# one until its cap, so the arenas in malloc_stats() show whether the cap held.
+ARENAS_CHILD = textwrap.dedent("""
+    import ctypes, sys, threading
+    from sitmon.heap import limit_heap_arenas
+
+    if sys.argv[1] == "capped":
+        assert limit_heap_arenas()
+    together = threading.Barrier(8)
+    kept = []
+
+    def work():
+        together.wait()
+        kept.append([bytes(2000) for _ in range(100)])
+        together.wait()  # no thread ends, handing its arena on, before all have allocated
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ctypes.CDLL(None).malloc_stats()  # to stderr, one "Arena N:" line per arena
+""")
+
+
+def arenas_used(mode: str) -> int:
+    stats = subprocess.run([sys.executable, "-c", ARENAS_CHILD, mode], capture_output=True,
+                           text=True, check=True).stderr
+    return stats.count("Arena ")
+
+
+@pytest.mark.skipif(_malloc_trim() is None, reason="not glibc")
+def test_a_long_running_process_keeps_its_threads_to_two_heap_arenas():
+    assert arenas_used("default") >= 5  # the cap is what makes the difference
+    assert arenas_used("capped") == ARENAS

@@ -5,8 +5,16 @@ objects, mostly on threads. glibc keeps what they freed in its heaps (one per
 thread arena) for reuse, so a monitor left open for days would show its largest
 transient peak as resident memory forever, and a slowly rising one as it grows.
 ``malloc_trim`` returns those free pages; it costs a few milliseconds, which is
-nothing beside the model run that precedes it. Other C libraries have no such
-call and are left alone.
+nothing beside the model run that precedes it.
+
+A long-running monitor also caps glibc's arenas at two. By default each new
+thread gets an arena of its own (up to eight per core); a poll's fetch threads
+parse and extract small polls themselves, so each arena holds a share of the
+same churn, and every arena's fragmentation adds to the resident size: a
+10-minute accelerated run grew 20 MB with the default and 16.6 MB with two.
+The threads hold the GIL for nearly all their allocations, so sharing an arena
+costs them next to no lock waiting. Other C libraries have neither call and are
+left alone.
 """
 
 from __future__ import annotations
@@ -15,6 +23,9 @@ import ctypes
 import sys
 from collections.abc import Callable
 from functools import lru_cache
+
+ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's malloc.h
 
 
 def release_free_memory() -> None:
@@ -25,14 +36,25 @@ def release_free_memory() -> None:
 
 
 @lru_cache(maxsize=1)
+def limit_heap_arenas() -> bool:
+    """Cap the C heap at two arenas for threads started from now on; False where unsupported."""
+    mallopt = _glibc_function("mallopt", [ctypes.c_int, ctypes.c_int])
+    return mallopt is not None and mallopt(_M_ARENA_MAX, ARENAS) == 1
+
+
+@lru_cache(maxsize=1)
 def _malloc_trim() -> Callable[[int], int] | None:
+    return _glibc_function("malloc_trim", [ctypes.c_size_t])
+
+
+def _glibc_function(name: str, argtypes: list[type]) -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
         # the symbols already loaded into this process, the C library's among them
-        trim = ctypes.CDLL(None).malloc_trim  # glibc only; musl and others lack it
+        function = getattr(ctypes.CDLL(None), name)  # glibc only; musl and others lack these
     except (OSError, AttributeError):
         return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
+    function.argtypes = argtypes
+    function.restype = ctypes.c_int
+    return function

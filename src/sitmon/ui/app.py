@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from sitmon.heap import release_free_memory
+from sitmon.heap import limit_heap_arenas, release_free_memory
 from sitmon.ui.sanitize import clean
 from sitmon.ui.screens import (
     ConflictPicker,
@@ -292,6 +292,7 @@ def create_app(
     opener: Callable[[str], None] | None = None,
 ) -> SitmonApp:
     """The app, configured; used by the CLI, the tests and the screenshot script."""
+    limit_heap_arenas()  # before the poll threads start: they take their arenas then
     if interval:
         try:
             config = replace(config, poll_interval=interval)
@@ -304,6 +305,7 @@ def create_app(
 def run_app(config: Any, db_path: Path, demo: bool = False, interval: float | None = None) -> int:
     """Run the monitor (or the demo, on its own loopback feeds and throwaway database)."""
     session = None
+    limit_heap_arenas()  # before the demo's feed server starts its threads
     if demo:
         from sitmon.demo import start_demo
 
