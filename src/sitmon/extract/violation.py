@@ -20,7 +20,7 @@ from functools import lru_cache
 from sitmon.extract.events import Context, Violation
 from sitmon.extract.gazetteer import (
     ConflictInfo, Gazetteer, Mention, PhraseTable, compiled_twice, contains_any, gated, lexicon, load_data, lower,
-    needed_strings, spell_out,
+    names_conflict, needed_strings, spell_out,
 )
 
 _NOT_PLACES = frozenset(
@@ -149,7 +149,7 @@ def _mask(text: str, r: ViolationRules | None = None) -> str:
 
 
 def _at_war(text: str, ctx: Context, mentions: list[Mention], story: str, r: ViolationRules) -> bool:
-    if any(m.votes() for m in mentions) or r.war_cue.search(text):
+    if names_conflict(mentions) or r.war_cue.search(text):
         return True
     return ctx.conflict is not None and _story_at_war(story)
 
@@ -373,12 +373,20 @@ def _verbs_before(low: str, end: int, verbs: list[re.Match]):
     """The reporting verbs a scan of ``low[:end]`` finds: the whole sentence's that end by
     *end*, unless one straddles it, or a verb could end at *end* with a letter after it
     (the scan cut there would see a word end there that the sentence does not have)."""
-    ends = rules_for(low).claim_ends
-    if ends is None or any(v.start() < end < v.end() for v in verbs) or (
-        0 < end < len(low) and low[end - 1] in ends and _WORD.match(low, end)
+    r = rules_for(low)
+    if r.claim_ends is None or _straddles(verbs, end) or (
+        0 < end < len(low) and low[end - 1] in r.claim_ends and _WORD.match(low, end)
     ):
-        return rules_for(low).claim.finditer(low, 0, end)
+        return r.claim.finditer(low, 0, end)
     return [v for v in verbs if v.end() <= end]
+
+
+def _straddles(matches: list[re.Match], pos: int) -> bool:
+    """Whether one of *matches* runs across *pos* (a loop: cheaper than any() over a generator)."""
+    for match in matches:
+        if match.start() < pos < match.end():
+            return True
+    return False
 
 
 _WORD = re.compile(r"\w")
@@ -408,7 +416,7 @@ _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across
 
 def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, verbs: list[re.Match]) -> str | None:
     """The place of the act: the first place named after it, else one named before it as a place."""
-    candidates = [(m.start, m.text) for m in mentions if m.is_place or _named_after_preposition(sentence, m)]
+    candidates = [(m.start, m.text) for m in mentions if m.meaning.is_place or _named_after_preposition(sentence, m)]
     by_name = {m.start for m in mentions}
     for match in _PREPOSITION_PLACE[sentence.isascii()].finditer(sentence):
         word = match.group("place")
@@ -420,21 +428,24 @@ def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, 
         # "its second city Ganja was hit and Armenia reported attacks on Stepanakert":
         # the place that was hit is the passive subject, not the next place named.
         subject_start = _subject_start(low, act_start, verbs)
-        hit = [c for c in candidates if subject_start <= c[0] < act_start]
-        if hit:
-            return hit[0][1]
-    after = [c for c in candidates if c[0] >= act_start]
-    if after:
-        return after[0][1]
-    before = [c for c in candidates if _placed_before(sentence, c[0], c[1])]
+        for start, place in candidates:
+            if subject_start <= start < act_start:
+                return place
+    for start, place in candidates:
+        if start >= act_start:
+            return place
     if candidates and passive:
         return candidates[0][1]  # "Stepanakert, the region's capital, was shelled": the subject
-    return before[0][1] if before else None
+    # (each test of a place before the act costs two regex calls: stop at the first that counts)
+    for start, place in candidates:
+        if _placed_before(sentence, start, place):
+            return place
+    return None
 
 
 def _named_after_preposition(sentence: str, mention: Mention) -> bool:
     """"on Moscow", "in Qatar": a name used as a place (not a demonym, not "at US base")."""
-    if mention.is_demonym or _ATTRIBUTIVE.match(sentence, mention.end):
+    if mention.meaning.is_demonym or _ATTRIBUTIVE.match(sentence, mention.end):
         return False
     return bool(_PREPOSITION_BEFORE.search(sentence, max(0, mention.start - 12), mention.start))
 
