@@ -17,7 +17,7 @@ from functools import lru_cache
 from sitmon.extract.events import Context, Truce
 from sitmon.extract.gazetteer import (
     Gated, Gazetteer, Mention, PhraseTable, compiled_twice, contains_any, gated, guarded, lexicon, literal_gate,
-    load_data, lower, needed_strings,
+    load_data, lower, names_conflict, needed_strings,
 )
 from sitmon.extract.timeparse import has_digit, iso, may_name_time, resolve_end, resolve_start
 
@@ -151,7 +151,7 @@ def find_truce(
 
 def _military(sentence: str, story: str, mentions: list[Mention]) -> bool:
     """False for a trade/sports/political "truce": civil cues and no sign of war (lower-cased sentence)."""
-    if any(m.votes() for m in mentions):
+    if names_conflict(mentions):
         return True  # a conflict's name settles it: no cue of the story is looked for
     r = rules_for(sentence)
     # The story holds the sentence: a cue the story lacks, the sentence lacks too,
@@ -250,8 +250,10 @@ def _resolve(found: set[str], starts: list[str], r: TruceRules) -> str | None:
     if "future_end" in found:
         found.discard("ended")
         found.add("in_effect")
-    status = next((name for name in r.priority if name in found), None)
-    return "proposed" if status == "rejected" else status
+    for name in r.priority:  # (a loop, not next() over a generator: this runs for every truce)
+        if name in found:
+            return "proposed" if name == "rejected" else name
+    return None
 
 
 def _counts(name: str, text: str, match: re.Match, r: TruceRules) -> bool:
@@ -266,10 +268,12 @@ def _counts(name: str, text: str, match: re.Match, r: TruceRules) -> bool:
 def truce_kind(sentence: str) -> str | None:
     """humanitarian | energy | maritime | holiday | unilateral | partial | local | general (lower-cased text)."""
     r = rules_for(sentence)
-    found = {r.kinds.name(m) for m in r.kinds.pattern.finditer(sentence)}
-    if not found:
-        return None
-    return next((name for name in r.kind_order if name in found), None)
+    kinds = r.kinds
+    found = {kinds.name(m) for m in kinds.pattern.finditer(sentence)}
+    for name in r.kind_order:
+        if name in found:
+            return name
+    return None
 
 
 def mediators_in(
@@ -286,7 +290,7 @@ def mediators_in(
             found = ()  # most sentences have no mediator's role word: two scans saved
         else:
             mentions = gazetteer.mentions(sentence) if mentions is None else mentions
-            found = _mediators_in(sentence, gazetteer, conflict, mentions)
+            found = _mediators_in(sentence, gazetteer, conflict, mentions, low)
         _remember(_MEDIATORS, key, found)
     return list(found)
 
@@ -305,9 +309,9 @@ def _remember(memo: dict, key: tuple, value):
 
 
 def _mediators_in(
-    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention],
+    sentence: str, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention], low: str | None,
 ) -> tuple[str, ...]:
-    low = lower(sentence)
+    low = lower(sentence) if low is None else low
     r = rules_for(low)
     spans = [(m.end(), m.end() + _clause_after(sentence[m.end(): m.end() + 70]))
              for m in r.mediator_after.finditer(low)]
@@ -440,7 +444,7 @@ def unilateral_side(
         for mention in own:
             if _POSSESSIVE_TRUCE.match(sentence, mention.end):
                 return mention.entry(conflict).name
-    named = list(dict.fromkeys(m.entry(conflict).name for m in own))
+    named = list(dict.fromkeys(m.entry(conflict).name for m in own)) if own else []
     declares = _DECLARES.search(sentence) if contains_any(low, _DECLARE_VERBS) else None
     if declares and " and " not in declares.group("who") and len(named) <= 1:
         who = gazetteer.parties_within(sentence, mentions, *declares.span("who"), conflict, actors=False)
