@@ -95,6 +95,20 @@ def _gate_re(phrases) -> re.Pattern:
     return _presence_re({max(phrase.split(), key=_rarity) for phrase in phrases})
 
 
+def _tail_gate_re(phrases) -> re.Pattern:
+    """A cheap necessary test for a pattern every match of which holds one of
+    *phrases*: whether the lower-case text holds one of them without its leading
+    short words ("is believed to have" -> "believed to have").  ``_presence_re``
+    tries a phrase at a letter of its first word, and those short words ("is",
+    "to", "in", "are") hold nothing but common letters."""
+    tails = set()
+    for phrase in phrases:
+        words = phrase.split(" ")
+        first = next((i for i, word in enumerate(words) if len(word) >= 4), 0)
+        tails.add(" ".join(words[first:]))
+    return _presence_re(tails)
+
+
 # --- verbs of killing and wounding ---------------------------------------------
 _KILLED_AFTER = _alt(_VERBS["killed_after"])
 _WOUNDED_AFTER = _alt(_VERBS["wounded_after"])
@@ -481,8 +495,8 @@ BACKGROUND_RE = re.compile(
     rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])"
     r"|\bbehind\s+(?:the|a|an|several|multiple|numerous|recent)\s+(?:[\w.-]+\s+){0,4}?"
     r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b")
-# cheap test before BACKGROUND_RE (its phrases, not their rarest words: "suspected" is common)
-_BACKGROUND_GATE = _presence_re(_CTX["background"] + ["behind"])
+# cheap test before BACKGROUND_RE (its phrases' tails, not their rarest words alone: "suspected" is common)
+_BACKGROUND_GATE = _tail_gate_re(_CTX["background"] + ["behind"])
 YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
 WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
