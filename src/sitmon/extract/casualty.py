@@ -54,6 +54,13 @@ def _cue_re(phrases) -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{_alt(phrases)})(?![\w-])")
 
 
+def _word_test_re(phrases) -> re.Pattern:
+    """``_cue_re(phrases)`` for yes/no tests, searched in " " + the text.  The engine
+    tries a pattern that starts with a look-behind at every character; this one
+    starts with the character before the phrase, a class it skips to."""
+    return re.compile(rf"[^\w-](?:{_alt(phrases)})(?![\w-])")
+
+
 # Letters from the commonest to the rarest in English text.
 _LETTERS_BY_FREQUENCY = "etaoinsrhldcumfpgwybvkxjqz"
 
@@ -409,13 +416,16 @@ def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None, read: s
 
 
 _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
-_HEADLINE_PART_RE = re.compile(r"[,:;|]\s|\s-\s")
+# ", ", ": ", " - ".  A scanned pattern that starts with one class of all its first
+# characters is tried at those only; one that starts with a choice of branches (or
+# a look-behind) is tried at every character.  So is ``_ITEM_START_RE`` below.
+_HEADLINE_PART_RE = re.compile(r"[,:;|\s](?:(?<=[,:;|])\s|(?<=\s)-\s)")
 # Items of a headline's list of victims (headlines drop their articles).
 HEADLINE_ITEM_RE, _HEADLINE_ITEM_LOW_RE = _both_cases(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])")
 _AFTER_VICTIM_RE = compile_parts(
     rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
 _ITEM_START_RE, _ITEM_START_LOW_RE = _both_cases(
-    rf"(?:,|\s(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE})|[:|]|\s-)\s+(?:his\s+|her\s+)?")
+    rf"[,:|\s](?:(?<=[,:|])|(?<=\s)(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE}|-))\s+(?:his\s+|her\s+)?")
 _ITEM_OPEN_RE = re.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)
 _ITEM_CLOSE_RE = re.compile(r"\s*,\s*(?:#\d+#|[a-z])|\s+and\s+", _I)
 _SUBSET = _alt(_CTX["subset"])
@@ -443,7 +453,8 @@ AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|w
 CUE_RE = _presence_re(_CTX["cue_stems"])  # a casualty word: a yes/no test
 DISASTER_RE = _cue_re(_CTX["disaster"] + _CTX["accident"])
 CRIME_RE = _cue_re(_CTX["crime"])
-_NOT_WAR_CUE_RE = _cue_re(_CTX["disaster"] + _CTX["accident"] + _CTX["crime"])  # either of the two above
+# either of the two above (on " " + the text)
+_NOT_WAR_CUE_RE = _word_test_re(_CTX["disaster"] + _CTX["accident"] + _CTX["crime"])
 _NOT_WAR_CUE_ASCII_RE = ascii_twin(_NOT_WAR_CUE_RE)
 ACCIDENT_START_RE = re.compile(rf"\s*(?:{_alt(_CTX['accident_start'])})(?![\w-])")
 VIOLENCE_RE = _cue_re(_CTX["violence"])
@@ -451,7 +462,7 @@ WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
                   if w not in set(_CTX["weak_violence"])])
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
-CUMULATIVE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['cumulative'])})(?![\w-])")
+CUMULATIVE_RE = _word_test_re(_CTX["cumulative"])  # on " " + the clause
 _CUMULATIVE_ASCII_RE = ascii_twin(CUMULATIVE_RE)
 # Split from the lexicon so that each runs only when its key word is there.
 CUMULATIVE_SINCE_RE = re.compile(
@@ -559,7 +570,7 @@ def _cue(text: str) -> str | None:
 
 def _not_war(text: str) -> bool:
     """Disaster, accident or crime deaths, with nothing of war or terror about them."""
-    if not (_NOT_WAR_CUE_ASCII_RE if text.isascii() else _NOT_WAR_CUE_RE).search(text):  # most: one scan, not two
+    if not (_NOT_WAR_CUE_ASCII_RE if text.isascii() else _NOT_WAR_CUE_RE).search(" " + text):  # most: one scan, not two
         return bool(ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text)
     if (DISASTER_RE.search(text) or ACCIDENT_START_RE.match(text)) and not VIOLENCE_RE.search(text):
         return True
@@ -926,9 +937,10 @@ def _common(sets) -> str | None:
 
 # What every CLAUSE_RE match holds, in the lower-case text: most clauses hold none
 # (a comma alone, or a hyphen in a word, does not split).  The marks and words are
-# found by ``in``, the rest by a pattern that is tried at commas and dashes only.
+# found by ``in``, the rest by a pattern that is tried at commas and dashes only
+# (it starts with their class: see _HEADLINE_PART_RE).
 _CLAUSE_MARKS = (";", ":", "while", "whereas")
-_CLAUSE_HINT_RE = re.compile(r"[-\u2013\u2014](?<=\s.)\s|,\s+(?:but|and|compared)\b")
+_CLAUSE_HINT_RE = re.compile(r"[-\u2013\u2014,](?:(?<=\s[-\u2013\u2014])\s|(?<=,)\s+(?:but|and|compared)\b)")
 
 
 def _clauses(tagged: str) -> list[tuple[int, str]]:
@@ -971,7 +983,7 @@ def _scope(clause: str) -> str:
 
 def _is_cumulative(clause: str) -> bool:
     """A war-to-date figure's words in the lower-case clause."""
-    if (_CUMULATIVE_ASCII_RE if clause.isascii() else CUMULATIVE_RE).search(clause):
+    if (_CUMULATIVE_ASCII_RE if clause.isascii() else CUMULATIVE_RE).search(" " + clause):
         return True
     if "since" in clause and CUMULATIVE_SINCE_RE.search(clause):
         return True
