@@ -592,6 +592,37 @@ def test_article_pattern_reads_as_written(words):
     assert [m.span() for m in casualty.ARTICLE_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
+_SCAN_WORDS = ["flood", "flood-hit", "a bar", "so", "far", "in total", "war-related", "since", "the", "start", "Killed",
+               "and", "his", "-", "\u2014", ",", ";", ":", "|", "but", "compared", "while", "was", "is", "believed", "to",
+               "have", "avenge", "behind", "responsible", "for", "attacks", "suspected", "of", "K\u0130LLED", "\u017fo",
+               "#0#", "\t", "\n", "(", "x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_SCAN_WORDS), max_size=14), st.sampled_from([" ", "", ", ", "  "]))
+def test_scans_written_for_speed_read_as_written(words, separator):
+    """Scans that start with one class of their first characters (so that the
+    engine skips to those) find what their plain forms find; a gate lets through
+    every text its pattern matches."""
+    text = separator.join(words)
+    low = text.lower()
+    kill_verbs = f"{casualty._KILLED_BEFORE}|{casualty._WOUNDED_BEFORE}"
+    for fast, plain in ((casualty._HEADLINE_PART_RE, re.compile(r"[,:;|]\s|\s-\s")),
+                        (casualty._ITEM_START_RE, re.compile(rf"(?:,|\s(?:and|{kill_verbs})|[:|]|\s-)\s+(?:his\s+|her\s+)?", re.I))):
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    clause_hint = re.compile(r"[-\u2013\u2014](?<=\s.)\s|,\s+(?:but|and|compared)\b")
+    assert bool(casualty._CLAUSE_HINT_RE.search(low)) == bool(clause_hint.search(low))
+    for fast, phrases in ((casualty._NOT_WAR_CUE_RE, casualty._CTX["disaster"] + casualty._CTX["accident"]
+                           + casualty._CTX["crime"]), (casualty.CUMULATIVE_RE, casualty._CTX["cumulative"])):
+        assert bool(fast.search(" " + low)) == bool(casualty._cue_re(phrases).search(low))
+    assert not casualty.BACKGROUND_RE.search(low) or casualty._BACKGROUND_GATE.search(low)
+
+
+def test_the_background_gate_lets_every_phrase_through():
+    for phrase in casualty._CTX["background"] + ["behind the attacks"]:
+        assert casualty._BACKGROUND_GATE.search("he " + phrase.replace(" ", "  \n") + " x"), phrase
+
+
 def test_a_side_split_across_a_line_break_is_still_read():
     """A country name broken by extra whitespace used to crash the finder."""
     sentence = "South\n Africa said nine of its soldiers were killed in the ambush."
