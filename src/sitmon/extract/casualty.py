@@ -416,9 +416,9 @@ def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None, read: s
 
 
 _PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
-# ", ", ": ", " - ".  A scanned pattern that starts with one class of all its first
-# characters is tried at those only; one that starts with a choice of branches (or
-# a look-behind) is tried at every character.  So is ``_ITEM_START_RE`` below.
+# ", ", ": ", " - ".  A pattern searched for is tried only at the characters of its
+# first item when that item is one class (as here and in _ITEM_START_RE below);
+# when it is a choice of branches or a look-behind, at every character.
 _HEADLINE_PART_RE = re.compile(r"[,:;|\s](?:(?<=[,:;|])\s|(?<=\s)-\s)")
 # Items of a headline's list of victims (headlines drop their articles).
 HEADLINE_ITEM_RE, _HEADLINE_ITEM_LOW_RE = _both_cases(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])")
