@@ -618,6 +618,17 @@ def test_scans_written_for_speed_read_as_written(words, separator):
     assert not casualty.BACKGROUND_RE.search(low) or casualty._BACKGROUND_GATE.search(low)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Gaza", "GAZA", "gaza", "Strike", "kills", "14", "2014s", "_Abc", "\u00d7abc", "\u00c4rzte",
+                                 "\u00b2abc", "\u0130stanbul", "Of", "the", "#0#", "-Kabul", "a", "\u00a0", "\x1c"]),
+                max_size=12), st.sampled_from([" ", "\t", "\u2003"]))
+def test_title_case_counts_words_as_the_scans_did(words, separator):
+    text = separator.join(words)
+    long_words = re.findall(r"(?<!\S)[^\W\d_]\S{3,}", text)
+    capitals = re.findall(r"[A-Z\u00c0-\u00de](?<!\S.)\S{3,}", text)
+    assert casualty._is_title_case(text) == (len(long_words) >= 3 and len(capitals) > 0.7 * len(long_words))
+
+
 def test_the_background_gate_lets_every_phrase_through():
     for phrase in casualty._CTX["background"] + ["behind the attacks"]:
         assert casualty._BACKGROUND_GATE.search("he " + phrase.replace(" ", "  \n") + " x"), phrase
