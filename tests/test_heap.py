@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +55,11 @@ ARENAS_CHILD = textwrap.dedent("""
 
     if sys.argv[1] == "capped":
         assert limit_heap_arenas()
+    elif sys.argv[1] == "app":  # as `sitmon` starts: the app factory caps them
+        from pathlib import Path
+        from sitmon.config import Config
+        from sitmon.ui.app import create_app
+        create_app(Config(feeds=[]), Path(sys.argv[2]) / "app.db", autopoll=False)
     together = threading.Barrier(8)
     kept = []
 
@@ -71,13 +77,14 @@ ARENAS_CHILD = textwrap.dedent("""
 """)
 
 
-def arenas_used(mode: str) -> int:
-    stats = subprocess.run([sys.executable, "-c", ARENAS_CHILD, mode], capture_output=True,
-                           text=True, check=True).stderr
+def arenas_used(mode: str, directory: Path) -> int:
+    stats = subprocess.run([sys.executable, "-c", ARENAS_CHILD, mode, str(directory)],
+                           capture_output=True, text=True, check=True).stderr
     return stats.count("Arena ")
 
 
 @pytest.mark.skipif(_malloc_trim() is None, reason="not glibc")
-def test_a_long_running_process_keeps_its_threads_to_two_heap_arenas():
-    assert arenas_used("default") >= 5  # the cap is what makes the difference
-    assert arenas_used("capped") == ARENAS
+def test_a_long_running_process_keeps_its_threads_to_two_heap_arenas(tmp_path: Path):
+    assert arenas_used("default", tmp_path) >= 5  # the cap is what makes the difference
+    assert arenas_used("capped", tmp_path) == ARENAS
+    assert arenas_used("app", tmp_path) == ARENAS

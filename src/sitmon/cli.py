@@ -403,7 +403,10 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 
 def _poll_forever(store: Any, config: Config, poll_forever: Any) -> int:
+    from sitmon.heap import limit_heap_arenas, release_free_memory
+
     print(f"sitmon: polling every {config.poll_interval:g} s; Ctrl+C stops", file=sys.stderr)
+    limit_heap_arenas()  # a poller left running for days keeps its memory as the app does
     failing: set[str] = set()
 
     def on_report(report: Any) -> None:
@@ -411,6 +414,7 @@ def _poll_forever(store: Any, config: Config, poll_forever: Any) -> int:
         print(_now().strftime("%Y-%m-%d %H:%M:%S UTC"), end="  ")
         failing = _print_report(report, already_failing=failing)
         store.prune(config.retention_days)
+        release_free_memory()
 
     try:
         with _sigterm_as_ctrl_c():
