@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import os
 import signal
 import subprocess
@@ -500,3 +501,24 @@ def test_parser_processes_yield_the_cpu_to_the_poller(cfg):
         parser.read(body, {}, "https://a.example/rss", NOW)
         niceness = parser._pool.submit(os.nice, 0).result(timeout=30)
     assert niceness == min(19, os.nice(0) + poll_module.PARSER_NICENESS)
+
+
+def test_feeds_finishing_moments_apart_are_written_in_one_transaction():
+    """Each commit writes a few hundred pages however few stories it holds, so the
+    writer waits a moment (BATCH_WAIT_S) for feeds finishing just after the first;
+    a feed finishing later is not waited for."""
+    finished = queue.SimpleQueue()
+
+    def finish(name: str, after: float) -> None:
+        time.sleep(after)
+        finished.put(name)
+
+    for name, after in [("a", 0.0), ("b", 0.005), ("c", 0.010), ("late", 1.0)]:
+        threading.Thread(target=finish, args=(name, after), daemon=True).start()
+    started = time.monotonic()
+    batches = poll_module._batches(finished, 4)
+    first = next(batches)
+    first_written = time.monotonic() - started
+    assert first == ["a", "b", "c"]  # get_nowait() alone wrote "a" by itself
+    assert first_written < 0.6  # the late feed was not waited for
+    assert next(batches) == ["late"]
