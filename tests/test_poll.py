@@ -509,12 +509,12 @@ def test_feeds_finishing_moments_apart_are_written_in_one_transaction():
     a feed finishing later is not waited for."""
     finished = queue.SimpleQueue()
 
-    def finish(name: str, after: float) -> None:
-        time.sleep(after)
-        finished.put(name)
+    def fetch_threads() -> None:
+        for name, pause in [("a", 0.005), ("b", 0.005), ("c", 1.0), ("late", 0.0)]:
+            finished.put(name)
+            time.sleep(pause)
 
-    for name, after in [("a", 0.0), ("b", 0.005), ("c", 0.010), ("late", 1.0)]:
-        threading.Thread(target=finish, args=(name, after), daemon=True).start()
+    threading.Thread(target=fetch_threads, daemon=True).start()
     started = time.monotonic()
     batches = poll_module._batches(finished, 4)
     first = next(batches)
