@@ -46,7 +46,6 @@ def test_freed_pages_of_a_worker_thread_are_given_back():
     assert float(before) - float(after) >= 40, out
 
 
-
 # Eight threads alive at once each allocate; glibc hands a thread with no arena a new
 # one until its cap, so the arenas in malloc_stats() show whether the cap held.
 ARENAS_CHILD = textwrap.dedent("""

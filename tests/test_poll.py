@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import queue
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -519,6 +519,6 @@ def test_feeds_finishing_moments_apart_are_written_in_one_transaction():
     batches = poll_module._batches(finished, 4)
     first = next(batches)
     first_written = time.monotonic() - started
-    assert first == ["a", "b", "c"]  # get_nowait() alone wrote "a" by itself
+    assert first == ["a", "b", "c"]  # without the wait, "a" was written alone
     assert first_written < 0.6  # the late feed was not waited for
     assert next(batches) == ["late"]

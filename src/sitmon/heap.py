@@ -10,8 +10,8 @@ nothing beside the model run that precedes it.
 A long-running monitor also caps glibc's arenas at two. By default each new
 thread gets an arena of its own (up to eight per core); a poll's fetch threads
 parse and extract small polls themselves, so each arena holds a share of the
-same churn, and every arena's fragmentation adds to the resident size: a
-10-minute accelerated run grew 20 MB with the default and 16.6 MB with two.
+same churn, and every arena's fragmentation adds to the resident size: 10-minute
+accelerated runs grew 19.0 and 19.5 MB with the default, 17.0 and 18.2 MB with two.
 The threads hold the GIL for nearly all their allocations, so sharing an arena
 costs them next to no lock waiting. Other C libraries have neither call and are
 left alone.
