@@ -73,7 +73,7 @@ def polled(events: list, round_: int) -> tuple[list, datetime]:
     sample = mine[round_::max(1, len(mine) // NEW_EVENTS)][:NEW_EVENTS]
     for n, i in enumerate(sample):
         old = events[i]
-        cluster = f"poll{round_}-{old.cluster_id}"
+        cluster = 10_000_000 * (round_ + 1) + n  # a new cluster's number
         source = {"story": cluster, "feed": "https://poll.example/rss",
                   "url": f"https://poll.example/{round_}/{n}", "title": old.data.get("evidence")}
         out.append(replace(old, cluster_id=cluster, story_key=10_000_000 * round_ + n,

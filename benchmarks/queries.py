@@ -29,10 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ingest import headline  # noqa: E402
 
-from sitmon.store import Store, conflict_tokens  # noqa: E402
+from tui import BIG_DB as TUI_DB  # noqa: E402  (built by benchmarks/tui.py)
 
-DB = Path(tempfile.gettempdir()) / "sitmon-bench-queries-1m.db"
-TUI_DB = Path(tempfile.gettempdir()) / "sitmon-bench-tui-110k.db"  # built by benchmarks/tui.py
+from sitmon.store import SCHEMA_VERSION, Store, conflict_tokens  # noqa: E402
+
+# cached between runs; named by schema version, so a schema change builds anew
+DB = Path(tempfile.gettempdir()) / f"sitmon-bench-queries-1m-v{SCHEMA_VERSION}.db"
 END = datetime(2026, 1, 1, tzinfo=timezone.utc)
 DAYS = 180
 CONFLICTS = ["Russia–Ukraine", "Israel–Hamas", "Armenia–Azerbaijan", "Sudan", "Myanmar",
@@ -92,7 +94,7 @@ def build(path: Path, n: int) -> None:
             title = "LIVE: " + cluster[1]
         else:
             title = headline(rng)
-            cluster = [f"c{i}", title, published, published, 1, "", "[]"]
+            cluster = [len(clusters) + 1, title, published, published, 1, "", "[]"]
             clusters.append(cluster)
             keys.extend((t, published, cluster[0]) for t in title.lower().split()[:3])
         stories.append([i + 1, feed, f"g{i}", f"{feed[:-4]}/{i}", title,
@@ -160,7 +162,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--stories", type=int, default=1_000_000)
     args = parser.parse_args()
-    path = DB if args.stories == 1_000_000 else DB.with_name(f"sitmon-bench-queries-{args.stories}.db")
+    path = DB if args.stories == 1_000_000 else DB.with_name(f"sitmon-bench-queries-{args.stories}-v{SCHEMA_VERSION}.db")
     if args.rebuild or not path.exists():
         started = time.perf_counter()
         print(f"building {args.stories:,}-story store at {path} ...", flush=True)

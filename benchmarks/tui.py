@@ -38,7 +38,10 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-BIG_DB = Path(tempfile.gettempdir()) / "sitmon-bench-tui-110k.db"
+from sitmon.store import SCHEMA_VERSION  # noqa: E402
+
+# cached between runs; named by schema version, so a schema change builds anew
+BIG_DB = Path(tempfile.gettempdir()) / f"sitmon-bench-tui-110k-v{SCHEMA_VERSION}.db"
 STORIES = 110_000
 FEEDS = 110
 NOW = datetime.now(timezone.utc).replace(microsecond=0)

@@ -569,6 +569,34 @@ def test_export_reads_the_situation_from_the_stories(home, feed_server, capsys):
     assert any("Ganja" in (v.get("location") or "") for v in report["violations"])
 
 
+def test_every_exported_source_names_an_exported_story_by_its_number(home, feed_server, capsys):
+    _subscribe(capsys, feed_server)
+    cli(capsys, "poll", "--once")
+    report = json.loads(cli(capsys, "export")[1])
+    stories = {story["id"]: story for story in report["stories"]}
+    assert stories and all(type(key) is int for key in stories)
+    sources = [s for table in ("truces", "violations", "tally") for row in report[table] for s in row["sources"]]
+    assert sources
+    for source in sources:  # traceable: the story it came from, with this outlet among its sources
+        assert source["url"] in {s["url"] for s in stories[source["story"]]["sources"]}
+
+
+def test_opening_an_older_database_says_it_is_upgrading_it_once(home, capsys):
+    import sqlite3
+
+    from sitmon import store as store_module
+
+    raw = sqlite3.connect(home / "sitmon.db")
+    for migration in store_module.MIGRATIONS[:5]:
+        migration(store_module.sqlite_utils.Database(raw))
+    raw.execute("INSERT INTO meta VALUES ('schema_version', '5')")
+    raw.commit()
+    raw.close()
+    code, _, err = cli(capsys, "feeds", "list")
+    assert code == 0 and "upgrading database" in err and str(home / "sitmon.db") in err
+    assert "upgrading" not in cli(capsys, "feeds", "list")[2]
+
+
 def test_export_as_of_uses_only_stories_published_by_then(home, feed_server, capsys):
     _subscribe(capsys, feed_server)
     cli(capsys, "poll", "--once")

@@ -16,12 +16,14 @@ import tempfile
 import textwrap
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from sitmon import dedup
 from sitmon import store as store_module
 from sitmon.model import StoredEvent
 from sitmon.parse import Story
@@ -46,6 +48,17 @@ def story(guid: str, title: str, feed: str = FEED_A, *, hours: float = 0, link: 
 
 def casualty(killed: int, evidence: str) -> dict:
     return {"type": "casualty", "conflict": KARABAKH, "evidence": evidence, "killed": killed}
+
+
+def cluster_of(s: Store, guid: str) -> int:
+    """The cluster holding the stored story with this guid."""
+    return s.conn.execute("SELECT cluster_id FROM stories WHERE guid = ?", (guid,)).fetchone()[0]
+
+
+def named(s: Store, cluster_ids: Iterable[int]) -> list[str]:
+    """Clusters named by their first story's guid, for readable assertions."""
+    return [s.conn.execute("SELECT guid FROM stories WHERE cluster_id = ? ORDER BY published, id",
+                           (c,)).fetchone()[0] for c in cluster_ids]
 
 
 @pytest.fixture
@@ -450,9 +463,9 @@ def test_search_within_a_conflict_follows_the_clusters_conflicts(store):
     # a later source without events of its own is found within the conflict too
     store.ingest(FEED_C, [story("c1", "Army and RSF delegations arrive", FEED_C, hours=3,
                                 link="https://a.example/a1")])
-    assert [r.id for r in store.recent_clusters(query="ceasefire", conflict="Sudan")] == ["a1"]
-    assert [r.id for r in store.search("delegations arrive", conflict="Sudan")] == ["a1"]
-    assert [r.id for r in store.search("ceasefire", conflict="South Sudan")] == ["a2"]
+    assert named(store, [r.id for r in store.recent_clusters(query="ceasefire", conflict="Sudan")]) == ["a1"]
+    assert named(store, [r.id for r in store.search("delegations arrive", conflict="Sudan")]) == ["a1"]
+    assert named(store, [r.id for r in store.search("ceasefire", conflict="South Sudan")]) == ["a2"]
     assert store.search("zconflict") == [] and store.search("Sudan", conflict="Yemen") == []
     store.reextract(lambda title, summary, published: [])
     assert store.recent_clusters(query="ceasefire", conflict="Sudan") == []
@@ -498,16 +511,16 @@ def _v2_store(db: Path) -> None:
 def test_a_version_2_database_is_upgraded_in_place_and_searches_within_conflicts(db):
     _v2_store(db)
     with Store(db) as s:
-        assert [r.id for r in s.recent_clusters(query="ceasefire", conflict="Sudan")] == ["s1"]
-        assert [r.id for r in s.search("ceasefire")] == ["n1", "y1", "s1"]
-        assert [r.id for r in s.search("envoys", conflict="Sudan")] == ["s1"]
+        assert named(s, [r.id for r in s.recent_clusters(query="ceasefire", conflict="Sudan")]) == ["s1"]
+        assert named(s, [r.id for r in s.search("ceasefire")]) == ["n1", "y1", "s1"]
+        assert named(s, [r.id for r in s.search("envoys", conflict="Sudan")]) == ["s1"]
         assert s.search("ceasefire", conflict="DR Congo") == []
         # the upgraded index keeps following new stories and deletions
         s.ingest(FEED_B, [story("b1", "Ceasefire talks in Jeddah", FEED_B, hours=24 * 950)],
                  {"b1": [{"type": "truce", "conflict": "Sudan", "evidence": "Talks."}]})
-        assert [r.id for r in s.search("ceasefire", conflict="Sudan")][0] == "b1"
+        assert named(s, [r.id for r in s.search("ceasefire", conflict="Sudan")])[0] == "b1"
         s.prune(1, now=T0 + timedelta(days=950))
-        assert [r.id for r in s.search("ceasefire", conflict="Sudan")] == ["b1"]
+        assert named(s, [r.id for r in s.search("ceasefire", conflict="Sudan")]) == ["b1"]
     with sqlite3.connect(db) as raw:
         assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
         raw.execute("INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')")
@@ -515,7 +528,7 @@ def test_a_version_2_database_is_upgraded_in_place_and_searches_within_conflicts
 
 def test_cluster_detail_lists_sources_and_events_with_evidence(store):
     _karabakh_day(store)
-    detail = store.cluster_detail("a1")
+    detail = store.cluster_detail(cluster_of(store, "a1"))
     assert detail.n_sources == 2
     assert [(s["feed"], s["url"]) for s in detail.sources] == [
         (FEED_A, "https://a.example/a1"), (FEED_B, "https://b.example/b1")]
@@ -523,7 +536,7 @@ def test_cluster_detail_lists_sources_and_events_with_evidence(store):
         "Azerbaijan says 14 killed in missile attack on Ganja.",
         "Fourteen killed in missile attack on Ganja."]
     assert detail.events[1]["feed"] == FEED_B and detail.events[1]["killed"] == 14
-    assert store.cluster_detail("no-such-cluster") is None
+    assert store.cluster_detail(999) is None
 
 
 def test_stored_events_until_and_conflict_with_sources(store):
@@ -532,9 +545,9 @@ def test_stored_events_until_and_conflict_with_sources(store):
     assert all(isinstance(e, StoredEvent) for e in events)
     assert [e.data["type"] for e in events] == ["casualty", "truce", "casualty", "violation"]
     ganja = events[0]
-    assert ganja.cluster_id == "a1" and ganja.published == T0
+    assert ganja.cluster_id == cluster_of(store, "a1") and ganja.published == T0
     assert [s["feed"] for s in ganja.sources] == [FEED_A, FEED_B]
-    assert ganja.sources[0] == {"story": "a1", "feed": FEED_A, "url": "https://a.example/a1",
+    assert ganja.sources[0] == {"story": ganja.cluster_id, "feed": FEED_A, "url": "https://a.example/a1",
                                 "title": "Azerbaijan says 14 killed in missile attack on Ganja"}
     early = store.stored_events(until=T0 + timedelta(hours=2))
     assert [e.data["type"] for e in early] == ["casualty", "truce"]
@@ -546,10 +559,10 @@ def test_stored_events_until_and_conflict_with_sources(store):
 def test_export_stories_as_of_an_instant(store):
     _karabakh_day(store)
     everything = store.export_stories(None)
-    assert {s["id"] for s in everything} == {"a1", "a2", "b2"}
-    ganja = next(s for s in everything if s["id"] == "a1")
+    assert set(named(store, [s["id"] for s in everything])) == {"a1", "a2", "b2"}
+    ganja = next(s for s in everything if s["id"] == cluster_of(store, "a1"))
     assert ganja == {
-        "id": "a1",
+        "id": cluster_of(store, "a1"),
         "title": "Azerbaijan says 14 killed in missile attack on Ganja",
         "published": T0.isoformat(),
         "sources": [
@@ -560,7 +573,7 @@ def test_export_stories_as_of_an_instant(store):
         ],
     }
     early = store.export_stories(T0 + timedelta(hours=2))
-    assert [s["id"] for s in early] == ["a2", "a1"]
+    assert named(store, [s["id"] for s in early]) == ["a2", "a1"]
     assert len(early[1]["sources"]) == 1
 
 
@@ -621,12 +634,25 @@ def test_prune_deletes_old_clusters_with_their_stories_and_events(store):
                  {"c1": [{"type": "violation", "conflict": KARABAKH, "evidence": "Fresh clashes."}]})
     removed = store.prune(30, now=T0 + timedelta(days=41))
     assert removed == 4
-    assert [c.id for c in store.recent_clusters()] == ["c1"]
+    c1 = cluster_of(store, "c1")
+    assert [c.id for c in store.recent_clusters()] == [c1]
     assert store.search("Ganja") == []
-    assert [e.cluster_id for e in store.stored_events()] == ["c1"]
+    assert [e.cluster_id for e in store.stored_events()] == [c1]
     assert store.counts() == {"feeds": 3, "stories": 1, "clusters": 1, "events": 1}
-    assert store.conn.execute("SELECT COUNT(*) FROM cluster_keys WHERE cluster_id != 'c1'").fetchone()[0] == 0
+    assert store.conn.execute("SELECT COUNT(*) FROM cluster_keys WHERE cluster_id != ?", (c1,)).fetchone()[0] == 0
     assert store.prune(30, now=T0 + timedelta(days=41)) == 0
+
+
+def test_prune_hands_the_freed_pages_back_to_the_disk(store, db):
+    long = "Shelling was reported overnight in several districts. " * 40
+    store.ingest(FEED_A, [story(f"a{i}", f"Report {i} on shelling near town {i}", summary=long, hours=i / 10)
+                          for i in range(300)])
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    full = db.stat().st_size
+    assert store.prune(30, now=T0 + timedelta(days=41)) == 300
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert store.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert db.stat().st_size < full / 4
 
 
 def test_reextract_replaces_events_and_tags(store):
@@ -672,7 +698,7 @@ def test_stored_events_seen_by_one_store_follow_writes_by_another(db):
         # a story published earlier than everything else arrives late
         writer.ingest(FEED_C, [story("c0", "Drone downed over Tartar", FEED_C, hours=-5)],
                       {"c0": [{"type": "violation", "conflict": KARABAKH, "evidence": "Drone."}]})
-        assert reader.stored_events()[0].cluster_id == "c0"
+        assert reader.stored_events()[0].cluster_id == cluster_of(writer, "c0")
         writer.prune(1, now=T0 + timedelta(days=3))
         assert reader.stored_events() == []
 
@@ -771,22 +797,31 @@ def test_a_retelling_folds_even_among_many_look_alike_stories(store):
     store.ingest(FEED_A, crowd)
     result = store.ingest(FEED_B, [story("b0", f"LIVE: {first.upper()} | World news", FEED_B, hours=5)])
     assert result.merged == 1
-    detail = store.cluster_detail("a0")
+    detail = store.cluster_detail(cluster_of(store, "a0"))
     assert detail.n_sources == 2 and {s["feed"] for s in detail.sources} == {FEED_A, FEED_B}
 
 
 def test_upgrading_an_older_database_keeps_folding_its_recent_stories(db):
-    with Store(db) as s:
-        s.ingest(FEED_A, [story("a1", "Drone strike on Kherson market kills 5")])
-    with sqlite3.connect(db) as raw:  # as version 1 left it: plain tokens, no numbers in them
-        raw.execute("DELETE FROM cluster_keys")
-        raw.execute("INSERT INTO cluster_keys VALUES ('kherson', ?, 'a1'), ('#5', ?, 'a1')",
-                    ("2020-10-17T20:00:00Z",) * 2)
-        raw.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(db)
+    store_module.MIGRATIONS[0](store_module.sqlite_utils.Database(raw))
+    # as version 1 left it: clusters named by their first story's guid, plain
+    # blocking tokens with no numbers in them
+    when = "2020-10-17T20:00:00Z"
+    title = "Drone strike on Kherson market kills 5"
+    raw.executescript(f"""
+        INSERT INTO meta VALUES ('schema_version', '1');
+        INSERT INTO feeds(url) VALUES ('{FEED_A}');
+        INSERT INTO clusters(id, title, published, updated) VALUES ('a1', '{title}', '{when}', '{when}');
+        INSERT INTO stories(feed_url, guid, title, published, fetched, cluster_id)
+        VALUES ('{FEED_A}', 'a1', '{title}', '{when}', '{when}', 'a1');
+        INSERT INTO cluster_keys VALUES ('kherson', '{when}', 'a1'), ('#5', '{when}', 'a1');
+    """)
+    raw.close()
     with Store(db) as s:
         result = s.ingest(FEED_B, [story("b1", "Five killed as drone hits Kherson market", FEED_B, hours=2)])
         assert result.merged == 1
-        assert s.cluster_detail("a1").n_sources == 2
+        assert s.cluster_detail(cluster_of(s, "a1")).n_sources == 2
 
 
 def _tag_state(db: Path) -> list:
@@ -816,16 +851,17 @@ def test_tags_folded_in_at_ingest_equal_tags_recomputed_from_every_event(db):
                   "b3": [{"type": "truce", "conflict": sudan, "evidence": "Truce agreed"}]})
         s.ingest(FEED_C, [story("c1", "Ganja shelling kills 14", FEED_C, hours=4)],
                  {"c1": [casualty(14, "kills 14")]})
+        a1, a2 = cluster_of(s, "a1"), cluster_of(s, "a2")
     folded = _tag_state(db)
     assert folded[0] == [
-        ("a1", "casualty violation", json.dumps(sorted([KARABAKH, yemen]))),
-        ("a2", "truce", json.dumps([sudan])),
+        (a1, "casualty violation", json.dumps(sorted([KARABAKH, yemen]))),
+        (a2, "truce", json.dumps([sudan])),
     ]
     with sqlite3.connect(db) as raw:  # every story of a1 carries both its conflicts
-        assert {t for (t,) in raw.execute("SELECT conflict_tokens FROM stories WHERE cluster_id = 'a1'")} == {
+        assert {t for (t,) in raw.execute("SELECT conflict_tokens FROM stories WHERE cluster_id = ?", (a1,))} == {
             store_module.conflict_tokens([KARABAKH, yemen])}
     with Store(db) as s, s._lock, s._write():
-        s._refresh_tags(["a1", "a2"])
+        s._refresh_tags([a1, a2])
     assert _tag_state(db) == folded
 
 
@@ -860,6 +896,113 @@ def test_a_version_4_database_loses_the_stories_time_index_and_still_answers(db)
     assert "stories_published" not in indexes
 
 
+def _v5_store(db: Path) -> None:
+    """A database as schema version 5 left it: clusters named by their first story's
+    guid (a URL, or prefixed by the feed's hash when another feed had the guid)."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(db)
+    for migration in store_module.MIGRATIONS[:5]:
+        migration(store_module.sqlite_utils.Database(raw))
+    ganja, truce, other = "https://a.example/news/ganja", "https://a.example/news/truce", "9f2c:https://a.example/news/truce"
+    raw.executescript(f"""
+        INSERT INTO meta VALUES ('schema_version', '5');
+        INSERT INTO feeds(url) VALUES ('{FEED_A}'), ('{FEED_B}');
+        INSERT INTO clusters VALUES
+          ('{truce}', 'Armenia and Azerbaijan agree humanitarian truce', '2020-10-17T22:00:00Z',
+           '2020-10-17T22:00:00Z', 1, 'truce', '["{KARABAKH}"]'),
+          ('{ganja}', 'Azerbaijan says 14 killed in missile attack on Ganja', '2020-10-17T20:00:00Z',
+           '2020-10-17T23:00:00Z', 2, 'casualty', '["{KARABAKH}"]'),
+          ('{other}', 'Aid convoy reaches Rafah', '2020-10-18T01:00:00Z',
+           '2020-10-18T01:00:00Z', 1, '', '[]');
+        INSERT INTO stories(id, feed_url, guid, link, title, summary, published, fetched, cluster_id)
+        VALUES (1, '{FEED_A}', '{ganja}', '{ganja}', 'Azerbaijan says 14 killed in missile attack on Ganja',
+                'Officials said fourteen people died.', '2020-10-17T20:00:00Z', '2020-10-17T20:00:00Z', '{ganja}'),
+               (2, '{FEED_A}', '{truce}', '{truce}', 'Armenia and Azerbaijan agree humanitarian truce', '',
+                '2020-10-17T22:00:00Z', '2020-10-17T22:00:00Z', '{truce}'),
+               (3, '{FEED_B}', 'b1', 'https://b.example/b1', 'Fourteen killed in missile attack on Ganja', '',
+                '2020-10-17T23:00:00Z', '2020-10-17T23:00:00Z', '{ganja}'),
+               (4, '{FEED_B}', '{truce}', 'https://b.example/rafah', 'Aid convoy reaches Rafah', '',
+                '2020-10-18T01:00:00Z', '2020-10-18T01:00:00Z', '{other}');
+        UPDATE stories SET conflict_tokens = '{store_module.conflict_tokens([KARABAKH])}'
+        WHERE cluster_id IN ('{ganja}', '{truce}');
+        INSERT INTO events(cluster_id, story_key, type, conflict, published, data)
+        VALUES ('{ganja}', 1, 'casualty', '{KARABAKH}', '2020-10-17T20:00:00Z',
+                '{{"type": "casualty", "conflict": "{KARABAKH}", "killed": 14, "evidence": "14 killed."}}'),
+               ('{truce}', 2, 'truce', '{KARABAKH}', '2020-10-17T22:00:00Z',
+                '{{"type": "truce", "conflict": "{KARABAKH}", "status": "agreed", "evidence": "Truce."}}'),
+               ('{ganja}', 3, 'casualty', '{KARABAKH}', '2020-10-17T23:00:00Z',
+                '{{"type": "casualty", "conflict": "{KARABAKH}", "killed": 14, "evidence": "Fourteen."}}');
+        INSERT INTO cluster_conflicts VALUES ('{KARABAKH}', '{ganja}', '2020-10-17T23:00:00Z'),
+                                             ('{KARABAKH}', '{truce}', '2020-10-17T22:00:00Z');
+    """)
+    # the blocking keys, as version 5 wrote them for each story
+    raw.executemany("INSERT OR IGNORE INTO cluster_keys VALUES (?, ?, ?)", [
+        (token, published, cluster)
+        for cluster, title, published in raw.execute("SELECT cluster_id, title, published FROM stories").fetchall()
+        for token in store_module._keys_of(dedup.title_key(title))])
+    raw.commit()
+    raw.close()
+
+
+def _schema(db: Path) -> set[tuple]:
+    with sqlite3.connect(db) as raw:
+        return set(raw.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                               "WHERE name NOT LIKE 'sqlite_stat%'"))  # PRAGMA optimize's
+
+
+def test_a_version_5_database_numbers_its_clusters_and_keeps_every_row(db, tmp_path):
+    _v5_store(db)
+    with sqlite3.connect(db) as raw:
+        before = {table: raw.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                  for table in ("clusters", "stories", "events", "cluster_keys", "cluster_conflicts")}
+    with Store(db) as s:
+        clusters = s.conn.execute("SELECT id, title FROM clusters ORDER BY id").fetchall()
+        # numbered in order of first publication
+        assert clusters == [(1, "Azerbaijan says 14 killed in missile attack on Ganja"),
+                            (2, "Armenia and Azerbaijan agree humanitarian truce"),
+                            (3, "Aid convoy reaches Rafah")]
+        assert [c.title for c in s.recent_clusters()][0] == "Aid convoy reaches Rafah"
+        # every row is kept and points at the cluster it pointed at before
+        after = {table: s.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in before}
+        assert after == before
+        assert s.conn.execute("SELECT id, cluster_id FROM stories ORDER BY id").fetchall() == [
+            (1, 1), (2, 2), (3, 1), (4, 3)]
+        assert [(e.cluster_id, e.story_key, [x["feed"] for x in e.sources]) for e in s.stored_events()] == [
+            (1, 1, [FEED_A, FEED_B]), (2, 2, [FEED_A]), (1, 3, [FEED_A, FEED_B])]
+        assert s.conn.execute("SELECT DISTINCT cluster_id FROM cluster_keys ORDER BY 1").fetchall() == [(1,), (2,), (3,)]
+        assert [c.title for c in s.recent_clusters(conflict=KARABAKH)] == [
+            "Azerbaijan says 14 killed in missile attack on Ganja", "Armenia and Azerbaijan agree humanitarian truce"]
+        # the full-text index still follows its stories, within a conflict too
+        assert [c.id for c in s.search("ganja", conflict=KARABAKH)] == [1]
+        # the kept blocking keys still fold a retelling into its cluster
+        result = s.ingest(FEED_C, [story("c1", "LIVE: Aid convoy reaches Rafah", FEED_C, hours=6)])
+        assert result.merged == 1 and s.cluster_detail(3).n_sources == 2
+        new = s.ingest(FEED_C, [story("c2", "Shelling hits Kharkiv power plant", FEED_C, hours=7)])
+        assert new.new_clusters == 1 and cluster_of(s, "c2") == 4
+        assert s.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        s.conn.execute("INSERT INTO stories_fts(stories_fts) VALUES ('integrity-check')")
+    # the same tables and indexes as a database made new
+    with Store(tmp_path / "data" / "fresh.db"):
+        pass
+    assert _schema(db) == _schema(tmp_path / "data" / "fresh.db")
+
+
+def test_a_version_5_database_that_cannot_be_renumbered_is_left_as_it_was(db):
+    _v5_store(db)
+    with sqlite3.connect(db) as raw:  # an event whose story is gone (foreign keys were off)
+        raw.execute("DELETE FROM stories WHERE id = 3")
+    original = _dump(db)
+    with pytest.raises(StoreError, match=r"^cannot open database .*foreign key") as failure:
+        Store(db)
+    assert "\n" not in str(failure.value)
+    assert _dump(db) == original  # every row and table as it was, at version 5
+
+
+def _dump(db: Path) -> list[str]:
+    with sqlite3.connect(db) as raw:
+        return list(raw.iterdump())
+
+
 def test_a_failed_commit_is_rolled_back_and_the_store_writes_on(store):
     # a constraint checked only at COMMIT makes the commit itself fail, as a full disk would
     with pytest.raises(sqlite3.IntegrityError):
@@ -874,7 +1017,7 @@ def test_a_failed_commit_is_rolled_back_and_the_store_writes_on(store):
 
 
 def _keyed_clusters(store) -> set[str]:
-    return {r[0] for r in store.conn.execute("SELECT DISTINCT cluster_id FROM cluster_keys")}
+    return set(named(store, [r[0] for r in store.conn.execute("SELECT DISTINCT cluster_id FROM cluster_keys")]))
 
 
 def test_blocking_keys_of_clusters_quiet_for_two_weeks_are_swept_and_recent_stories_still_fold(store):
@@ -887,7 +1030,7 @@ def test_blocking_keys_of_clusters_quiet_for_two_weeks_are_swept_and_recent_stor
     assert store.counts()["stories"] == 3  # only the keys go: stories stay until retention
     # a retelling of a recent story still folds into its cluster
     store.ingest(FEED_C, [story("c1", "LIVE: Truce talks resume in Doha", FEED_C, hours=24 * 15 + 2)])
-    assert {c.id: c.n_sources for c in store.recent_clusters()}["b1"] == 2
+    assert {c.id: c.n_sources for c in store.recent_clusters()}[cluster_of(store, "b1")] == 2
     # ten days on, the second cluster's turn
     store.ingest(FEED_B, [story("b2", "Aid convoy reaches Rafah", FEED_B, hours=24 * 25)])
     assert _keyed_clusters(store) == {"b1", "b2"}

@@ -243,6 +243,7 @@ def _store(args: argparse.Namespace, config: Config | None = None) -> Iterator[A
         raise UsageError(f"cannot create the directory for database {path}: "
                          f"{exc.strerror or exc}") from None
     _refuse_corrupt(path)
+    _announce_upgrade(path)
     store = Store(path) if config is None else Store(
         path, dedup_window_hours=config.dedup_window_hours)
     try:
@@ -293,6 +294,25 @@ def _refuse_corrupt(path: Path) -> None:
             f"cannot use database {path}: the file is corrupt ({problem}); sitmon left it "
             "untouched: move it away to start a new one, or salvage it with "
             f"`sqlite3 {path} .recover`")
+
+
+def _announce_upgrade(path: Path) -> None:
+    """Say why the first start after an upgrade may take a while: the store
+    migrates an older schema in place (about 13 s for a million stories)."""
+    from sitmon.store import SCHEMA_VERSION
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_LOCK_WAIT_S)
+        try:
+            version = int(conn.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+        finally:
+            conn.close()
+    except (sqlite3.Error, TypeError, ValueError, OSError):
+        return  # no database yet, or one that Store will name the problem of
+    if 0 < version < SCHEMA_VERSION:
+        print(f"sitmon: upgrading database {path} for this version (once; about 15 s "
+              "per million stories)", file=sys.stderr, flush=True)
 
 
 def _extractor(config: Config) -> Any:

@@ -114,7 +114,7 @@ class StoredEvent:
     per event for as long as the monitor runs.
     """
 
-    cluster_id: str
+    cluster_id: int
     story_key: int
     published: datetime
     data: dict
@@ -559,7 +559,7 @@ class _Claim:
     status: str
     weight: int  # 2 for a headline, 1 for a body sentence, 0 for a syndicated repeat
     headline: bool
-    cluster: str
+    cluster: int
     effective: datetime | None
     ends: datetime | None
     events: list[StoredEvent]
@@ -1007,7 +1007,7 @@ class _Figure:
 
     conflict: str | None
     time: datetime
-    cluster: str
+    cluster: int
     scope: str
     side: str | None
     victims: str | None
@@ -1097,7 +1097,7 @@ def _violation_incidents(events: list[_Fact], figures: list[_Figure], as_of: dat
                          dated: bool = False) -> list[ViolationIncident]:
     """Each conflict's attacks folded into incidents; a conflict whose reports (and their
     stories' figures) are unchanged since the last fold keeps its incidents."""
-    by_cluster: dict[str, list[_Figure]] = defaultdict(list)
+    by_cluster: dict[int, list[_Figure]] = defaultdict(list)
     for figure in figures:
         if figure.scope == "incident":
             by_cluster[figure.cluster].append(figure)
@@ -1121,7 +1121,7 @@ def _violation_incidents(events: list[_Fact], figures: list[_Figure], as_of: dat
 _INCIDENTS: OrderedDict[tuple, tuple[list[ViolationIncident]]] = OrderedDict()
 
 
-def _conflict_incidents(events: list[_Fact], by_cluster: dict[str, list[_Figure]],
+def _conflict_incidents(events: list[_Fact], by_cluster: dict[int, list[_Figure]],
                         as_of: datetime) -> list[ViolationIncident]:
     """One conflict's violation reports, in time order, folded into incidents."""
     book = _Index()
@@ -1196,7 +1196,7 @@ class _Report:
     event: StoredEvent
     time: datetime
     places: frozenset[str]
-    by_cluster: dict[str, list[_Figure]]
+    by_cluster: dict[int, list[_Figure]]
 
     def __post_init__(self) -> None:
         self.cluster = self.event.cluster_id
@@ -1236,11 +1236,11 @@ def _attack_keys(report: _Report) -> list[tuple[tuple | None, datetime]]:
 class _Attack(_Group):
     """Violation reports folding into one incident, with its toll kept up to date."""
 
-    def __init__(self, serial: int, time: datetime, by_cluster: dict[str, list[_Figure]]) -> None:
+    def __init__(self, serial: int, time: datetime, by_cluster: dict[int, list[_Figure]]) -> None:
         self.serial, self.time, self.by_cluster = serial, time, by_cluster
         self.events: list[StoredEvent] = []
         self.places: frozenset[str] = frozenset()
-        self.clusters: set[str] = set()
+        self.clusters: set[int] = set()
         self.actors: set[str] = set()
         self._toll: tuple | None = None  # (figures, killed, update, tolls), read lazily
 
@@ -1349,7 +1349,7 @@ class _Incident(_Group):
         self.places: frozenset[str] = frozenset()
         self.sides: set[str] = set()
         self.victims: set[str] = set()
-        self.clusters: set[str] = set()
+        self.clusters: set[int] = set()
         self.killed_span: tuple[int, int] | None = None
         self.wounded_span: tuple[int, int] | None = None
         self.tolls: set[tuple[int, int]] = set()

@@ -113,7 +113,7 @@ class IngestResult:
 
 @dataclass(frozen=True)
 class ClusterRow:
-    id: str
+    id: int
     title: str
     published: datetime  # earliest source
     updated: datetime  # latest source
@@ -124,7 +124,7 @@ class ClusterRow:
 
 @dataclass(frozen=True)
 class ClusterDetail:
-    id: str
+    id: int
     title: str
     published: datetime
     updated: datetime
@@ -369,9 +369,109 @@ def _migrate_v5(db: sqlite_utils.Database) -> None:
     db.conn.execute("DROP INDEX IF EXISTS stories_published")
 
 
+_BUMP_GENERATION = (
+    "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+    "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+)
+
+_NUMBERED_TABLES = [
+    """CREATE TABLE clusters (
+        id INTEGER PRIMARY KEY, title TEXT NOT NULL, published TEXT NOT NULL,
+        updated TEXT NOT NULL, n_sources INTEGER NOT NULL DEFAULT 1,
+        tags TEXT NOT NULL DEFAULT '', conflicts TEXT NOT NULL DEFAULT '[]')""",
+    """CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL REFERENCES feeds(url) ON UPDATE CASCADE,
+        guid TEXT NOT NULL, link TEXT, title TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '',
+        published TEXT NOT NULL, fetched TEXT NOT NULL,
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        conflict_tokens TEXT NOT NULL DEFAULT '',
+        UNIQUE (feed_url, guid))""",
+    """CREATE TABLE cluster_keys (
+        token TEXT NOT NULL, published TEXT NOT NULL,
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        PRIMARY KEY (token, published, cluster_id)) WITHOUT ROWID""",
+    """CREATE TABLE cluster_conflicts (
+        conflict TEXT NOT NULL,
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        updated TEXT NOT NULL, PRIMARY KEY (conflict, cluster_id)) WITHOUT ROWID""",
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        story_key INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        type TEXT NOT NULL, conflict TEXT, published TEXT NOT NULL, data TEXT NOT NULL)""",
+]
+_NUMBERED_INDEXES = [
+    "CREATE INDEX clusters_updated ON clusters(updated DESC)",
+    "CREATE INDEX clusters_published ON clusters(published)",
+    "CREATE INDEX stories_cluster ON stories(cluster_id, published)",
+    "CREATE INDEX stories_link ON stories(link) WHERE link IS NOT NULL",
+    "CREATE INDEX cluster_keys_cluster ON cluster_keys(cluster_id)",
+    "CREATE INDEX cluster_conflicts_updated ON cluster_conflicts(conflict, updated DESC)",
+    "CREATE INDEX cluster_conflicts_cluster ON cluster_conflicts(cluster_id)",
+    "CREATE INDEX events_cluster ON events(cluster_id)",
+    "CREATE INDEX events_story ON events(story_key)",
+]
+# each table, with the columns copied and the one holding a cluster id
+_RENUMBERED = {
+    "clusters": ("id, title, published, updated, n_sources, tags, conflicts", "id"),
+    "stories": ("id, feed_url, guid, link, title, summary, published, fetched, cluster_id, "
+                "conflict_tokens", "cluster_id"),
+    "cluster_keys": ("token, published, cluster_id", "cluster_id"),
+    "cluster_conflicts": ("conflict, cluster_id, updated", "cluster_id"),
+    "events": ("id, cluster_id, story_key, type, conflict, published, data", "cluster_id"),
+}
+
+
+def _migrate_v6(db: sqlite_utils.Database) -> None:
+    """Clusters are numbered instead of named by their first story's guid (often a
+    URL).  A cluster id is in five tables and five indexes: as text they made those
+    indexes several times bigger and, the guids being random, every commit wrote
+    into pages all over them; numbers given in order keep a commit's new clusters
+    together at the end.  Needs foreign keys off (``Store._migrate``): the tables
+    are rebuilt, and dropping one would otherwise delete its children's rows."""
+    conn = db.conn
+    for trigger in ("stories_ai", "stories_ad", "stories_au"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    old_indexes = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({_placeholders(len(_RENUMBERED))})", list(_RENUMBERED),
+    )]
+    for index in old_indexes:
+        conn.execute(f"DROP INDEX {index}")
+    for table in _RENUMBERED:
+        conn.execute(f"ALTER TABLE {table} RENAME TO old_{table}")
+    for statement in _NUMBERED_TABLES:
+        conn.execute(statement)
+    # numbered in order of first publication, as new clusters will be
+    conn.execute(
+        "CREATE TEMP TABLE cluster_numbers (old TEXT PRIMARY KEY, new INTEGER) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT INTO cluster_numbers SELECT id, ROW_NUMBER() OVER (ORDER BY published, id) "
+        "FROM old_clusters"
+    )
+    for table, (columns, numbered) in _RENUMBERED.items():
+        picked = ", ".join("n.new" if c == numbered else f"o.{c}" for c in columns.split(", "))
+        conn.execute(
+            f"INSERT INTO {table}({columns}) SELECT {picked} FROM old_{table} o "
+            f"JOIN cluster_numbers n ON n.old = o.{numbered}"
+        )
+    for table in reversed(_RENUMBERED):
+        conn.execute(f"DROP TABLE old_{table}")
+    conn.execute("DROP TABLE temp.cluster_numbers")
+    for statement in (*_NUMBERED_INDEXES, *_FTS_V3[1:]):
+        conn.execute(statement)
+    # the stories kept their row ids, so the full-text index stays as it was; the
+    # readers' event caches hold the old ids and must start over
+    conn.execute(_BUMP_GENERATION)
+    if conn.execute("PRAGMA foreign_key_check").fetchone():
+        raise sqlite3.IntegrityError("renumbering the clusters broke a foreign key")
+
+
 # Applied in order; MIGRATIONS[i] takes the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4, _migrate_v5,
+    _migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4, _migrate_v5, _migrate_v6,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -469,7 +569,7 @@ class Store:
         self.dedup_window = timedelta(hours=dedup_window_hours)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
-        self._keys: OrderedDict[str, list[dedup.TitleKey]] = OrderedDict()
+        self._keys: OrderedDict[int, list[dedup.TitleKey]] = OrderedDict()
         self._writing = False  # a write transaction is open: nested writes are savepoints
         self._check_file()
         try:
@@ -573,14 +673,22 @@ class Store:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
         if "meta" in tables and self._schema_version() == SCHEMA_VERSION:
             return  # the usual case: no write lock needed just to open
-        with self._write():
-            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}  # type: ignore[union-attr]
-            version = self._schema_version() if "meta" in tables else 0
-            self._refuse_newer(version)
-            for migration in MIGRATIONS[version:]:
-                migration(self.db)
-            if version < SCHEMA_VERSION:
-                self._set_meta("schema_version", str(SCHEMA_VERSION))
+        # migrations rebuild tables: dropping one must not delete its children's rows
+        # (the pragma is ignored inside a transaction, so it is set around it)
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self._write():
+                tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+                version = self._schema_version() if "meta" in tables else 0
+                self._refuse_newer(version)
+                for migration in MIGRATIONS[version:]:
+                    migration(self.db)
+                if version < SCHEMA_VERSION:
+                    self._set_meta("schema_version", str(SCHEMA_VERSION))
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+        if version:
+            _hand_back_free_pages(self.conn)  # the rebuilt tables' old pages
 
     def close(self) -> None:
         with self._lock:
@@ -683,10 +791,7 @@ class Store:
 
     def _bump_generation(self) -> None:
         """Rows were deleted or rewritten: readers' caches must start over."""
-        self.conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
-            "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
+        self.conn.execute(_BUMP_GENERATION)
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -823,7 +928,7 @@ class Store:
             seen = self._known_guids(feed_url, [s.id for s in stories])
             fresh = [s for s in stories if s.id not in seen]
             links = self._clusters_by_link([s.link for s in fresh if s.link])
-            tagged: dict[str, list[dict]] = {}  # clusters' new events, in order
+            tagged: dict[int, list[dict]] = {}  # clusters' new events, in order
             for story in fresh:
                 if story.id in seen:
                     continue
@@ -859,10 +964,10 @@ class Store:
             known.update(r[0] for r in rows)
         return known
 
-    def _clusters_by_link(self, links: list[str]) -> dict[str, str]:
+    def _clusters_by_link(self, links: list[str]) -> dict[str, int]:
         """The cluster of each canonical link already stored (exact dedup), in one
         query per feed rather than one per story."""
-        found: dict[str, str] = {}
+        found: dict[str, int] = {}
         for chunk in _chunks(list(dict.fromkeys(links))):
             found.update(self.conn.execute(
                 f"SELECT link, cluster_id FROM stories WHERE link IN ({_placeholders(len(chunk))})",
@@ -872,7 +977,7 @@ class Store:
 
     def _ingest_story(
         self, feed_url: str, story: Story, key: dedup.TitleKey, found: list[dict], fetched: str,
-        counts: dict, links: dict[str, str],
+        counts: dict, links: dict[str, int],
     ) -> str:
         """Store one new story in its cluster; returns the cluster's id.  ``links`` maps
         canonical links to clusters and learns this story's."""
@@ -884,7 +989,7 @@ class Store:
         # the story is indexed once, already with its cluster's conflicts
         conflicts = [e.get("conflict") for e in found]
         if cluster_id is None:
-            cluster_id = self._new_cluster(feed_url, story, published)
+            cluster_id = self._new_cluster(story, published)
             counts["clusters"] += 1
             self._keys_put(cluster_id, [key])
         else:
@@ -908,7 +1013,7 @@ class Store:
         counts["new"] += 1
         return cluster_id
 
-    def _fuzzy_cluster(self, key: dedup.TitleKey, published: datetime) -> str | None:
+    def _fuzzy_cluster(self, key: dedup.TitleKey, published: datetime) -> int | None:
         tokens = dedup.blocking_tokens(key)
         if not tokens:
             return None
@@ -939,7 +1044,7 @@ class Store:
                 return cluster_id
         return None
 
-    def _cluster_keys(self, cluster_ids: list[str]) -> dict[str, list[dedup.TitleKey]]:
+    def _cluster_keys(self, cluster_ids: list[int]) -> dict[int, list[dedup.TitleKey]]:
         """Title keys of each cluster's first outlet titles, cached (LRU)."""
         found: dict[str, list[dedup.TitleKey]] = {}
         missing = []
@@ -966,28 +1071,17 @@ class Store:
                 found[cluster_id] = keys
         return found
 
-    def _keys_put(self, cluster_id: str, keys: list[dedup.TitleKey]) -> None:
+    def _keys_put(self, cluster_id: int, keys: list[dedup.TitleKey]) -> None:
         self._keys[cluster_id] = keys
         self._keys.move_to_end(cluster_id)
         while len(self._keys) > KEY_CACHE_SIZE:
             self._keys.popitem(last=False)
 
-    def _new_cluster(self, feed_url: str, story: Story, published: str) -> str:
-        insert = (
-            "INSERT OR IGNORE INTO clusters(id, title, published, updated, n_sources) "
-            "VALUES (?, ?, ?, ?, 1)"
-        )
-        title = dedup.clean_title(story.title or "")
-        cluster_id = story.id
-        if self.conn.execute(insert, (cluster_id, title, published, published)).rowcount:
-            return cluster_id
-        # another feed's story already took this id
-        base = f"{sha1(feed_url.encode('utf-8', 'replace')).hexdigest()[:8]}:{story.id}"
-        cluster_id, n = base, 1
-        while not self.conn.execute(insert, (cluster_id, title, published, published)).rowcount:
-            n += 1
-            cluster_id = f"{base}#{n}"
-        return cluster_id
+    def _new_cluster(self, story: Story, published: str) -> int:
+        return self.conn.execute(
+            "INSERT INTO clusters(title, published, updated, n_sources) VALUES (?, ?, ?, 1)",
+            (dedup.clean_title(story.title or ""), published, published),
+        ).lastrowid
 
     def _join_cluster(self, cluster_id: str, feed_url: str, published: str) -> list[str]:
         """Count a new source in the cluster; returns the cluster's conflicts."""
@@ -1027,14 +1121,14 @@ class Store:
         )
         self._set_meta("keys_swept_to", _ts(cutoff))
 
-    def _add_keys(self, cluster_id: str, key: dedup.TitleKey, published: str) -> None:
+    def _add_keys(self, cluster_id: int, key: dedup.TitleKey, published: str) -> None:
         self.conn.executemany(
             "INSERT OR IGNORE INTO cluster_keys(token, published, cluster_id) VALUES (?, ?, ?)",
             [(token, published, cluster_id) for token in _keys_of(key)],
         )
 
     def _add_events(
-        self, cluster_id: str, story_key: int, published: str, found: list[dict]
+        self, cluster_id: int, story_key: int, published: str, found: list[dict]
     ) -> None:
         self.conn.executemany(
             "INSERT INTO events(cluster_id, story_key, type, conflict, published, data) "
@@ -1059,7 +1153,7 @@ class Store:
             for cluster_id, tags, conflicts in stored:
                 self._fold_tags(cluster_id, tags, conflicts, added[cluster_id])
 
-    def _fold_tags(self, cluster_id: str, tags: str, conflicts: str, found: list[dict]) -> None:
+    def _fold_tags(self, cluster_id: int, tags: str, conflicts: str, found: list[dict]) -> None:
         # rows of cluster_conflicts carry their cluster's ``updated``, as in _refresh_tags
         self.conn.executemany(
             "INSERT OR IGNORE INTO cluster_conflicts(conflict, cluster_id, updated) "
@@ -1084,12 +1178,12 @@ class Store:
             (tokens, cluster_id, tokens),
         )
 
-    def _refresh_tags(self, cluster_ids: Sequence[str]) -> None:
+    def _refresh_tags(self, cluster_ids: Sequence[int]) -> None:
         """Recompute clusters' event types and conflicts from their events."""
         for chunk in _chunks(list(cluster_ids)):
             marks = _placeholders(len(chunk))
-            kinds: dict[str, set[str]] = {c: set() for c in chunk}
-            conflicts: dict[str, set[str]] = {c: set() for c in chunk}
+            kinds: dict[int, set[str]] = {c: set() for c in chunk}
+            conflicts: dict[int, set[str]] = {c: set() for c in chunk}
             for cluster_id, kind, conflict in self.conn.execute(
                 f"SELECT DISTINCT cluster_id, type, conflict FROM events "
                 f"WHERE cluster_id IN ({marks})",
@@ -1177,8 +1271,8 @@ class Store:
         if until is not None:
             sql += " AND s.published <= ?"
             params.append(_ts(until))
-        ids: list[str] = []
-        seen: set[str] = set()
+        ids: list[int] = []
+        seen: set[int] = set()
         batch = max(limit * 3, 60)
         below: list[Any] = []
         while len(ids) < limit:
@@ -1195,8 +1289,8 @@ class Store:
             below = [rows[-1][0]]
         return self._clusters_by_id(ids[:limit])
 
-    def _clusters_by_id(self, ids: list[str]) -> list[ClusterRow]:
-        rows: dict[str, ClusterRow] = {}
+    def _clusters_by_id(self, ids: list[int]) -> list[ClusterRow]:
+        rows: dict[int, ClusterRow] = {}
         for chunk in _chunks(ids):
             for row in self.conn.execute(
                 f"SELECT * FROM clusters WHERE id IN ({_placeholders(len(chunk))})", chunk
@@ -1205,7 +1299,7 @@ class Store:
         return [rows[i] for i in ids if i in rows]
 
     @_guarded("read")
-    def cluster_detail(self, cluster_id: str) -> ClusterDetail | None:
+    def cluster_detail(self, cluster_id: int) -> ClusterDetail | None:
         row = self.conn.execute("SELECT * FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
         if row is None:
             return None
@@ -1333,7 +1427,7 @@ class Store:
             for cluster_id in ids:
                 self._keys.pop(cluster_id, None)
         if deleted:
-            self.conn.execute("PRAGMA incremental_vacuum")
+            _hand_back_free_pages(self.conn)
         return deleted
 
     @property
@@ -1381,6 +1475,14 @@ class Store:
                         self._add_events(cluster_id, key, published, found)
                         stored += len(found)
                 self._refresh_tags(list(dict.fromkeys(r[1] for r in rows)))
+
+
+def _hand_back_free_pages(conn: sqlite3.Connection) -> None:
+    """Shrink the file by its free pages (the database is in incremental auto-vacuum
+    mode).  ``execute`` would free just one: the pragma frees a page per step, and
+    the sqlite3 module steps a statement without result columns only once."""
+    if not conn.in_transaction:  # executescript would commit a caller's transaction
+        conn.executescript("PRAGMA incremental_vacuum;")
 
 
 # --- row conversion ----------------------------------------------------------------
@@ -1462,8 +1564,8 @@ class _EventCache:
         # cluster -> its sources' publication times, oldest first, and the source
         # dicts in the same order (the tuple each of its events gives out); tuples,
         # as most clusters never change and a list would cost more for each
-        self.times: dict[str, tuple[datetime, ...]] = {}
-        self.given: dict[str, tuple[dict, ...]] = {}
+        self.times: dict[int, tuple[datetime, ...]] = {}
+        self.given: dict[int, tuple[dict, ...]] = {}
 
     def refresh(self, conn: sqlite3.Connection) -> None:
         row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -1499,7 +1601,7 @@ class _EventCache:
         """Stories that joined clusters already cached."""
         if max_story <= self.max_story or not self.given:
             return
-        grown: set[str] = set()
+        grown: set[int] = set()
         for cluster_id, feed, link, title, stamp in conn.execute(
             "SELECT cluster_id, feed_url, link, title, published FROM stories "
             "WHERE id > ? AND id <= ? ORDER BY id",
@@ -1509,7 +1611,7 @@ class _EventCache:
             if times is None:
                 continue
             given = self.given[cluster_id]
-            cluster_id = given[0]["story"]  # the cached string: one per cluster
+            cluster_id = given[0]["story"]  # the cached id: one object per cluster
             moment = moments(stamp)
             at = bisect_right(times, moment)  # after equal times: row id order
             self.times[cluster_id] = (*times[:at], moment, *times[at:])
@@ -1519,7 +1621,7 @@ class _EventCache:
         for chunk in _chunks(list(grown)):
             self._renew(conn, chunk)
 
-    def _renew(self, conn: sqlite3.Connection, cluster_ids: Sequence[str]) -> None:
+    def _renew(self, conn: sqlite3.Connection, cluster_ids: Sequence[int]) -> None:
         """Give these clusters' cached events out again, with all their sources now."""
         for stamp, event_id in conn.execute(
             f"SELECT published, id FROM events WHERE cluster_id IN "
@@ -1550,7 +1652,7 @@ class _EventCache:
             # so keep one object per value (a story's events share cluster and
             # key, every event of a war its name).  A first load pays no such Python pass.
             conflicts = _one_each(conflicts, sys.intern)
-            cluster_ids = _one_each(cluster_ids, self._cluster_name)
+            cluster_ids = _one_each(cluster_ids, self._shared_cluster_id)
             story_keys = _one_each(story_keys)
             decoded = _shared_data(decoded)
         events = list(map(
@@ -1576,17 +1678,17 @@ class _EventCache:
             self.conflicts.insert(at, conflict)
             self.events.insert(at, event)
 
-    def _cluster_name(self, cluster_id: str) -> str:
-        """The string the cached sources already hold for this cluster id."""
+    def _shared_cluster_id(self, cluster_id: int) -> int:
+        """The id object the cached sources already hold for this cluster."""
         given = self.given.get(cluster_id)
         return given[0]["story"] if given else cluster_id
 
     def _load_sources(
-        self, conn: sqlite3.Connection, cluster_ids: list[str], moments: _Moments
+        self, conn: sqlite3.Connection, cluster_ids: list[int], moments: _Moments
     ) -> None:
         """Sources of clusters not cached yet."""
         cluster_ids.sort()  # the index's order: stories are read in file order
-        fresh: dict[str, tuple[list[datetime], list[dict]]] = {}
+        fresh: dict[int, tuple[list[datetime], list[dict]]] = {}
         for chunk in _chunks(cluster_ids):
             current = None
             for cluster_id, stamp, feed, link, title in conn.execute(
@@ -1599,7 +1701,7 @@ class _EventCache:
                     current, times, sources = cluster_id, [], []
                     fresh[cluster_id] = times, sources
                 times.append(moments(stamp))
-                # the cluster's one string, not each row's copy
+                # the cluster's one id object, not each row's copy
                 sources.append(_source(current, feed, link, title))
         for cluster_id, (times, sources) in fresh.items():
             self.times[cluster_id] = tuple(times)
@@ -1665,7 +1767,7 @@ def _settle(created: int) -> None:
         gc.freeze()
 
 
-def _source(cluster_id: str, feed: str, link: str | None, title: str) -> dict:
+def _source(cluster_id: int, feed: str, link: str | None, title: str) -> dict:
     # a handful of feeds give every story: one string each, not one per story
     return {"story": cluster_id, "feed": sys.intern(feed), "url": link, "title": title}
 

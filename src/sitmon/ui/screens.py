@@ -264,7 +264,7 @@ class MainScreen(ForwardsWorkerEvents, Screen):
         day = now.date()
         rows = [
             (key, story, pane.cache.get((story, day), lambda s=story: story_cells(s, now)))
-            for key, story in zip(unique_keys(s.id for s in data.stories), data.stories)
+            for key, story in zip(unique_keys(str(s.id) for s in data.stories), data.stories)
         ]
         empty = "no match" if data.query else "waiting for the first poll…"
         pane.show(rows, empty)
@@ -339,7 +339,7 @@ class MainScreen(ForwardsWorkerEvents, Screen):
             self.app.open_link(item_link(item) if item is not None else None)
 
     @work(thread=True, exclusive=True, group="link", exit_on_error=False)
-    def _open_story_link(self, cluster_id: str) -> None:
+    def _open_story_link(self, cluster_id: int) -> None:
         """A story's link is its first outlet's; read it from the store off the UI thread."""
         store = open_store(self.app.db_path)
         try:

@@ -20,7 +20,7 @@ VIOLATION_ROWS = 200
 
 @dataclass(frozen=True)
 class StoryRow:
-    id: str
+    id: int  # the story cluster
     title: str
     published: datetime | None
     sources: int
