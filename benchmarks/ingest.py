@@ -14,7 +14,8 @@ which is what the target is about: near-linear dedup, a bounded candidate set.
 Headlines are generated from conflict-news templates (varied places, actors, figures,
 weapons, targets) at a steady rate of 2,000 stories a day from 200 feeds in batches of
 50 (one batch = one feed poll), with about 20% of stories being the same story retold
-by another outlet (decorated, reworded or re-cased), as polling real feeds gives.
+by another outlet (decorated, reworded or re-cased), as polling real feeds gives.  Each
+story's guid is its permalink (dated path and headline slug), as most feeds give it.
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ def retell(title: str, rng: random.Random) -> str:
     return title + ", officials say"
 
 
+def _slug(title: str) -> str:
+    return "-".join("".join(c for c in word if c.isalnum()) for word in title.lower().split()[:6])
+
+
 def stories(n: int, start: datetime, rng: random.Random, tag: str) -> list[Story]:
     per_second = 2000 / 86400  # 2,000 stories a day
     made: list[Story] = []
@@ -106,7 +111,9 @@ def stories(n: int, start: datetime, rng: random.Random, tag: str) -> list[Story
             title = retell(original.title, rng)
         else:
             title = headline(rng)
-        made.append(Story(id=f"{tag}-{i}", feed_url=feed, link=f"{feed[:-4]}/{tag}/{i}",
+        # most feeds give the story's permalink as its guid
+        link = f"{feed[:-4]}/{when:%Y/%m/%d}/{_slug(title)}-{tag}{i}"
+        made.append(Story(id=link, feed_url=feed, link=link,
                           title=title, summary=f"{title}. Details are still emerging.",
                           published=when))
     return made
