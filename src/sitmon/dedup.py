@@ -195,7 +195,8 @@ def _numbers(words: list[str]) -> frozenset[str]:
 
 # --- words -------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:st|nd|rd|th)?|[^\W\d_]+(?:'[^\W\d_]+)*")
+# one capturing group around the whole word, so that splitting keeps words and gaps
+_TOKEN_SPLIT = re.compile(r"(\d+(?:\.\d+)?(?:st|nd|rd|th)?|[^\W\d_]+(?:'[^\W\d_]+)*)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 _STOPWORDS = frozenset(
@@ -447,36 +448,41 @@ def _is_title_case(raw: list[str]) -> bool:
 def _words(title: str) -> list[_Word]:
     text = unicodedata.normalize("NFKC", clean_title(title))
     text = _THOUSANDS.sub("", text.replace("’", "'").replace("‘", "'"))
-    matches = list(_TOKEN.finditer(text))
-    raw = [m.group() for m in matches]
+    # [text before, word, gap, word, gap, ..., word, text after]
+    parts = _TOKEN_SPLIT.split(text)
+    raw = parts[1::2]
+    gaps = parts[2:-1:2] + ["."]  # the last word ends the headline: a pause
     title_case = _is_title_case(raw) or not any(w.islower() for w in raw)
-    words = []
-    for i, m in enumerate(matches):
-        token = m.group()
-        possessive = token.endswith(("'s", "'S"))
-        token = (token[:-2] if possessive else token).replace("'", "")
-        if not token:
-            continue
-        low = token.casefold()
-        capital = token[0].isupper()
-        ordinary = low in _COMMON or low in _UNITS or low in _TENS or low in _SCALES
-        if title_case or i == 0:
-            name = capital and not ordinary
-        else:
-            name = capital and (low not in _STOPWORDS or token.isupper())
-        gap = text[m.end() : matches[i + 1].start()] if i + 1 < len(matches) else "."
-        words.append(
-            _Word(
-                low=low,
-                stem=_stem(low),
-                name=name,
-                glued=gap == " " and not possessive,
-                pause=bool(gap.strip()) and gap.strip() not in ("-", "'"),
-                acronym=token.isupper() and len(token) <= 4,
-                colon=":" in gap,
-            )
-        )
-    return words
+    words = [_word(token, gap, title_case or i == 0) for i, (token, gap) in enumerate(zip(raw, gaps))]
+    return [w for w in words if w is not None]
+
+
+# Headlines share their vocabulary and nearly all gaps are " ", ", " or ": ", so one
+# word in one setting comes back again and again: its analysis is cached.
+@lru_cache(maxsize=1 << 16)
+def _word(token: str, gap: str, headline_case: bool) -> _Word | None:
+    """One word of a headline, followed by ``gap``.  In a Title Case headline (or as
+    its first word) a capital alone does not make a name: ``headline_case``."""
+    possessive = token.endswith(("'s", "'S"))
+    token = (token[:-2] if possessive else token).replace("'", "")
+    if not token:
+        return None
+    low = token.casefold()
+    capital = token[0].isupper()
+    ordinary = low in _COMMON or low in _UNITS or low in _TENS or low in _SCALES
+    if headline_case:
+        name = capital and not ordinary
+    else:
+        name = capital and (low not in _STOPWORDS or token.isupper())
+    return _Word(
+        low=low,
+        stem=_stem(low),
+        name=name,
+        glued=gap == " " and not possessive,
+        pause=bool(gap.strip()) and gap.strip() not in ("-", "'"),
+        acronym=token.isupper() and len(token) <= 4,
+        colon=":" in gap,
+    )
 
 
 def _number_positions(words: list[_Word]) -> set[int]:
