@@ -358,7 +358,7 @@ _EVENT_WORDS = (
     ("momentum", "stall", "stall deadlock suspend postpon adjourn"),
     ("momentum", "resume", "resum restart reconven progress breakthrough"),
 )
-_DISJOINT_FAMILIES = ("harm", "weapon", "target", "victim", "daypart", "momentum", "actor")
+_DISJOINT_FAMILIES = frozenset({"harm", "weapon", "target", "victim", "daypart", "momentum", "actor"})
 
 # Verbs with a direction: who did it to whom.  "Ukraine downs Russian drones" and
 # "Russia downs Ukrainian drones" share every word but not the story.
@@ -453,7 +453,7 @@ def _words(title: str) -> list[_Word]:
     raw = parts[1::2]
     gaps = parts[2:-1:2] + ["."]  # the last word ends the headline: a pause
     title_case = _is_title_case(raw) or not any(w.islower() for w in raw)
-    words = [_word(token, gap, title_case or i == 0) for i, (token, gap) in enumerate(zip(raw, gaps))]
+    words = [_word(raw[i], gaps[i], title_case or i == 0) for i in range(len(raw))]
     return [w for w in words if w is not None]
 
 
@@ -773,9 +773,10 @@ def _family(key: TitleKey, family: str) -> frozenset[str]:
 
 
 def _classes_compatible(a: TitleKey, b: TitleKey) -> bool:
-    for family in _DISJOINT_FAMILIES:
-        ca, cb = _family(a, family), _family(b, family)
-        if ca and cb and not ca & cb:
+    # only a family both headlines name can disagree: look up just a's
+    for family, ca in a.families.items():
+        cb = b.families.get(family)
+        if ca and cb and family in _DISJOINT_FAMILIES and ca.isdisjoint(cb):
             return False
     # "agreed" vs "rejected" vs "called for": the status must match when both say
     # one.  A decided status (agreed, rejected) outweighs mere talk: "agree truce in
@@ -789,7 +790,8 @@ def _classes_compatible(a: TitleKey, b: TitleKey) -> bool:
             return False
     # a truce's news ("takes effect") and an attack's ("strikes Lebanon despite the
     # truce") are different stories even when they share every name
-    if _kind(a) and _kind(b) and not _kind(a) & _kind(b):
+    kind_a, kind_b = _kind(a), _kind(b)
+    if kind_a and kind_b and kind_a.isdisjoint(kind_b):
         return False
     # a follow-up (violated, collapsed, extended, ended) is a story of its own;
     # "broke" is either a violation or a collapse
@@ -811,7 +813,7 @@ def _kind(key: TitleKey) -> frozenset[str]:
     kinds = set()
     if key.families.get("status"):
         kinds.add("truce")
-    if key.stems & _ATTACK_STEMS:
+    if not key.stems.isdisjoint(_ATTACK_STEMS):
         kinds.add("attack")
     return frozenset(kinds)
 
@@ -885,10 +887,17 @@ def _may_overlap(a: TitleKey, b: TitleKey) -> bool:
         return True
     if min(len(a.tokens), len(b.tokens)) < needed:
         return False  # even if every other word matched fuzzily
-    # only long words sharing their first two letters can still match as "alike"
-    fuzzy_a = sum(1 for t in a.tokens - b.tokens if len(t) >= _PREFIX_LEN and t[:2] in b.by_prefix)
-    fuzzy_b = sum(1 for t in b.tokens - a.tokens if len(t) >= _PREFIX_LEN and t[:2] in a.by_prefix)
-    return exact + min(fuzzy_a, fuzzy_b) >= needed
+    # each side's fuzzy candidates bound the fuzzy matches: most pairs fall short on
+    # the first side, and the second is not counted
+    return exact + _fuzzy_candidates(a, b) >= needed and exact + _fuzzy_candidates(b, a) >= needed
+
+
+def _fuzzy_candidates(a: TitleKey, b: TitleKey) -> int:
+    """How many of ``a``'s words missing from ``b`` could still be alike one of
+    ``b``'s: only long words sharing their first two letters can."""
+    return len(
+        [t for t in a.tokens if len(t) >= _PREFIX_LEN and t[:2] in b.by_prefix and t not in b.tokens]
+    )
 
 
 def same_story(a: TitleKey | str, b: TitleKey | str) -> bool:
