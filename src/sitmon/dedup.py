@@ -149,7 +149,7 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
 
-def _numbers(words: list[str]) -> frozenset[str]:
+def _numbers(words: list[_Word]) -> frozenset[str]:
     """Every number a headline states, digits or words, as canonical strings."""
     found: list[str] = []
     total = current = 0
@@ -162,7 +162,13 @@ def _numbers(words: list[str]) -> frozenset[str]:
         total = current = 0
         in_words = False
 
-    for i, word in enumerate(words):
+    for i, w in enumerate(words):
+        word = w.low
+        if not w.number:
+            # any other word ends a number in words, but for "one hundred and twelve"
+            if not (word == "and" and in_words):
+                flush()
+            continue
         digit = _DIGIT_NUMBER.match(word)
         if digit:
             flush()
@@ -170,7 +176,7 @@ def _numbers(words: list[str]) -> frozenset[str]:
             if digit.group(2):
                 found.append("#" + _fmt(value))  # an ordinal: "2nd"
                 continue
-            nxt = words[i + 1] if i + 1 < len(words) else ""
+            nxt = words[i + 1].low if i + 1 < len(words) else ""
             if nxt in _SCALES and nxt != "hundred":
                 value *= _SCALES[nxt]
             found.append(_fmt(value))
@@ -180,15 +186,10 @@ def _numbers(words: list[str]) -> frozenset[str]:
         elif word == "dozen":
             current = (current or 1) * 12
             in_words = True
-        elif word in _SCALES:
-            if in_words:
-                current = (current or 1) * _SCALES[word]
-                if _SCALES[word] > 100:
-                    total, current = total + current, 0
-        elif word == "and" and in_words:
-            continue
-        else:
-            flush()
+        elif in_words:  # a scale: "hundred", "thousand"
+            current = (current or 1) * _SCALES[word]
+            if _SCALES[word] > 100:
+                total, current = total + current, 0
     flush()
     return frozenset(found)
 
@@ -417,6 +418,7 @@ class _Word:
     pause: bool  # punctuation follows (",", ":", " - "): a clause ends here
     acronym: bool
     colon: bool  # ":" follows ("Sudan: ...")
+    number: bool  # a figure or part of one: "14", "2nd", "fourteen", "hundred", "dozen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,19 +484,22 @@ def _word(token: str, gap: str, headline_case: bool) -> _Word | None:
         pause=bool(gap.strip()) and gap.strip() not in ("-", "'"),
         acronym=token.isupper() and len(token) <= 4,
         colon=":" in gap,
+        number=_is_number(low),
+    )
+
+
+def _is_number(low: str) -> bool:
+    return (
+        _DIGIT_NUMBER.match(low) is not None
+        or low in _UNITS
+        or low in _TENS
+        or low in _SCALES
+        or low == "dozen"
     )
 
 
 def _number_positions(words: list[_Word]) -> set[int]:
-    return {
-        i
-        for i, w in enumerate(words)
-        if _DIGIT_NUMBER.match(w.low)
-        or w.low in _UNITS
-        or w.low in _TENS
-        or w.low in _SCALES
-        or w.low == "dozen"
-    }
+    return {i for i, w in enumerate(words) if w.number}
 
 
 def _relations(words: list[_Word]) -> tuple[tuple[str, str, str], ...]:
@@ -613,7 +618,7 @@ def title_key(title: str) -> TitleKey:
     meaning = [event_stems.get(i, s) for i, s in enumerate(stems)]
     return TitleKey(
         text=" ".join(w.low for w in words),
-        numbers=_numbers([w.low for w in words]),
+        numbers=_numbers(words),
         names=frozenset(w.stem for i, w in enumerate(words) if w.name and i not in numeric),
         compound=frozenset(_compound_names(words)),
         tokens=frozenset(
