@@ -934,16 +934,21 @@ def blocking_tokens(key: TitleKey) -> list[str]:
     even be fetched.  Numbers and names come first, then the longest unusual content
     words.
     """
-    chosen = [f"#{n}" for n in sorted(key.numbers)]
-    chosen += sorted(key.names, key=lambda n: (-len(n), n))
-    chosen += sorted(
-        (t for t in key.tokens if t not in _COMMON_STEMS), key=lambda t: (-len(t), t)
-    )
+    numbers = sorted(key.numbers)
+    chosen = [f"#{n}" for n in numbers]
+    chosen += _longest_first(key.names)
+    chosen += _longest_first(key.tokens - _COMMON_STEMS)
     unique = list(dict.fromkeys(chosen))
     if len(unique) < 2:
-        unique += sorted(key.tokens - set(unique), key=lambda t: (-len(t), t))
-    signature = ",".join(sorted(key.numbers))
+        unique += _longest_first(key.tokens - set(unique))
+    signature = ",".join(numbers)
     return [f"{signature}|{token}" for token in unique[:_BLOCKING_MAX]]
+
+
+def _longest_first(words: frozenset[str]) -> list[str]:
+    """Longest first, alphabetical among equals: two sorts, as sorting is stable (also
+    reversed), with no key tuple to build for every word."""
+    return sorted(sorted(words), key=len, reverse=True)
 
 
 _COMMON_STEMS = frozenset(_stem(w) for w in _COMMON)
