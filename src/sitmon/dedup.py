@@ -406,6 +406,7 @@ _EVENT_CLASSES = {
     for form in (word, _stem(word))
 }
 _EVENT_STEMS = frozenset(_EVENT_CLASSES)
+_STARTS = frozenset(w for w, cls in _EVENT_CLASSES.items() if cls == ("status", "in_effect"))
 _AGREED_STEM = _stem("agreed")
 
 
@@ -591,9 +592,7 @@ def _scheduled(words: list[_Word]) -> set[int]:
     """Positions of a planned start's verb and its helpers ("set to take effect")."""
     found: set[int] = set()
     for i, word in enumerate(words):
-        if _EVENT_CLASSES.get(word.stem) != ("status", "in_effect") or not _planned_start(
-            words, i
-        ):
+        if word.stem not in _STARTS or not _planned_start(words, i):
             continue
         found.add(i)
         j = i - 1
@@ -606,16 +605,8 @@ def _scheduled(words: list[_Word]) -> set[int]:
 def title_key(title: str) -> TitleKey:
     words = _words(title)
     numeric = _number_positions(words)
-    scheduled = _scheduled(words)
     stems = [w.stem for w in words]
-    # a planned start is the agreement's news: its verb counts as "agreed", and its
-    # helpers ("set to take") are dropped
-    event_stems = {
-        i: _AGREED_STEM if _EVENT_CLASSES.get(s) == ("status", "in_effect") else ""
-        for i, s in enumerate(stems)
-        if i in scheduled
-    }
-    meaning = [event_stems.get(i, s) for i, s in enumerate(stems)]
+    meaning = _meaning(words, stems)
     return TitleKey(
         text=" ".join(w.low for w in words),
         numbers=_numbers(words),
@@ -632,6 +623,18 @@ def title_key(title: str) -> TitleKey:
         relations=_relations(words),
         framing=_framing(words),
     )
+
+
+def _meaning(words: list[_Word], stems: list[str]) -> list[str]:
+    """Each word's stem as the story means it.  A planned start is the agreement's
+    news: its verb counts as "agreed", and its helpers ("set to take") are dropped."""
+    scheduled = _scheduled(words)
+    if not scheduled:
+        return stems  # nearly every headline: nothing is planned
+    return [
+        s if i not in scheduled else _AGREED_STEM if s in _STARTS else ""
+        for i, s in enumerate(stems)
+    ]
 
 
 _LABEL_WORDS = 3  # "South Sudan:" at most
