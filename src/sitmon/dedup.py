@@ -716,7 +716,9 @@ def _alike(a: str, b: str) -> bool:
 def _mentioned(word: str, key: TitleKey) -> bool:
     if word in key.stems or not key.stems.isdisjoint(_demonyms().get(word, ())):
         return True
-    return any(_alike(word, s) for s in key.by_prefix.get(word[:2], ()))
+    # only a long word with the same first two letters can be alike: usually none
+    same_start = key.by_prefix.get(word[:2])
+    return same_start is not None and any(_alike(word, s) for s in same_start)
 
 
 def _framing_only(a: TitleKey, only_a: list[str], b: TitleKey, only_b: list[str]) -> bool:
@@ -751,9 +753,7 @@ def _reversed_sides(a: TitleKey, b: TitleKey) -> bool:
     """"Russia ... Ukrainian soldiers" vs "Ukraine ... Russian soldiers": one name
     turned from country to people and another from people to country."""
     shifts = set()
-    for name in a.names:
-        if name in b.stems:
-            continue
+    for name in a.names - b.stems:
         twin = next((s for s in b.stems if s != name and _alike(name, s)), None)
         if twin is not None:
             shifts.add(_adjectival(name, twin))
@@ -761,8 +761,9 @@ def _reversed_sides(a: TitleKey, b: TitleKey) -> bool:
 
 
 def _names_compatible(a: TitleKey, b: TitleKey) -> bool:
-    only_a = [n for n in a.names if not _mentioned(n, b)]
-    only_b = [n for n in b.names if not _mentioned(n, a)]
+    # most names are written alike on both sides: only the others need a closer look
+    only_a = [n for n in a.names - b.stems if not _mentioned(n, b)]
+    only_b = [n for n in b.names - a.stems if not _mentioned(n, a)]
     if only_a and only_b and not _framing_only(a, only_a, b, only_b):
         return False
     # "Russia ... Ukrainian soldiers" vs "Ukraine ... Russian soldiers": both sides
