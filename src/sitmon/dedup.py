@@ -87,6 +87,9 @@ _OUTLET_CUES = re.compile(
     r"co|info|io)\b",
     re.IGNORECASE,
 )
+# every decoration above needs one of these (a bracket, colon, dash, bar or dot): a
+# headline without any has nothing to strip
+_DECORATION_MARK = re.compile(r"[(\[:|\-–—•·]")
 _MAX_TAIL_WORDS = 5
 _MAX_TAIL_CHARS = 40
 
@@ -116,6 +119,14 @@ def _strip_tail(title: str) -> str:
 def clean_title(title: str) -> str:
     """The headline without outlet decoration, case preserved (for display)."""
     text = " ".join(unicodedata.normalize("NFKC", title).split())
+    # most headlines carry no mark of decoration at all: no pattern to try on them
+    if _DECORATION_MARK.search(text):
+        text = _strip_decoration(text)
+    text = text.strip(" -–—|:")
+    return text or " ".join(title.split())  # all decoration: keep it as it was
+
+
+def _strip_decoration(text: str) -> str:
     for _ in range(3):
         before = text
         text = _PAREN.sub(" ", text).strip()
@@ -124,8 +135,7 @@ def clean_title(title: str) -> str:
         text = _strip_tail(text)
         if text == before:
             break
-    text = text.strip(" -–—|:")
-    return text or " ".join(title.split())  # all decoration: keep it as it was
+    return text
 
 
 # --- numbers -----------------------------------------------------------------------
