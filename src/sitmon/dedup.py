@@ -369,7 +369,9 @@ _EVENT_WORDS = (
     ("momentum", "stall", "stall deadlock suspend postpon adjourn"),
     ("momentum", "resume", "resum restart reconven progress breakthrough"),
 )
-_DISJOINT_FAMILIES = frozenset({"harm", "weapon", "target", "victim", "daypart", "momentum", "actor"})
+_DISJOINT_FAMILIES = frozenset(
+    {"harm", "weapon", "target", "victim", "daypart", "momentum", "actor"}
+)
 
 # Verbs with a direction: who did it to whom.  "Ukraine downs Russian drones" and
 # "Russia downs Ukrainian drones" share every word but not the story.
@@ -916,8 +918,9 @@ def _may_overlap(a: TitleKey, b: TitleKey) -> bool:
 def _fuzzy_candidates(a: TitleKey, b: TitleKey) -> int:
     """How many of ``a``'s words missing from ``b`` could still be alike one of
     ``b``'s: only long words sharing their first two letters can."""
+    prefixes, tokens = b.by_prefix, b.tokens
     return len(
-        [t for t in a.tokens if len(t) >= _PREFIX_LEN and t[:2] in b.by_prefix and t not in b.tokens]
+        [t for t in a.tokens if len(t) >= _PREFIX_LEN and t[:2] in prefixes and t not in tokens]
     )
 
 
