@@ -978,13 +978,14 @@ class Store:
     def _ingest_story(
         self, feed_url: str, story: Story, key: dedup.TitleKey, found: list[dict], fetched: str,
         counts: dict, links: dict[str, int],
-    ) -> str:
+    ) -> int:
         """Store one new story in its cluster; returns the cluster's id.  ``links`` maps
         canonical links to clusters and learns this story's."""
         published = _ts(story.published)
         title = story.title or ""
+        rows = _keys_of(key)  # made once: the lookup and the insert both need them
         cluster_id = (links.get(story.link) if story.link else None) or self._fuzzy_cluster(
-            key, story.published
+            key, rows, story.published
         )
         # the story is indexed once, already with its cluster's conflicts
         conflicts = [e.get("conflict") for e in found]
@@ -1004,7 +1005,7 @@ class Store:
             (feed_url, story.id, story.link, title, story.summary or "", published, fetched,
              cluster_id, conflict_tokens(conflicts)),
         ).lastrowid
-        self._add_keys(cluster_id, key, published)
+        self._add_keys(cluster_id, rows, published)
         if story.link:
             links.setdefault(story.link, cluster_id)
         if found:
@@ -1013,16 +1014,19 @@ class Store:
         counts["new"] += 1
         return cluster_id
 
-    def _fuzzy_cluster(self, key: dedup.TitleKey, published: datetime) -> int | None:
-        tokens = dedup.blocking_tokens(key)
-        if not tokens:
-            return None
+    def _fuzzy_cluster(
+        self, key: dedup.TitleKey, rows: list[str], published: datetime
+    ) -> int | None:
+        """The cluster ``key`` folds into; ``rows`` are its ``_keys_of``."""
+        if len(rows) < 2:
+            return None  # no blocking token: nothing to go on
+        text_token, tokens = rows[0], rows[1:]
         low, high = _ts(published - self.dedup_window), _ts(published + self.dedup_window)
         # the same headline under another outlet's decoration: one index lookup
         row = self.conn.execute(
             "SELECT cluster_id FROM cluster_keys WHERE token = ? AND published BETWEEN ? AND ? "
             "ORDER BY published DESC LIMIT 1",
-            (_text_token(key), low, high),
+            (text_token, low, high),
         ).fetchone()
         if row:
             return row[0]
@@ -1121,10 +1125,10 @@ class Store:
         )
         self._set_meta("keys_swept_to", _ts(cutoff))
 
-    def _add_keys(self, cluster_id: int, key: dedup.TitleKey, published: str) -> None:
+    def _add_keys(self, cluster_id: int, rows: list[str], published: str) -> None:
         self.conn.executemany(
             "INSERT OR IGNORE INTO cluster_keys(token, published, cluster_id) VALUES (?, ?, ?)",
-            [(token, published, cluster_id) for token in _keys_of(key)],
+            [(token, published, cluster_id) for token in rows],
         )
 
     def _add_events(
