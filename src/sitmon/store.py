@@ -1087,24 +1087,27 @@ class Store:
             (dedup.clean_title(story.title or ""), published, published),
         ).lastrowid
 
-    def _join_cluster(self, cluster_id: str, feed_url: str, published: str) -> list[str]:
+    def _join_cluster(self, cluster_id: int, feed_url: str, published: str) -> list[str]:
         """Count a new source in the cluster; returns the cluster's conflicts."""
         new_feed = not self.conn.execute(
             "SELECT 1 FROM stories WHERE cluster_id = ? AND feed_url = ? LIMIT 1",
             (cluster_id, feed_url),
         ).fetchone()
-        self.conn.execute(
+        # the cluster's conflicts come back with the update: its ``conflicts`` column
+        # names the same conflicts as its cluster_conflicts rows (_fold_tags and
+        # _refresh_tags write both), sorted as that table's index returns them
+        rows = self.conn.execute(
             "UPDATE clusters SET n_sources = n_sources + ?, published = MIN(published, ?), "
-            "updated = MAX(updated, ?) WHERE id = ?",
+            "updated = MAX(updated, ?) WHERE id = ? RETURNING conflicts",
             (int(new_feed), published, published, cluster_id),
-        )
+        ).fetchall()
+        if not rows or rows[0][0] == "[]":
+            return []  # most clusters name no conflict: no rows to bring up to date
         self.conn.execute(
             "UPDATE cluster_conflicts SET updated = MAX(updated, ?) WHERE cluster_id = ?",
             (published, cluster_id),
         )
-        return [r[0] for r in self.conn.execute(
-            "SELECT conflict FROM cluster_conflicts WHERE cluster_id = ?", (cluster_id,)
-        )]
+        return json.loads(rows[0][0])
 
     def _sweep_keys(self) -> None:
         """Drop the blocking keys of clusters quiet for KEYS_KEPT_DAYS before the newest
