@@ -26,6 +26,8 @@ from re import _constants as _sre  # the standard library's own regex parser and
 from re import _parser
 from typing import TypeVar
 
+from sitmon.extract.subpatterns import by_first_character
+
 PLACE, ALIAS, NAME, PARTY, ACTOR = "place", "alias", "name", "party", "actor"
 _WEIGHT = {PLACE: 3.0, ALIAS: 3.0, NAME: 3.0, PARTY: 2.0, ACTOR: 0.0}
 _QUOTE_CLASS = "['\u2019]"
@@ -451,7 +453,7 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) ->
     "(?:missile|rocket) attacks?") are expanded and merged into one trie, so the
     engine rejects most positions at the first letter; that and the lower-casing
     keep each lexicon search to a few microseconds per sentence. The other
-    patterns are tried only at words that start as one of them can (``_start_guard``).
+    patterns join the trie's choice by first character (``_word_choice``).
     *flags* is ``re.ASCII`` for the rules read on ASCII text (see ``ASCII_NOTE``).
     """
     phrases: list[str] = []
@@ -465,7 +467,16 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) ->
             rest.append(f"(?:{pattern})")
     trie = _trie_regex(_build_trie(phrases), re.escape) if phrases else ""
     body = "|".join(([trie] if trie else []) + rest) or "(?!)"
-    return re.compile(r"\b" + (_start_guard(body) if rest else "") + "(?:" + body + ")" + tail, flags)
+    return _word_choice(body, tail, flags) if rest else re.compile(r"\b(?:" + body + ")" + tail, flags)
+
+
+def _word_choice(body: str, tail: str, flags: int) -> re.Pattern:
+    """``\\b(?:body)tail`` with the alternatives of *body* grouped by first character
+    (``subpatterns.by_first_character``), so that a word is turned away at its first
+    letter; where some alternative does not spell out how it begins, the
+    alternatives are tried only at words that begin as one can (``_start_guard``)."""
+    grouped = by_first_character(r"\b(?:" + body + ")" + tail, flags)
+    return grouped or re.compile(r"\b" + _start_guard(body) + "(?:" + body + ")" + tail, flags)
 
 
 # ASCII_NOTE: the finders read ASCII text (most news) with their lexicons compiled under
@@ -523,7 +534,7 @@ class PhraseTable:
         if self.phrases:
             parts.append(_trie_regex(_build_trie(self.phrases), re.escape))
         body = "|".join(parts) or "(?!)"
-        self.pattern = re.compile(r"\b" + (_start_guard(body) if complex_ else "") + "(?:" + body + ")" + tail, flags)
+        self.pattern = _word_choice(body, tail, flags) if complex_ else re.compile(r"\b(?:" + body + ")" + tail, flags)
 
     def name(self, match: re.Match) -> str:
         group = match.lastgroup
