@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitmon.extract import gazetteer, split_sentences, truce, violation
 from sitmon.extract.gazetteer import (
@@ -384,3 +386,9 @@ def test_the_shipped_lexicons_grouped_by_first_character_find_what_their_text_fi
             plain = re.compile(pattern.pattern, pattern.flags)
             found = [(m.span(), m.lastgroup, m.groups()) for m in pattern.finditer(text)]
             assert found == [(m.span(), m.lastgroup, m.groups()) for m in plain.finditer(text)], (name, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("aefkq -;.'", min_size=1, max_size=5), min_size=1, max_size=6), st.text("aefkq -;.'", max_size=30))
+def test_presence_tells_whether_one_of_the_strings_is_in_the_text(strings, text):
+    assert (gazetteer.presence(strings).search(text) is not None) == any(s in text for s in strings)
