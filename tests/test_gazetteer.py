@@ -392,3 +392,14 @@ def test_the_shipped_lexicons_grouped_by_first_character_find_what_their_text_fi
 @given(st.lists(st.text("aefkq -;.'", min_size=1, max_size=5), min_size=1, max_size=6), st.text("aefkq -;.'", max_size=30))
 def test_presence_tells_whether_one_of_the_strings_is_in_the_text(strings, text):
     assert (gazetteer.presence(strings).search(text) is not None) == any(s in text for s in strings)
+
+
+@pytest.mark.parametrize("text", [
+    "al\u2011Shabaab fighters", "an al Shabab raid", "in eastern DR Congo", "coalition security forces",
+    "the al-Qassam Brigades said", "talks in southern Lebanon", "al-Shabab", "Shabaab alone", "nothing here",
+])
+def test_names_that_start_in_lower_case_are_found_as_the_whole_pattern_finds_them(text):
+    gaz = default_gazetteer()
+    expected = [(m.start(), m.group()) for m in gaz._pattern.finditer(text)
+                if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"))]
+    assert [(m.start, m.text) for m in gaz.mentions(text)] == expected

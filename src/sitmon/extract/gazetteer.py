@@ -211,10 +211,12 @@ class Gazetteer:
         self._pattern = _compile(self._entries)
         # Most names start with a capital; the few that do not ("al-Shabaab", "eastern
         # Congo") make the whole pattern stop at every "a", "e" or "s" of a text. Where
-        # none of those can match (one quick scan tells), the other names' pattern finds
-        # the same names (a match is decided by its first letter's branch alone) twice as fast.
+        # none of those can match, the other names' pattern finds the same names (a match
+        # is decided by its first letter's branch alone) twice as fast. A text can hold
+        # one only if it holds a piece of one as written ("Shabaab", "eastern Congo"):
+        # a quick ``presence`` test, passed by few texts.
         lower_first = {term for term in self._entries if term[0].islower()}
-        self._lower_first = _compile(lower_first) if lower_first else None
+        self._lower_first_gate = presence(_literal_pieces(lower_first)) if lower_first else None
         self._capital_first = _compile(term for term in self._entries if term not in lower_first)
         # what a name can end with (as the pattern spells it): see _mentions_within
         self._last_letters = frozenset(c for term in self._entries for c in _char_variants(term[-1]))
@@ -267,7 +269,7 @@ class Gazetteer:
         found = Mentions()
         meanings = self._meanings
         pattern = self._capital_first
-        if self._lower_first is not None and self._lower_first.search(text):
+        if self._lower_first_gate is not None and self._lower_first_gate.search(text):
             pattern = self._pattern
         for match in pattern.finditer(text):
             start, end = match.span()
@@ -406,6 +408,12 @@ def _parse_utc(text: str | None) -> timezone | None:
         return None
     minutes = int(match.group(2)) * 60 + int(match.group(3))
     return timezone(timedelta(minutes=minutes if match.group(1) == "+" else -minutes))
+
+
+def _literal_pieces(terms: Iterable[str]) -> set[str]:
+    """For each name, its longest piece that the names pattern reads only as written
+    (not across a quote or a hyphen, which it reads in several spellings: ``_char``)."""
+    return {max(re.split(r"['-]", term), key=len) for term in terms}
 
 
 def _compile(terms: Iterable[str]) -> re.Pattern:
