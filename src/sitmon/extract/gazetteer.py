@@ -666,8 +666,8 @@ def presence(strings: Iterable[str]) -> re.Pattern:
     The engine skips fast to the characters a pattern can start with and tries the
     pattern at each.  A choice of words starts with most letters, so it is tried
     nearly everywhere; here each string is tried at its rarest character, where a
-    look-behind checks the characters before it ("ceasefire" at its "f").  About half
-    the time of a trie of the strings.
+    look-behind checks the characters before it ("ceasefire" at its "f"): on the
+    shipped gates a tenth to a half less time than a trie of the strings.
     """
     strings = set(strings)
     strings = {s for s in strings if not any(o != s and o in s for o in strings)}  # "cease" covers "ceasefire"
