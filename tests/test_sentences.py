@@ -80,3 +80,18 @@ def test_lines_are_what_the_break_pattern_splits(text):
     from sitmon.extract.sentences import _BREAK, _lines
 
     assert _lines(text) == _BREAK.split(text)
+
+
+
+@pytest.mark.parametrize("line", [
+    "Strike kills 5.", 'He said: "We will fight."', "Is the truce over?!", "Talks went on.)", "U.S. troops left.",
+    'Truce holds." Fighting stopped.', "Dr. Ali spoke. Then he left.", "Ceasefire broken?\u201d Nobody knows.",
+])
+def test_only_a_stop_before_the_lines_last_stops_and_closers_can_split_it(line):
+    # (_split_line scans for boundaries only then: most lines end with their only stop)
+    from sitmon.extract.sentences import _BOUNDARY, _CLOSERS
+
+    body = line.rstrip(_CLOSERS).rstrip(".!?")
+    assert all(m.start() < len(body) for m in _BOUNDARY.finditer(line))
+    if not any(stop in body for stop in ".!?"):
+        assert split_sentences(line) == [line]

@@ -75,3 +75,32 @@ def test_changed_re_internals_fall_back_to_re_compile(monkeypatch):
     assert pattern == re.compile(r"#\d+#\s+(?:soldiers?|civilians?)", re.IGNORECASE)
     unicode = re.compile(r"\bkilled\s+(\d+)")
     assert subpatterns.ascii_twin(unicode) is unicode  # no twin: the Unicode pattern reads ASCII alike
+
+
+# A lexicon's choice with what by_first_character must regroup faithfully: alternatives
+# sharing a first letter (kept in order: "end" before "ending"), optional and lazy parts,
+# small sets, a look-behind into the first letter, named groups closing alternatives.
+_LEXICON = (r"\b(?:(?:halt|end)(?:s|ed)? (?:the )?truce(?P<g0>)|(?:the )?(?:cease-?fire|truce) collapsed(?P<g1>)"
+            r"|[ck]ill(?:s|ed)?|e(?:nd|nding)|(?:a )??deal(?<=e\w\w)|xx+y|the|t(?:ruce|he truce))(?![\w])")
+_LEXICON_WORDS = ["halt", "halts", "end", "ended", "ending", "the", "truce", "cease-fire", "ceasefire", "collapsed",
+                  "kill", "cills", "a", "deal", "xxxy", "xy", "-", "endless", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_LEXICON_WORDS), max_size=12), st.sampled_from([" ", "", "-"]))
+def test_a_choice_grouped_by_first_character_finds_the_same_matches(words, separator):
+    text = separator.join(words)
+    for flags in (0, re.ASCII):
+        grouped, plain = subpatterns.by_first_character(_LEXICON, flags), re.compile(_LEXICON, flags)
+        assert grouped is not None and grouped != plain  # (another program)
+        expected = [(m.span(), m.lastgroup, m.groups()) for m in plain.finditer(text)]
+        assert [(m.span(), m.lastgroup, m.groups()) for m in grouped.finditer(text)] == expected
+
+
+@pytest.mark.parametrize("pattern", [
+    r"\b(?:truce|[\w-]+-day pause)", r"\b(?:truce|(?:the )*ceasefire)", r"(?:truce|pause)\b", r"\b(?i:truce|pause)",
+    r"\b(?:truce|(?P<what>pause))", r"\b(?:truce|[a-z]ease)", r"\b(?:truce|x{2,}y)",
+])
+def test_no_grouping_where_a_first_character_is_not_spelled_out(pattern):
+    assert subpatterns.by_first_character(pattern) is None
+    assert subpatterns.by_first_character(r"\b(?:truce|pause)", re.IGNORECASE) is None

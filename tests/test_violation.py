@@ -240,3 +240,23 @@ def test_the_verbs_before_the_act_are_those_a_scan_up_to_it_finds():
         for end in range(len(low) + 1):
             expected = [m.span() for m in r.claim.finditer(low, 0, end)]
             assert [m.span() for m in violation_module._verbs_before(low, end, verbs)] == expected
+
+
+def test_the_place_scan_grouped_by_first_letter_finds_what_its_text_finds():
+    import json
+    import re
+    from pathlib import Path
+
+    from sitmon.extract import violation
+    from sitmon.extract.sentences import split_sentences
+
+    corpus = Path(__file__).parent / "data" / "corpus.jsonl"
+    texts = ["Shelling hit the city of Kharkiv", "in the outskirts of Mariupol-Sud", "struck Gaza City"]
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        story = json.loads(line)
+        texts += [story["title"], *split_sentences(story["summary"])]
+    for ascii_, pattern in violation._PREPOSITION_PLACE.items():
+        plain = re.compile(pattern.pattern, pattern.flags)
+        for text in (t for t in texts if t.isascii() or not ascii_):
+            assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == [
+                (m.span(), m.groups()) for m in plain.finditer(text)], text

@@ -71,8 +71,15 @@ def _lines(text: str) -> list[str]:
     return _BREAK.split(text)
 
 
+# What may close a sentence after its stop (the closing quotes and brackets of _BOUNDARY).
+_CLOSERS = "\"'\u201d\u2019)]"
+
+
 def _split_line(line: str) -> list[str]:
-    if "." not in line and "?" not in line and "!" not in line:
+    # A boundary has space after its stop: a stop in the line's last run of stops and
+    # closers ("... killed 5.", most headlines and one-sentence summaries) is none.
+    body = line.rstrip(_CLOSERS).rstrip(".!?")
+    if "." not in body and "?" not in body and "!" not in body:
         return [line]
     out: list[str] = []
     start = 0

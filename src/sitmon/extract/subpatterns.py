@@ -149,3 +149,99 @@ def _add_separators(tree: _parser.SubPattern) -> None:
                 tree.data[index] = (op, [*av, _SEPARATORS])
         for child in _subpatterns(av):
             _add_separators(child)
+
+
+def by_first_character(text: str, flags: int = 0) -> re.Pattern | None:
+    """``re.compile(text, flags)`` for a lexicon ``\\b(?:A|B|...)tail``, its choice
+    regrouped by first character: ``\\b(?:a(?:...)|b(?:...)|...)tail``; None when an
+    alternative's first character is not spelled out (``_heads``) or case is folded.
+
+    At every word start the engine tries the alternatives of a choice in turn, and an
+    alternative that is not a plain phrase costs a jump into it even where the word
+    begins otherwise.  Grouped, a word start is turned away after one test of its first
+    character per group.  Alternatives that begin with different characters never match
+    at the same place, and within a group they keep their order, so every match (and
+    every backtracking step) is the one of the text as written.
+    """
+    try:
+        tree = _parser.parse(text, flags)
+        if (flags | tree.state.flags) & re.IGNORECASE:
+            return None  # "a" and "A" would be two groups of one character
+        data = tree.data
+        if len(data) < 2 or data[0] != (_sre.AT, _sre.AT_BOUNDARY):
+            return None
+        branch = _bare_branch(data[1])
+        grouped = branch and _group_by_first(branch, tree.state)
+        if not grouped:
+            return None
+        tree.data = [data[0], grouped, *data[2:]]
+        tree.width = None
+        return _pattern(text, tree, flags)
+    except _INTERNALS_CHANGED:
+        return None
+
+
+def _bare_branch(item):
+    """The alternatives of a choice, possibly inside non-capturing groups; else None."""
+    op, av = item
+    while op is _sre.SUBPATTERN and av[0] is None and not av[1] and not av[2] and len(av[3].data) == 1:
+        op, av = av[3].data[0]
+    return av[1] if op is _sre.BRANCH else None
+
+
+def _group_by_first(alternatives, state):
+    """A choice (its alternatives' parses) as one alternative per first character, or None."""
+    groups: dict[int, list[list]] = {}
+    for alternative in alternatives:
+        heads = _heads(list(alternative.data))
+        if heads is None:
+            return None
+        for char, rest in heads:
+            groups.setdefault(char, []).append(rest)
+    grouped = []
+    for char, rests in groups.items():
+        after = rests[0] if len(rests) == 1 else [(_sre.BRANCH, (None, [_parser.SubPattern(state, r) for r in rests]))]
+        grouped.append(_parser.SubPattern(state, [(_sre.LITERAL, char), *after]))
+    return _sre.BRANCH, (None, grouped)
+
+
+_MAX_SET = 12  # a set of more first characters ("[a-z]") is not spelled out
+
+
+def _heads(items: list) -> list[tuple[int, list]] | None:
+    """The ways the parsed sequence *items* can begin, in the order the engine tries
+    them: (first character, the rest of the sequence) each; None if not spelled out."""
+    if not items:
+        return None  # it can match the empty string
+    (op, av), rest = items[0], items[1:]
+    if op is _sre.LITERAL:
+        return [(av, rest)]
+    if op is _sre.IN:
+        chars = []
+        for kind, value in av:
+            if kind is _sre.LITERAL:
+                chars.append(value)
+            elif kind is _sre.RANGE:
+                chars.extend(range(value[0], value[1] + 1))
+            else:
+                return None  # a negation or a class such as \w
+        return [(char, rest) for char in chars] if len(chars) <= _MAX_SET else None
+    if op is _sre.SUBPATTERN and av[0] is None and not av[1] and not av[2]:
+        return _heads([*av[3].data, *rest])
+    if op is _sre.BRANCH:
+        return _ways([[*branch.data, *rest] for branch in av[1]])
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[:2] == (0, 1):
+        # "X?R" is "XR|R" (greedy) or "R|XR" (lazy), tried in that order
+        ways = [[*av[2].data, *rest], rest]
+        return _ways(ways if op is _sre.MAX_REPEAT else ways[::-1])
+    return None
+
+
+def _ways(sequences: list[list]) -> list[tuple[int, list]] | None:
+    found = []
+    for sequence in sequences:
+        heads = _heads(sequence)
+        if heads is None:
+            return None
+        found.extend(heads)
+    return found

@@ -50,7 +50,7 @@ class TruceRules:
     kind_order: tuple[str, ...]
     mediator_after: re.Pattern
     mediator_before: re.Pattern
-    mediator_words: tuple[str, ...] | None  # one of these is in every match of either (``needed_strings``)
+    mediator_gate: re.Pattern  # a cheap necessary test for either (their needed words)
 
 
 # Cue lists; where two lists share a phrase, the earlier list keeps it.
@@ -91,9 +91,7 @@ def _compile_rules(flags: int) -> TruceRules:
         mediator_after=lexicon(data["mediators"]["after"], "", flags=flags),
         mediator_before=lexicon(data["mediators"]["before"], r"\b", flags=flags),
         # (not " by" or "with ", which most sentences hold)
-        mediator_words=needed_strings(
-            data["mediators"]["after"] + data["mediators"]["before"], avoid=(" by", "with "),
-        ),
+        mediator_gate=literal_gate(data["mediators"]["after"] + data["mediators"]["before"], avoid=(" by", "with ")),
     )
 
 
@@ -285,8 +283,8 @@ def mediators_in(
     key = (sentence, conflict, gazetteer)
     found = _MEDIATORS.get(key)
     if found is None:
-        words = rules_for(sentence).mediator_words  # (not compiling the other rules for them)
-        if words is not None and not contains_any(lower(sentence) if low is None else low, words):
+        gate = rules_for(sentence).mediator_gate  # (not compiling the other rules for it)
+        if gate.search(lower(sentence) if low is None else low) is None:
             found = ()  # most sentences have no mediator's role word: two scans saved
         else:
             mentions = gazetteer.mentions(sentence) if mentions is None else mentions

@@ -22,6 +22,7 @@ from sitmon.extract.gazetteer import (
     ConflictInfo, Gazetteer, Mention, PhraseTable, compiled_twice, contains_any, gated, lexicon, load_data, lower,
     names_conflict, needed_strings, spell_out,
 )
+from sitmon.extract.subpatterns import by_first_character
 
 _NOT_PLACES = frozenset(
     "January February March April May June July August September October November December "
@@ -395,14 +396,16 @@ _WORD = re.compile(r"\w")
 # -- where and with what ---------------------------------------------------------------
 
 _PREPOSITION_PLACE_PATTERN = (
-    r"(?:\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|targeting|hit|struck)\s+(?:the\s+)?"
+    r"\b(?:(?:in|on|near|at|outside|around|over|across|into|towards|toward|targeting|hit|struck)\s+(?:the\s+)?"
     r"(?:(?:city|town|village|region|province|district|port|capital|outskirts|suburbs?)\s+of\s+)?"
-    r"|\b(?:city|town|village|region|province|district|port|outskirts|suburbs?)\s+of\s+)"
+    r"|(?:city|town|village|region|province|district|port|outskirts|suburbs?)\s+of\s+)"
     r"(?P<place>[A-Z][\w'\u2019-]+(?:[ -][A-Z][\w'\u2019-]+){0,2})"
 )
-# by whether the sentence is ASCII: a scan of every event sentence (see gazetteer.ASCII_NOTE)
+# by whether the sentence is ASCII: a scan of every event sentence (see gazetteer.ASCII_NOTE),
+# its words grouped by first letter (a quarter faster: see subpatterns.by_first_character)
 _PREPOSITION_PLACE = {
-    True: re.compile(_PREPOSITION_PLACE_PATTERN, re.ASCII), False: re.compile(_PREPOSITION_PLACE_PATTERN),
+    ascii_: by_first_character(_PREPOSITION_PLACE_PATTERN, flags) or re.compile(_PREPOSITION_PLACE_PATTERN, flags)
+    for ascii_, flags in ((True, re.ASCII), (False, 0))
 }
 # "US base", "Russian refinery": a name used as an adjective, not as the place.
 _ATTRIBUTIVE = re.compile(
