@@ -26,12 +26,16 @@ from re import _constants as _sre  # the standard library's own regex parser and
 from re import _parser
 from typing import TypeVar
 
+from sitmon.extract import programs
+
 PLACE, ALIAS, NAME, PARTY, ACTOR = "place", "alias", "name", "party", "actor"
 _WEIGHT = {PLACE: 3.0, ALIAS: 3.0, NAME: 3.0, PARTY: 2.0, ACTOR: 0.0}
 _QUOTE_CLASS = "['\u2019]"
 _HYPHEN_CLASS = "[-\u2010\u2011]"
 _NORMALISE = str.maketrans({"\u2019": "'", "\u2010": "-", "\u2011": "-"})
 R = TypeVar("R")  # a finder's compiled rules
+# The rules' patterns are compiled by ``programs.compile``: ``re.compile``'s twin that keeps
+# their programs on disk, for the next process's start (see programs.py).
 
 
 @dataclass(frozen=True)
@@ -409,7 +413,7 @@ def _parse_utc(text: str | None) -> timezone | None:
 def _compile(terms: Iterable[str]) -> re.Pattern:
     """One regex for all names, shaped as a trie so matching stays linear."""
     body = _trie_regex(_build_trie(terms), _char) or "(?!)"
-    return re.compile(body + r"(?![\w])")
+    return programs.compile(body + r"(?![\w])")
 
 
 def _trie_regex(node: dict, char: Callable[[str], str]) -> str:
@@ -465,7 +469,7 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) ->
             rest.append(f"(?:{pattern})")
     trie = _trie_regex(_build_trie(phrases), re.escape) if phrases else ""
     body = "|".join(([trie] if trie else []) + rest) or "(?!)"
-    return re.compile(r"\b" + (_start_guard(body) if rest else "") + "(?:" + body + ")" + tail, flags)
+    return programs.compile(r"\b" + (_start_guard(body) if rest else "") + "(?:" + body + ")" + tail, flags)
 
 
 # ASCII_NOTE: the finders read ASCII text (most news) with their lexicons compiled under
@@ -523,7 +527,8 @@ class PhraseTable:
         if self.phrases:
             parts.append(_trie_regex(_build_trie(self.phrases), re.escape))
         body = "|".join(parts) or "(?!)"
-        self.pattern = re.compile(r"\b" + (_start_guard(body) if complex_ else "") + "(?:" + body + ")" + tail, flags)
+        self.pattern = programs.compile(
+            r"\b" + (_start_guard(body) if complex_ else "") + "(?:" + body + ")" + tail, flags)
 
     def name(self, match: re.Match) -> str:
         group = match.lastgroup
@@ -535,7 +540,7 @@ def guarded(patterns: Iterable[str], flags: int = 0) -> re.Pattern:
     behind the ``_start_guard`` of how their matches begin: a scan of alternatives
     that do not start at a word (", after", " - ") is then tried only where one can."""
     body = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(_start_guard(body) + "(?:" + body + ")", flags)
+    return programs.compile(_start_guard(body) + "(?:" + body + ")", flags)
 
 
 @lru_cache(maxsize=64)  # a finder's lexicons are compiled twice (see ASCII_NOTE): one guard each
@@ -634,7 +639,7 @@ def literal_gate(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, .
     needed = {w.strip() if len(w.strip()) >= 3 else w for w in needed}
     # As a trie: only whether the gate matches is read, and a trie rejects a position
     # at its first letters instead of trying every string there in turn.
-    return re.compile(_trie_regex(_build_trie(needed), re.escape))
+    return programs.compile(_trie_regex(_build_trie(needed), re.escape))
 
 
 def needed_strings(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, ...] = ()) -> tuple[str, ...] | None:
@@ -669,7 +674,7 @@ class Gated:
         self.regex, self.pattern = regex, regex.pattern
         self._strings = strings
         self._fold = bool(regex.flags & re.IGNORECASE)
-        self._gate = None if len(strings) <= 12 or self._fold else re.compile(
+        self._gate = None if len(strings) <= 12 or self._fold else programs.compile(
             _trie_regex(_build_trie(strings), re.escape))
 
     def may_match(self, text: str, low: str | None = None) -> bool:
