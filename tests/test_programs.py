@@ -285,3 +285,11 @@ def test_a_parser_process_starts_from_the_cache_the_last_one_wrote(tmp_path):
     assert cold_misses > 50
     assert (warm_hits, warm_misses) == (cold_hits + cold_misses, 0)
     assert seen > 150
+
+
+def test_the_tests_cache_is_not_the_users(_isolated_env):
+    # sitmon.extract compiled its rules while the tests were collected, before any fixture
+    # ran: conftest.py points the cache dir at a directory of the test session's own
+    collected = programs.default_cache().path
+    assert collected is None or "sitmon-test-cache-" in str(collected)
+    assert programs.cache_path().is_relative_to(_isolated_env)  # and each test's at its own
