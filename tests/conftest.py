@@ -6,6 +6,10 @@ into a fresh temporary directory, so no test can touch a real user's files.
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from email.utils import format_datetime
@@ -16,6 +20,13 @@ import pytest
 from feedserver import FeedServer
 
 FEEDS_DIR = Path(__file__).parent / "data" / "feeds"
+
+# Collecting the tests imports sitmon.extract, which compiles its rules through the
+# regex program cache in the cache directory (sitmon/extract/programs.py) before any
+# test's fixture has run: that cache must not be the user's either.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="sitmon-test-cache-")
+atexit.register(shutil.rmtree, _SESSION_CACHE, ignore_errors=True)
+os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitmon.extract import casualty, numbers, subpatterns
+from sitmon.extract import casualty, numbers, programs, subpatterns
 
 
 def _patterns(module):
@@ -69,7 +69,9 @@ def test_ascii_twin_keeps_unicode_separators_as_space():
 
 def test_changed_re_internals_fall_back_to_re_compile(monkeypatch):
     # a Python whose private re modules lost a function: the same patterns, compiled the public way
-    monkeypatch.setattr(subpatterns, "_compiler", object())
+    # (and no program cache, whose programs for these patterns would spare the compiling)
+    monkeypatch.setattr(programs, "_cache", programs.ProgramCache(None))
+    monkeypatch.setattr(programs, "_compiler", object())
     noun = subpatterns.part("(?:soldiers?|civilians?)")
     pattern = subpatterns.compile(rf"#\d+#\s+{noun}", re.IGNORECASE)
     assert pattern == re.compile(r"#\d+#\s+(?:soldiers?|civilians?)", re.IGNORECASE)

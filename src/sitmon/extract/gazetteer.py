@@ -26,6 +26,7 @@ from re import _constants as _sre  # the standard library's own regex parser and
 from re import _parser
 from typing import TypeVar
 
+from sitmon.extract import programs
 from sitmon.extract.subpatterns import by_first_character
 
 PLACE, ALIAS, NAME, PARTY, ACTOR = "place", "alias", "name", "party", "actor"
@@ -34,6 +35,8 @@ _QUOTE_CLASS = "['\u2019]"
 _HYPHEN_CLASS = "[-\u2010\u2011]"
 _NORMALISE = str.maketrans({"\u2019": "'", "\u2010": "-", "\u2011": "-"})
 R = TypeVar("R")  # a finder's compiled rules
+# The rules' patterns are compiled by ``programs.compile``: ``re.compile``'s twin that keeps
+# their programs on disk, for the next process's start (see programs.py).
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,7 @@ def _literal_pieces(terms: Iterable[str]) -> set[str]:
 def _compile(terms: Iterable[str]) -> re.Pattern:
     """One regex for all names, shaped as a trie so matching stays linear."""
     body = _trie_regex(_build_trie(terms), _char) or "(?!)"
-    return re.compile(body + r"(?![\w])")
+    return programs.compile(body + r"(?![\w])")
 
 
 def _trie_regex(node: dict, char: Callable[[str], str]) -> str:
@@ -475,7 +478,7 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) ->
             rest.append(f"(?:{pattern})")
     trie = _trie_regex(_build_trie(phrases), re.escape) if phrases else ""
     body = "|".join(([trie] if trie else []) + rest) or "(?!)"
-    return _word_choice(body, tail, flags) if rest else re.compile(r"\b(?:" + body + ")" + tail, flags)
+    return _word_choice(body, tail, flags) if rest else programs.compile(r"\b(?:" + body + ")" + tail, flags)
 
 
 def _word_choice(body: str, tail: str, flags: int) -> re.Pattern:
@@ -484,7 +487,7 @@ def _word_choice(body: str, tail: str, flags: int) -> re.Pattern:
     letter; where some alternative does not spell out how it begins, the
     alternatives are tried only at words that begin as one can (``_start_guard``)."""
     grouped = by_first_character(r"\b(?:" + body + ")" + tail, flags)
-    return grouped or re.compile(r"\b" + _start_guard(body) + "(?:" + body + ")" + tail, flags)
+    return grouped or programs.compile(r"\b" + _start_guard(body) + "(?:" + body + ")" + tail, flags)
 
 
 # ASCII_NOTE: the finders read ASCII text (most news) with their lexicons compiled under
@@ -542,7 +545,7 @@ class PhraseTable:
         if self.phrases:
             parts.append(_trie_regex(_build_trie(self.phrases), re.escape))
         body = "|".join(parts) or "(?!)"
-        self.pattern = _word_choice(body, tail, flags) if complex_ else re.compile(r"\b(?:" + body + ")" + tail, flags)
+        self.pattern = _word_choice(body, tail, flags) if complex_ else programs.compile(r"\b(?:" + body + ")" + tail, flags)
 
     def name(self, match: re.Match) -> str:
         group = match.lastgroup
@@ -554,7 +557,7 @@ def guarded(patterns: Iterable[str], flags: int = 0) -> re.Pattern:
     behind the ``_start_guard`` of how their matches begin: a scan of alternatives
     that do not start at a word (", after", " - ") is then tried only where one can."""
     body = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(_start_guard(body) + "(?:" + body + ")", flags)
+    return programs.compile(_start_guard(body) + "(?:" + body + ")", flags)
 
 
 @lru_cache(maxsize=64)  # a finder's lexicons are compiled twice (see ASCII_NOTE): one guard each
@@ -676,7 +679,7 @@ def presence(strings: Iterable[str]) -> re.Pattern:
         at = max(range(len(string)), key=lambda i: _BY_FREQUENCY.find(string[i]) % 99)  # (-1: rarest)
         before = rf"(?<={re.escape(string[:at + 1])})" if at else ""
         by_anchor.setdefault(string[at], []).append(before + re.escape(string[at + 1:]))
-    return re.compile("|".join(f"{re.escape(anchor)}(?:{'|'.join(tries)})" for anchor, tries in by_anchor.items()))
+    return programs.compile("|".join(f"{re.escape(anchor)}(?:{'|'.join(tries)})" for anchor, tries in by_anchor.items()))
 
 
 def needed_strings(patterns: Iterable[str], fold: bool = True, avoid: tuple[str, ...] = ()) -> tuple[str, ...] | None:

@@ -16,20 +16,23 @@ quantifier applies to (``part`` texts here are a group or a plain sequence).
 
 ``ascii_twin(pattern)`` compiles a pattern for text that is all ASCII: the same
 matches there, without the Unicode table look-ups that ``\\w``, ``\\b`` and ``\\s`` cost.
+
+Both keep their programs in the disk cache of ``programs.py``: a process that finds
+a pattern's program there does not parse it at all.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from re import _compiler, _parser
 from re import _constants as _sre
+from re import _parser
 
-import _sre as _engine  # the regex engine's own module, as re._compiler uses it
+from sitmon.extract import programs
 
 # What a Python whose private ``re`` internals changed shape would raise: then the
 # patterns are compiled the public way, the same matches at the old start-up cost.
-_INTERNALS_CHANGED = (AttributeError, TypeError)
+_INTERNALS_CHANGED = programs.INTERNALS_CHANGED
 
 # Tokens are characters of the Private Use Area, which no pattern here matches.
 _FIRST = 0xE000
@@ -54,20 +57,12 @@ def spelled(text: str) -> str:
 def compile(pattern: str, flags: int = 0) -> re.Pattern:  # noqa: A001 -- re.compile's twin
     """``re.compile(spelled(pattern), flags)``, parsing each part once."""
     flags = int(flags)  # as re.compile does: the compiler tests a RegexFlag's bits slowly
+    text = spelled(pattern)
     try:
-        return _pattern(spelled(pattern), _tree(pattern, flags), flags)
+        # the same program as re.compile(text): cached under re.compile's kind ("")
+        return programs.cached(text, flags, "", lambda: programs.program(_tree(pattern, flags), flags))
     except _INTERNALS_CHANGED:
-        return re.compile(spelled(pattern), flags)
-
-
-def _pattern(text: str, tree: _parser.SubPattern, flags: int) -> re.Pattern:
-    """The pattern *text* compiled from its parse *tree*, as ``re._compiler.compile`` does."""
-    code = _compiler._code(tree, flags)
-    state = tree.state
-    indexgroup = [None] * state.groups
-    for name, index in state.groupdict.items():
-        indexgroup[index] = name
-    return _engine.compile(text, flags | state.flags, code, state.groups - 1, state.groupdict, tuple(indexgroup))
+        return re.compile(text, flags)
 
 
 def _tree(pattern: str, flags: int) -> _parser.SubPattern:
@@ -124,11 +119,15 @@ def ascii_twin(pattern: re.Pattern) -> re.Pattern:
     alike, but for ``\\s``, which in Unicode also takes the separators U+001C..U+001F:
     they are added to the twin's ``\\s``.
     """
-    flags = (pattern.flags & ~re.UNICODE) | re.ASCII
-    try:
+    flags = int((pattern.flags & ~re.UNICODE) | re.ASCII)
+
+    def build() -> programs.Program:
         tree = _parser.parse(pattern.pattern, flags)
         _add_separators(tree)
-        return _pattern(pattern.pattern, tree, flags)
+        return programs.program(tree, flags)
+
+    try:  # not re.compile's program for these flags (the separators): a kind of its own
+        return programs.cached(pattern.pattern, flags, "ascii twin", build)
     except _INTERNALS_CHANGED:
         return pattern  # reads ASCII text alike, only slower
 
@@ -164,21 +163,30 @@ def by_first_character(text: str, flags: int = 0) -> re.Pattern | None:
     every backtracking step) is the one of the text as written.
     """
     try:
-        tree = _parser.parse(text, flags)
-        if (flags | tree.state.flags) & re.IGNORECASE:
-            return None  # "a" and "A" would be two groups of one character
-        data = tree.data
-        if len(data) < 2 or data[0] != (_sre.AT, _sre.AT_BOUNDARY):
-            return None
-        branch = _bare_branch(data[1])
-        grouped = branch and _group_by_first(branch, tree.state)
-        if not grouped:
-            return None
-        tree.data = [data[0], grouped, *data[2:]]
-        tree.width = None
-        return _pattern(text, tree, flags)
-    except _INTERNALS_CHANGED:
+        return programs.cached(text, flags, "by first character", lambda: _grouped(text, flags))
+    except (_NotGrouped, *_INTERNALS_CHANGED):
         return None
+
+
+class _NotGrouped(Exception):
+    """The lexicon's choice cannot be regrouped (nothing is cached for it)."""
+
+
+def _grouped(text: str, flags: int) -> programs.Program:
+    """The program of ``by_first_character``'s regrouped pattern, or _NotGrouped."""
+    tree = _parser.parse(text, flags)
+    if (flags | tree.state.flags) & re.IGNORECASE:
+        raise _NotGrouped  # "a" and "A" would be two groups of one character
+    data = tree.data
+    if len(data) < 2 or data[0] != (_sre.AT, _sre.AT_BOUNDARY):
+        raise _NotGrouped
+    branch = _bare_branch(data[1])
+    grouped = branch and _group_by_first(branch, tree.state)
+    if not grouped:
+        raise _NotGrouped
+    tree.data = [data[0], grouped, *data[2:]]
+    tree.width = None
+    return programs.program(tree, flags)
 
 
 def _bare_branch(item):
