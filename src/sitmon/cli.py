@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import email.utils
+import importlib
 import io
 import json
 import logging
@@ -319,7 +320,11 @@ def _extractor(config: Config) -> Any:
     """extract(title, summary, published) with the user's extra conflicts."""
     from sitmon.extract import load_extractor
 
-    return load_extractor(config.conflicts).extract
+    extract = load_extractor(config.conflicts).extract
+    # importing it is the warm-up: the rules compiled now, their programs saved for the
+    # next process and the cache's copies let go (the TUI re-reads stories for days)
+    importlib.import_module("sitmon.extract.warm")
+    return extract
 
 
 def _refresh_rules(store: Any, config: Config) -> None:
