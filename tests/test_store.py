@@ -103,6 +103,38 @@ def test_opening_an_older_schema_applies_the_new_migrations_in_order(db, monkeyp
         assert int(version) == SCHEMA_VERSION + 1
 
 
+def test_a_feed_new_to_a_big_cluster_is_found_by_index_not_by_reading_the_cluster(db):
+    x = "Armenia and Azerbaijan agree new humanitarian ceasefire"
+    with Store(db) as s:
+        for n in range(30):  # one big story, told by thirty feeds
+            feed = f"https://outlet{n}.example/rss"
+            s.ingest(feed, [story(f"g{n}", f"{x} | Outlet {n}", feed, hours=n / 10)])
+        (cluster,) = s.recent_clusters()
+        assert cluster.n_sources == 30
+        s.conn.execute("ANALYZE")
+        plan = " ".join(row[-1] for row in s.conn.execute(
+            f"EXPLAIN QUERY PLAN {store_module._FEED_IN_CLUSTER}", (cluster.id, FEED_A)))
+    assert "COVERING INDEX stories_cluster_feed" in plan, plan
+
+
+def test_a_version_6_store_gains_the_cluster_feed_index_and_keeps_counting_sources(db):
+    x = "Armenia and Azerbaijan agree new humanitarian ceasefire"
+    with Store(db) as s:
+        s.ingest(FEED_A, [story("a1", f"LIVE: {x}", FEED_A)])
+    with sqlite3.connect(db) as raw:  # as the previous version left it
+        raw.execute("DROP INDEX stories_cluster_feed")
+        raw.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    with Store(db) as s:
+        s.ingest(FEED_A, [story("a2", f"{x} (update)", FEED_A, hours=1)])
+        s.ingest(FEED_B, [story("b1", f"{x} | World news", FEED_B, hours=2)])
+        (cluster,) = s.recent_clusters()
+        assert cluster.n_sources == 2
+    with sqlite3.connect(db) as raw:
+        names = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "stories_cluster_feed" in names
+        assert raw.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+
+
 def test_a_newer_schema_is_refused_without_touching_the_file(db):
     Store(db).close()
     with sqlite3.connect(db) as raw:

@@ -469,9 +469,17 @@ def _migrate_v6(db: sqlite_utils.Database) -> None:
         raise sqlite3.IntegrityError("renumbering the clusters broke a foreign key")
 
 
+def _migrate_v7(db: sqlite_utils.Database) -> None:
+    """Index each cluster's stories by feed: a story joining a cluster asks whether
+    its feed is new to it (the cluster's source count), and without this index the
+    answer read every story of the cluster, row by row, so a big story's hundredth
+    report cost a hundred times its first."""
+    db.conn.execute("CREATE INDEX stories_cluster_feed ON stories(cluster_id, feed_url)")
+
+
 # Applied in order; MIGRATIONS[i] takes the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4, _migrate_v5, _migrate_v6,
+    _migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4, _migrate_v5, _migrate_v6, _migrate_v7,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -497,6 +505,10 @@ _PER_TOKEN = (
 )
 # the candidate query for 0..8 blocking tokens, built once
 _PER_TOKEN_UNION = [" UNION ALL ".join([_PER_TOKEN] * n) for n in range(9)]
+
+
+# whether a feed already has a story in a cluster (an index lookup: see _migrate_v7)
+_FEED_IN_CLUSTER = "SELECT 1 FROM stories WHERE cluster_id = ? AND feed_url = ? LIMIT 1"
 
 
 def _text_token(key: dedup.TitleKey) -> str:
@@ -1089,10 +1101,7 @@ class Store:
 
     def _join_cluster(self, cluster_id: int, feed_url: str, published: str) -> list[str]:
         """Count a new source in the cluster; returns the cluster's conflicts."""
-        new_feed = not self.conn.execute(
-            "SELECT 1 FROM stories WHERE cluster_id = ? AND feed_url = ? LIMIT 1",
-            (cluster_id, feed_url),
-        ).fetchone()
+        new_feed = not self.conn.execute(_FEED_IN_CLUSTER, (cluster_id, feed_url)).fetchone()
         # the cluster's conflicts come back with the update: its ``conflicts`` column
         # names the same conflicts as its cluster_conflicts rows (_fold_tags and
         # _refresh_tags write both), sorted as that table's index returns them
