@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import queue
@@ -387,6 +388,44 @@ def test_a_failed_write_inside_a_poll_batch_undoes_only_itself(store):
     finally:
         reopened.close()
     assert [r[0] for r in rows] == [s.title for s in good + later]
+
+
+def test_the_collector_rests_during_a_poll_and_is_back_after_it(feed_server, store, cfg, monkeypatch):
+    """What a poll makes is thousands of small objects in no cycle: the cyclic
+    collector has nothing to find in them, so it is paused while feeds are fetched,
+    parsed and written, and must be on again afterwards however the poll ends."""
+    outlets(feed_server, store)
+    collections: list[int] = []
+    seen_by_writer: list[int] = []  # collections so far, as each feed was written
+    ingest = store.ingest
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    def written(*args, **kwargs):
+        result = ingest(*args, **kwargs)
+        seen_by_writer.append(len(collections))
+        return result
+
+    monkeypatch.setattr(store, "ingest", written)
+    gc.collect()  # what the fixtures made does not count against the poll
+    gc.callbacks.append(count)
+    try:
+        report = poll_once(store, cfg, now=NOW)
+    finally:
+        gc.callbacks.remove(count)
+    assert report.new_stories > 0 and seen_by_writer == [0, 0, 0]
+    assert gc.isenabled()
+
+    def disk_full(*args, **kwargs):
+        raise store_module.StoreError("cannot write database: disk full")
+
+    monkeypatch.setattr(store, "ingest", disk_full)
+    monkeypatch.setattr(store, "record_fetch", disk_full)  # the feeds answer 304 now
+    with pytest.raises(store_module.StoreError):
+        poll_once(store, cfg, now=NOW + timedelta(hours=1), force=True)
+    assert gc.isenabled()
 
 
 def test_the_parser_warm_up_story_walks_every_finder():

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sitmon.fetch import FetchResult, fetch_feed, make_client, next_attempt
+from sitmon.gcpause import gc_paused
 
 if TYPE_CHECKING:  # feedparser loads only when a feed has news: a re-poll of 304s skips it
     from sitmon.parse import ParsedFeed, Story
@@ -104,21 +105,29 @@ def poll_once(
     due = [f for f in candidates if force or _is_due(f, now)]
     report.feeds_skipped = len(candidates) - len(due)
     if due:
-        own_client = client is None
-        client = client or make_client(cfg)
-        known = _KnownStories(store)
-        late = _LazyExtractor(getattr(cfg, "conflicts", None) or [])
-        try:
-            for finished in _fetch_all(client, cfg, due, now, known):
-                with store.batch():
-                    for done in finished:
-                        _record(store, cfg, done, now, report, late)
-        finally:
-            known.close()
-            if own_client:
-                client.close()
+        # the parsed feeds that come back and what the writer makes of them are tens of
+        # thousands of small objects in no reference cycle: the collector ran ~400 times a
+        # 200-feed poll (7% of the polling process's CPU) to rescan them and the heap
+        with gc_paused():
+            _poll_due(store, cfg, due, now, client, report)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _poll_due(store: Any, cfg: Any, due: list[Any], now: datetime, client: Any, report: PollReport) -> None:
+    own_client = client is None
+    client = client or make_client(cfg)
+    known = _KnownStories(store)
+    late = _LazyExtractor(getattr(cfg, "conflicts", None) or [])
+    try:
+        for finished in _fetch_all(client, cfg, due, now, known):
+            with store.batch():
+                for done in finished:
+                    _record(store, cfg, done, now, report, late)
+    finally:
+        known.close()
+        if own_client:
+            client.close()
 
 
 def poll_forever(
