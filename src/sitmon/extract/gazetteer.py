@@ -426,14 +426,20 @@ def _compile(terms: Iterable[str]) -> re.Pattern:
 
 
 def _trie_regex(node: dict, char: Callable[[str], str]) -> str:
+    # most of a trie is runs of single letters: written in a loop, not a call per letter
+    # (the lexicons' tries hold ~90,000 nodes, built at every process start)
+    run = []
+    while len(node) == 1 and "" not in node:
+        ((c, node),) = node.items()
+        run.append(char(c))
     ends_here = "" in node
     branches = [char(c) + _trie_regex(child, char) for c, child in sorted(node.items()) if c]
     if not branches:
-        return ""
+        return "".join(run)
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     if ends_here:
-        return "(?:" + body + ")?"
-    return body
+        body = "(?:" + body + ")?"
+    return "".join(run) + body
 
 
 def _char_variants(char: str) -> str:
