@@ -450,6 +450,19 @@ def test_the_parser_warm_up_story_walks_every_finder():
     assert ready.stdout.strip() == "True", "both rule sets must be compiled by the warm-up"
 
 
+def test_parser_processes_start_without_the_http_client():
+    """A parser process only parses and extracts: what the fork server preloads for it
+    must not pull in httpx (and with it rich and click), ~55 ms of every start."""
+    loaded = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        import importlib, sys
+        for name in {poll_module._PRELOAD!r}:
+            importlib.import_module(name)
+        from sitmon.poll import _read_in_worker
+        print(sorted(m for m in ("httpx", "rich", "click") if m in sys.modules))
+    """)], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
 def test_title_keys_made_beside_the_parser_cluster_as_the_store_would(tmp_path):
     """The parser hands the writer each story's dedup title key; the stories must fold
     exactly as when the store makes the keys itself."""

@@ -38,10 +38,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sitmon.fetch import FetchResult, fetch_feed, make_client, next_attempt
 from sitmon.gcpause import gc_paused
 
-if TYPE_CHECKING:  # feedparser loads only when a feed has news: a re-poll of 304s skips it
+if TYPE_CHECKING:
+    # feedparser loads only when a feed has news: a re-poll of 304s skips it; and the HTTP
+    # client (httpx, ~55 ms to import) only in the polling process: parser processes import
+    # this module for their entry point (``_read_in_worker``) and fetch nothing
+    from sitmon.fetch import FetchResult
     from sitmon.parse import ParsedFeed, Story
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,8 @@ def poll_once(
 
 
 def _poll_due(store: Any, cfg: Any, due: list[Any], now: datetime, client: Any, report: PollReport) -> None:
+    from sitmon.fetch import make_client
+
     own_client = client is None
     client = client or make_client(cfg)
     known = _KnownStories(store)
@@ -140,6 +145,8 @@ def poll_forever(
     """Poll every ``interval`` seconds (default ``cfg.poll_interval``) until
     ``stop_event`` is set. A poll that fails as a whole is logged and retried
     on the next round: a monitor left alone for days must not stop."""
+    from sitmon.fetch import make_client
+
     interval = interval or cfg.poll_interval
     stop_event = stop_event or threading.Event()
     with make_client(cfg) as client:
@@ -242,6 +249,8 @@ def _work(
     client: Any, cfg: Any, feed: Any, now: datetime, limiter: _HostLimiter, parser: _LocalParser,
     known: _KnownStories,
 ) -> _Done:
+    from sitmon.fetch import FetchResult, fetch_feed
+
     try:
         with limiter.slot(_host(feed.url)):
             fetched = fetch_feed(client, feed, cfg, now)
@@ -552,6 +561,8 @@ def _interleave_hosts(feeds: list[Any]) -> list[Any]:
 
 
 def _record(store: Any, cfg: Any, done: _Done, now: datetime, report: PollReport, late: _LazyExtractor) -> None:
+    from sitmon.fetch import next_attempt
+
     fetched, parsed = done.fetch, done.parsed
     url = _follow_move(store, done.feed.url, fetched.moved_to)
     error = fetched.error or (parsed.error if parsed else None)
