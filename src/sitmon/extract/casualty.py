@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 
+from sitmon.extract import programs
 from sitmon.extract.events import Casualty, Context
 from sitmon.extract.gazetteer import contains_any, gated
 from sitmon.extract.numbers import VAGUE, Quantity, alternation, lower, scan
@@ -51,14 +52,14 @@ _alt = alternation
 
 
 def _cue_re(phrases) -> re.Pattern:
-    return re.compile(rf"(?<![\w-])(?:{_alt(phrases)})(?![\w-])")
+    return programs.compile(rf"(?<![\w-])(?:{_alt(phrases)})(?![\w-])")
 
 
 def _word_test_re(phrases) -> re.Pattern:
     """``_cue_re(phrases)`` for yes/no tests, searched in " " + the text.  The engine
     tries a pattern that starts with a look-behind at every character; this one
     starts with the character before the phrase, a class it skips to."""
-    return re.compile(rf"[^\w-](?:{_alt(phrases)})(?![\w-])")
+    return programs.compile(rf"[^\w-](?:{_alt(phrases)})(?![\w-])")
 
 
 # Letters from the commonest to the rarest in English text.
@@ -88,7 +89,7 @@ def _presence_re(phrases) -> re.Pattern:
     for head, rests in sorted(by_head.items()):
         before = rf"(?<={re.escape(head)})" if len(head) > 1 else ""
         by_anchor.setdefault(head[-1], []).append(before + alternation(rests))
-    return re.compile("|".join(rf"{re.escape(anchor)}(?:{'|'.join(tries)})" for anchor, tries in by_anchor.items()))
+    return programs.compile("|".join(rf"{re.escape(anchor)}(?:{'|'.join(tries)})" for anchor, tries in by_anchor.items()))
 
 
 def _rarity(word: str) -> tuple[int, int]:
@@ -165,7 +166,7 @@ _BARE_END = part(rf"(?:\s*[,.;:)!?\"'\u201d\u2019]|\s*$|\s+[-\u2013\u2014]|\s+(?
 _NOUN = part(rf"(?:{_alt(list(VICTIM_GROUP) + _DEMONYM_NOUNS)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))")
 _SING_NOUN = part(rf"(?:{_alt(_SINGULAR)}|(?:{_alt(_DEMONYM_SINGULAR)})(?={_BARE_END}))")
 _TAG = r"#\d+#"
-_TAG_RE = re.compile(r"#(\d+)#")
+_TAG_RE = programs.compile(r"#(\d+)#")
 # A personal name after a title: "Taliban leader Saifullah", "commander, Asad,".
 # Names are told by their capital letters, so this part is case-sensitive.
 _NOT_NAMES = _alt("""The A An He She They It This That In On At During After And No Nobody None Noone
@@ -200,7 +201,7 @@ _JOIN = (r"(?:\s*,\s*(?:and\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and|as\s+well\s
          r"plus|together\s+with)\s+)(?:(?:his|her|their|its)\s+)?")
 _LIST = part(rf"{_NP}(?:{_JOIN}{_NP})*")
 _I = re.IGNORECASE
-SIDE_RE = re.compile(rf"(?<![\w-])(?:{_alt(SIDE_NAMES)})(?![\w-])")
+SIDE_RE = programs.compile(rf"(?<![\w-])(?:{_alt(SIDE_NAMES)})(?![\w-])")
 _NOUN_NEXT_RE = compile_parts(rf"\s+(?:{_NOUN})(?![\w-])")
 
 # --- verbs and nouns of killing and wounding ----------------------------------
@@ -224,7 +225,7 @@ ACTIVE_RE = compile_parts(
     rf"\s+(?:(?:also|then|reportedly|in\s+all)\s+)?(?P<list>{_LIST})", _I
 )
 # "the death toll rose to 45", "bringing the toll to 30"
-TOLL_RE = re.compile(
+TOLL_RE = programs.compile(
     rf"(?<![\w-])(?:(?P<wound>{_alt(_NOUNS['wound_toll'])})|{_alt(_NOUNS['toll'])})(?![\w-])(?:\s+(?!{_TAG})[\w'(),-]+){{0,12}}?\s+"
     rf"(?:{_alt(_NOUNS['toll_link'])})\s+(?:to\s+|at\s+)?(?P<list>{_TAG})", _I
 )
@@ -252,9 +253,9 @@ BODY_RES = tuple(compile_parts(p, _I) for p in (
     rf"bodies\s+of\s+(?P<list>{_LIST})\s+(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_FOUND}",
     rf"(?P<list>{_TAG})(?:\s+{_MOD})?\s+bodies\s+(?:were|have\s+been|had\s+been)\s+(?:\w+\s+)?{_FOUND}",
 ))
-_BASE_VERB = re.compile(r"(?:kill|wound|injure|hurt|execute|massacre|murder|maim|slay)$", _I)
-_MODAL_RE = re.compile(rf"(?:^|\s)(?:{_alt(_VERBS['modal'])})\s+(?:\w+\s+)?$", _I)
-_NEGATION_RE = re.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$", _I)
+_BASE_VERB = programs.compile(r"(?:kill|wound|injure|hurt|execute|massacre|murder|maim|slay)$", _I)
+_MODAL_RE = programs.compile(rf"(?:^|\s)(?:{_alt(_VERBS['modal'])})\s+(?:\w+\s+)?$", _I)
+_NEGATION_RE = programs.compile(rf"(?:^|\s)(?:{_alt(_CTX['negation'])})\s+(?:the\s+)?$", _I)
 # (A case-blind pattern may match a non-ASCII letter as an ASCII one: see _ODD_CASE_RE.)
 _NEGATION_STARTS = tuple(sorted({phrase[:2] for phrase in _CTX["negation"]}))
 
@@ -265,7 +266,7 @@ _NEGATION_STARTS = tuple(sorted({phrase[:2] for phrase in _CTX["negation"]}))
 # case-blind pattern takes for ASCII ones (see _ODD_CASE_RE): a text with one of
 # them is read by the case-blind pattern.  For patterns whose matches are used for
 # their offsets only, and whose letters are all lower-case.
-_ODD_CASE_RE = re.compile("[\u0130\u0131\u017f\u212a]")
+_ODD_CASE_RE = programs.compile("[\u0130\u0131\u017f\u212a]")
 
 
 def _both_cases(pattern: str) -> tuple[re.Pattern, re.Pattern]:
@@ -301,7 +302,7 @@ BOTH_RE = compile_parts(rf"(?<![\w-])both\s+(?:the\s+|of\s+the\s+)?(?=(?:{_MOD}\
 # "a man and his son": the relative is one more victim.
 RELATIVE_RE = compile_parts(rf"(?<=\s)(?:his|her|their)\s+(?=(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-]))", _I)
 # "a family of five" is five people.
-FAMILY_RE = re.compile(rf"\b(?:a|an|one|the)\s+family\s+of\s+({_TAG})", _I)
+FAMILY_RE = programs.compile(rf"\b(?:a|an|one|the)\s+family\s+of\s+({_TAG})", _I)
 # "killed the Taliban leader", "killed Taliban leader Saifullah": the object of a
 # killing.  As a subject ("the commander was killed") "the" mostly points back to
 # someone already counted, so it is not tagged there.
@@ -311,26 +312,26 @@ OBJECT_RE = compile_parts(
     rf"with|who|when|after|while|by|near)\b|\s*[,.;]|$))", _I
 )
 # "the force responded, killing him": one victim ("her" only where it is no possessive).
-PRONOUN_RE = re.compile(
+PRONOUN_RE = programs.compile(
     rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE}|{_WOUNDED_BEFORE})\s+(?:him|her)(?![\w-])"
     r"(?=\s*[,.;)]|\s+(?:and|in|on|at|with|during|after|when|while|as|before|near|by)\b|\s*$)", _I)
 # "the death of Maulawi Tayeb, a local Taliban leader": the same person described.
-APPOSITIVE_RE = re.compile(r"(#\d+# person),\s+#(\d+)#")
+APPOSITIVE_RE = programs.compile(r"(#\d+# person),\s+#(\d+)#")
 # "killed Rostum", "confirmed the death of Mullah Nafi": a named person killed.
-NAMED_OBJECT_RE = re.compile(
+NAMED_OBJECT_RE = programs.compile(
     rf"(?<![\w-])(?P<verb>{_KILLED_BEFORE})\s+(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
     rf"(?=\s*[,.;)]|\s+(?:and|along|as|during|in|on|at|with|who|when|after|while|by|near|a|an|the)\b|$)", _I
 )
 # A named person or "he"/"she" as the subject: "Mullah Omar was killed",
 # "Sangari, an insurgent leader, was killed".
-PERSON_RE = re.compile(
+PERSON_RE = programs.compile(
     rf"(?=(?-i:[A-Z]))(?:(?<=^)|(?<=[\s(\"'\u201c]))(?P<who>(?-i:He|She)|{_NAME_WORD}(?:\s+(?:{_NAME_WORD}|al-\w+|bin|ibn)){{0,3}})"
     rf"(?:,\s+(?:a|an|the)\s+[^,]{{1,60}},)?\s+(?:was|has\s+been|had\s+been)(?:\s+(?:also|reportedly|later|subsequently|confirmed|"
     rf"engaged\s+and|believed\s+to\s+have\s+been))*\s+(?P<verb>killed|slain|shot\s+dead)\b", _I
 )
 # A person of two or more names before a group of victims: "Ahmed al-Rahawi and
 # several ministers died".
-NAMED_SUBJECT_RE = re.compile(
+NAMED_SUBJECT_RE = programs.compile(
     rf"(?=[A-Z]){_BEFORE_NP}(?P<name>{_NAME_WORD}(?:\s+(?:{_NAME_NEXT}|al-[\w-]+|bin|ibn)){{1,3}})\s+and\s+"
     rf"(?=(?:his\s+|her\s+|their\s+)?#\d+#[^.;:]*?\s(?:{_KILLED_AFTER})(?![\w-]))")
 # Headline style "Soldier killed in ...": a bare singular noun at the start.
@@ -343,7 +344,7 @@ BARE_RE, _BARE_LOW_RE = _both_cases(  # not "Neither soldier was hurt"
 # tag) starts, they find the same matches.  Verb starts are found in the
 # lower-case text, where one plain scan finds them all.
 _ANY_VERB = _alt(_VERBS["killed_before"] + _VERBS["wounded_before"] + _VERBS["killed_after"] + _VERBS["wounded_after"])
-_VERB_START_RE = re.compile(  # on " " + the lower-case text: the offset of the match is the verb's
+_VERB_START_RE = programs.compile(  # on " " + the lower-case text: the offset of the match is the verb's
     rf"[^\w-](?={_ANY_VERB})(?=(?P<after>{_KILLED_AFTER}|{_WOUNDED_AFTER}))?")
 # Scans run on most sentences have twins for ASCII text (most text): the same
 # matches, without Unicode's tables (see subpatterns.ascii_twin).
@@ -415,21 +416,21 @@ def _sub(pattern: re.Pattern, repl, text: str, starts: list[int] | None, read: s
     return "".join(parts)
 
 
-_PERSON_HINT = re.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
+_PERSON_HINT = programs.compile(r"\b(?:was|been)\s+(?:\S+\s+){0,5}?(?:killed|slain|shot\s+dead)\b")
 # ", ", ": ", " - ".  A pattern searched for is tried only at the characters of its
 # first item when that item is one class (as here and in _ITEM_START_RE below);
 # when it is a choice of branches or a look-behind, at every character.
-_HEADLINE_PART_RE = re.compile(r"[,:;|\s](?:(?<=[,:;|])\s|(?<=\s)-\s)")
+_HEADLINE_PART_RE = programs.compile(r"[,:;|\s](?:(?<=[,:;|])\s|(?<=\s)-\s)")
 # Items of a headline's list of victims (headlines drop their articles).
 HEADLINE_ITEM_RE, _HEADLINE_ITEM_LOW_RE = _both_cases(rf"(?<![\w'#-])(?:{_MOD}\s+){{0,2}}?{_SING_NOUN}(?![\w-])")
 _AFTER_VICTIM_RE = compile_parts(
     rf"(?:#\d+#|(?<![\w-]){_NOUN})(?:\s+{_MOD}){{0,3}}?\s*(?:,|\s+and)\s+(?:his\s+|her\s+)?$", _I)
 _ITEM_START_RE, _ITEM_START_LOW_RE = _both_cases(
     rf"[,:|\s](?:(?<=[,:|])|(?<=\s)(?:and|{_KILLED_BEFORE}|{_WOUNDED_BEFORE}|-))\s+(?:his\s+|her\s+)?")
-_ITEM_OPEN_RE = re.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)
-_ITEM_CLOSE_RE = re.compile(r"\s*,\s*(?:#\d+#|[a-z])|\s+and\s+", _I)
+_ITEM_OPEN_RE = programs.compile(rf"(?:^|[:|]|\s-|(?<![\w-])(?:{_KILLED_BEFORE}|{_WOUNDED_BEFORE}))\s*$", _I)
+_ITEM_CLOSE_RE = programs.compile(r"\s*,\s*(?:#\d+#|[a-z])|\s+and\s+", _I)
 _SUBSET = _alt(_CTX["subset"])
-SUBSET_RE = re.compile(
+SUBSET_RE = programs.compile(
     # a parenthesis: ", including a lieutenant colonel,"
     rf"\s*,\s*(?:{_SUBSET})\s+[^,;:()]*?,"
     # or a subset with a figure, up to where the sentence goes on
@@ -440,13 +441,13 @@ SUBSET_RE = re.compile(
 _SUBSET_WORD_RE = _presence_re(_CTX["subset"])  # cheap test before SUBSET_RE, on lower-case text
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
-SUBSET_AFTER_RE = re.compile(rf"(?=[\s,wi])(?:\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
+SUBSET_AFTER_RE = programs.compile(rf"(?=[\s,wi])(?:\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
                              rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*)", _I)
 # Both branches hold a tag's end, then "of": a cheap test first ("#" is rare, "of" is not).
-_SUBSET_AFTER_HINT = re.compile(r"#\s+of\s", _I)
+_SUBSET_AFTER_HINT = programs.compile(r"#\s+of\s", _I)
 # "Among the dead were a boy and two women": the victims of a toll told elsewhere.
-_AMONG_THE_DEAD_HINT = re.compile(r"the (?:dead|victims|killed|wounded|injured)")  # cheap test first
-AMONG_THE_DEAD_RE = re.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
+_AMONG_THE_DEAD_HINT = programs.compile(r"the (?:dead|victims|killed|wounded|injured)")  # cheap test first
+AMONG_THE_DEAD_RE = programs.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
                                r"(?:were|was|are|is)\b[^;]*?(?=\s*,\s*(?:and|but|while|as)\s+(?!#)|\s*[;.]|\s*$)", _I)
 
 # --- context: violence, scope, history -----------------------------------------
@@ -456,7 +457,7 @@ CRIME_RE = _cue_re(_CTX["crime"])
 # either of the two above (on " " + the text)
 _NOT_WAR_CUE_RE = _word_test_re(_CTX["disaster"] + _CTX["accident"] + _CTX["crime"])
 _NOT_WAR_CUE_ASCII_RE = ascii_twin(_NOT_WAR_CUE_RE)
-ACCIDENT_START_RE = re.compile(rf"\s*(?:{_alt(_CTX['accident_start'])})(?![\w-])")
+ACCIDENT_START_RE = programs.compile(rf"\s*(?:{_alt(_CTX['accident_start'])})(?![\w-])")
 VIOLENCE_RE = _cue_re(_CTX["violence"])
 WAR_RE = _cue_re([w for w in _CTX["violence"] + _CTX["war_context"]
                   if w not in set(_CTX["weak_violence"])])
@@ -465,7 +466,7 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 CUMULATIVE_RE = _word_test_re(_CTX["cumulative"])  # on " " + the clause
 _CUMULATIVE_ASCII_RE = ascii_twin(CUMULATIVE_RE)
 # Split from the lexicon so that each runs only when its key word is there.
-CUMULATIVE_SINCE_RE = re.compile(
+CUMULATIVE_SINCE_RE = programs.compile(
     rf"\bsince\s+(?:(?:early|late|mid)[\s-]+)?(?:{_MONTH}|\d{{1,2}}\s+{_MONTH}|(?:19|20)\d\d|last\b|"
     r"the\s+(?:start|beginning|outbreak)\b)"
     # "killed since the truce ended", "since fighting erupted"
@@ -475,59 +476,59 @@ CUMULATIVE_SINCE_RE = re.compile(
     r"revolution|fighting|hostilities|clashes|start|beginning|outbreak|escalation|incursion|takeover|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 # a total over weeks of war, not one attack ("in the past three months", "after two weeks of fighting")
-CUMULATIVE_SPAN_RE = re.compile(
+CUMULATIVE_SPAN_RE = programs.compile(
     r"(?:over|in|during|within)\s+the\s+(?:past|last|previous)\s+(?:\S+\s+)?(?:weeks?|months?|years?)\b"
     r"|\b(?:days|weeks|months|years)\s+of\s+(?:\w+\s+){0,2}?(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b")
 # Every match has one of these words of the pattern: a cheap first test.
 _SPAN_WORDS = ("past", "last", "previous", "days", "weeks", "months", "years")
 # "the deadliest day since January", "the worst attack this year": a comparison,
 # not a toll to date.
-SUPERLATIVE_RE = re.compile(
+SUPERLATIVE_RE = programs.compile(
     r"\b(?:deadliest|worst|bloodiest|largest|biggest|heaviest|highest|most\s+\w+)\b[^,;]*?"
     r"(?:\bsince\s+(?:the\s+)?\S+(?:\s+(?:19|20)\d\d)?|\bthis\s+year|\bso\s+far(?:\s+this\s+year)?)")
 # "the war has killed", "Israeli strikes have killed": a toll to date.
-WAR_HAS_RE = re.compile(
+WAR_HAS_RE = programs.compile(
     r"\b(?:war|conflict|fighting|violence|offensive|invasion|insurgency|campaign|bombardment|"
     r"attacks|strikes|shelling|raids|clashes|hostilities|bombing|bombings|airstrikes|violence)\s+"
     r"(?:\S+\s+){0,6}?(?:has|have)\s+(?:now\s+)?(?:killed|claimed)\b")
-TOLL_WIDE_RE = re.compile(
+TOLL_WIDE_RE = programs.compile(
     r"\b(?:war|offensive|conflict|invasion|campaign|fighting|hostilities|insurgency|total|overall)\b"
     r"|(?-i:\b(?!The\b|This\b|That\b|Its\b|Their\b|Our\b)[A-Z][a-z]+)(?:'s|\u2019s)?\s+"
     r"(?:overall\s+|total\s+|military\s+|civilian\s+)?(?:death\s+)?toll"
     rf"|\b(?:{_alt(SIDE_NAMES)})\s+(?:\w+\s+)?(?:death\s+)?toll"
     # "the death toll in Gaza rises to 33,000": a whole place's toll
     r"|\btoll\s+in\s+(?:the\s+)?(?-i:[A-Z])", _I)
-TOLL_INCIDENT_RE = re.compile(
+TOLL_INCIDENT_RE = programs.compile(
     r"\b(?:attack|strike|airstrike|air\s+strike|bombing|blast|explosion|raid|ambush|massacre|"
     r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)")
-HISTORICAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_CTX['historical'])})(?![\w-])")
+HISTORICAL_RE = programs.compile(rf"(?<![\w-])(?:{_alt(_CTX['historical'])})(?![\w-])")
 _HISTORICAL_GATE = _gate_re(_CTX["historical"])  # cheap test before HISTORICAL_RE
-BACKGROUND_RE = re.compile(
+BACKGROUND_RE = programs.compile(
     rf"(?<![\w-])(?:{_alt(_CTX['background'])})(?![\w-])"
     r"|\bbehind\s+(?:the|a|an|several|multiple|numerous|recent)\s+(?:[\w.-]+\s+){0,4}?"
     r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b")
 # cheap test before BACKGROUND_RE (its phrases' tails, not their rarest words alone: "suspected" is common)
 _BACKGROUND_GATE = _tail_gate_re(_CTX["background"] + ["behind"])
-YEAR_RE = re.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
+YEAR_RE = programs.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                      r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
-WHEN_YEAR_RE = re.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
+WHEN_YEAR_RE = programs.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
 # "the Aug. 7 attack", "on March 3": a day; weeks before the story it is history.
-DAY_RE = re.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+DAY_RE = programs.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
                     r"(?:(?<=jan)uary|(?<=feb)ruary|(?<=mar)ch|(?<=apr)il|(?<=jun)e|(?<=jul)y|(?<=aug)ust|"
                     r"(?<=sep)t(?:ember)?|(?<=oct)ober|(?<=nov)ember|(?<=dec)ember)?\.?\s+"
                     r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*\d|:)")
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 # a digit that is not part of a "#i#" tag (the digit first, so the scan can skip to digits)
-_DATE_DIGIT_RE = re.compile(r"\d(?<![#\d]\d)(?!\d*#)")
+_DATE_DIGIT_RE = programs.compile(r"\d(?<![#\d]\d)(?!\d*#)")
 _DATE_DIGIT_ASCII_RE = ascii_twin(_DATE_DIGIT_RE)
 PAST_DAYS = 7  # a day named this long before the story is not the story's news
-_WHOLE_WAR_RE = re.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
+_WHOLE_WAR_RE = programs.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
                            r"uprising|insurgency|invasion|occupation|partition)\b")
-_SINCE_RE = gated(re.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b"))  # most clauses lack "since"
-_SINCE_BEFORE_RE = re.compile(r"since\s+$")
-_START_RE = re.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b")
-_PERFECT_RE = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b")
-CLAUSE_RE = re.compile(r"(?=[\s;:,])\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
+_SINCE_RE = gated(programs.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b"))  # most clauses lack "since"
+_SINCE_BEFORE_RE = programs.compile(r"since\s+$")
+_START_RE = programs.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b")
+_PERFECT_RE = programs.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b")
+CLAUSE_RE = programs.compile(r"(?=[\s;:,])\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
                        r"\s(?:while|whereas)\s)\s*", _I)
 
 
@@ -771,7 +772,7 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
 _DEATH_NOUN_HINTS = ("deaths", "fatalit", "killings", "martyrs", "lives", "injuries")
 _TOLL_HINTS = ("toll", "total", "tally", "number", "count")  # cheap test before TOLL_RE
 _ITEM_RE = compile_parts(rf"#(\d+)#({_OF}|(?:(?:\s+{_MOD}){{0,4}}\s+{_NOUN}(?![\w-]){_PP}?)?)", _I)
-_CLAUSE_VERB_RE = re.compile(r"\s+(?:were|was|are|is|have|has|had)\b", _I)
+_CLAUSE_VERB_RE = programs.compile(r"\s+(?:were|was|are|is|have|has|had)\b", _I)
 
 
 def _is_intention(m: re.Match, tagged: str) -> bool:
@@ -839,8 +840,8 @@ def _with_capture(m: re.Match, kind: str) -> bool:
 
 
 _CAPTURE = _alt(_CTX["capture"])
-_CAPTURE_AFTER_RE = re.compile(rf"\s+(?:and|or|and/or)\s+(?:{_CAPTURE})(?![\w-])", _I)
-_CAPTURE_BEFORE_RE = re.compile(rf"(?<![\w-])(?:{_CAPTURE})\s+(?:and|or|and/or)\s+$", _I)
+_CAPTURE_AFTER_RE = programs.compile(rf"\s+(?:and|or|and/or)\s+(?:{_CAPTURE})(?![\w-])", _I)
+_CAPTURE_BEFORE_RE = programs.compile(rf"(?<![\w-])(?:{_CAPTURE})\s+(?:and|or|and/or)\s+$", _I)
 
 
 def _own_items(items: list[re.Match], tagged: str, end: int) -> list[re.Match]:
@@ -851,7 +852,7 @@ def _own_items(items: list[re.Match], tagged: str, end: int) -> list[re.Match]:
     return items
 
 
-_POSSESSIVE_OF_RE = re.compile(r"\s+of\s+(?:its|their)\b", _I)
+_POSSESSIVE_OF_RE = programs.compile(r"\s+of\s+(?:its|their)\b", _I)
 
 
 def _possessor(tagged: str, end: int) -> str | None:
@@ -946,7 +947,7 @@ def _common(sets) -> str | None:
 # found by ``in``, the rest by a pattern that is tried at commas and dashes only
 # (it starts with their class: see _HEADLINE_PART_RE).
 _CLAUSE_MARKS = (";", ":", "while", "whereas")
-_CLAUSE_HINT_RE = re.compile(r"[-\u2013\u2014,](?:(?<=\s[-\u2013\u2014])\s|(?<=,)\s+(?:but|and|compared)\b)")
+_CLAUSE_HINT_RE = programs.compile(r"[-\u2013\u2014,](?:(?<=\s[-\u2013\u2014])\s|(?<=,)\s+(?:but|and|compared)\b)")
 
 
 def _clauses(tagged: str) -> list[tuple[int, str]]:
@@ -1064,16 +1065,16 @@ def _is_ongoing(clause: str) -> bool:
 # --- one story ------------------------------------------------------------------------
 # A day's round-up ("in separate operations over the past 24 hours") sums up the
 # incidents told beside it. (Gated: most sentences lack "hours" and "separate".)
-_ROLLUP_RE = gated(re.compile(
+_ROLLUP_RE = gated(programs.compile(
     r"\b(?:in|over|during|within)\s+the\s+(?:past|last|previous)\s+(?:24|48|twenty-four|forty-eight)\s+hours\b"
     r"|\bseparate\s+(?:\w+\s+){0,3}?(?:operations|incidents|attacks|clashes|engagements)\b", _I))
 _STORY = _LEX["story"]
-_ADDITIONAL_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['additional'])})(?![\w-])(?!\s+than\b)", _I)
+_ADDITIONAL_RE = programs.compile(rf"(?<![\w-])(?:{_alt(_STORY['additional'])})(?![\w-])(?!\s+than\b)", _I)
 # "killing one and wounding another": that "another" adds no death. (Gated: "another" is rare.)
-_WOUNDED_ANOTHER_RE = gated(re.compile(rf"(?<![\w-])(?:{_WOUNDED_BEFORE})\s+another\b", _I))
-_AGGREGATE_RE = re.compile(rf"(?<![\w-])(?:{_alt(_STORY['aggregate'])})(?![\w-])", _I)
+_WOUNDED_ANOTHER_RE = gated(programs.compile(rf"(?<![\w-])(?:{_WOUNDED_BEFORE})\s+another\b", _I))
+_AGGREGATE_RE = programs.compile(rf"(?<![\w-])(?:{_alt(_STORY['aggregate'])})(?![\w-])", _I)
 # "In Nahr-e Saraj district, Helmand province, ...": the story moves to another place.
-_NEW_PLACE_RE = re.compile(r"(?:also\s+|elsewhere\s+)?(?:in|near)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)[^,.;]{0,60},", _I)
+_NEW_PLACE_RE = programs.compile(r"(?:also\s+|elsewhere\s+)?(?:in|near)\s+(?:the\s+)?(?-i:[A-Z][\w'\u2019-]+)[^,.;]{0,60},", _I)
 _VAGUE_RE = _cue_re(list(VAGUE))  # on lower-case text
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
+from sitmon.extract import programs
 from sitmon.extract.subpatterns import ascii_twin
 
 _LEX = tomllib.loads(resources.files("sitmon.data").joinpath("casualty.toml").read_text("utf-8"))
@@ -80,7 +81,7 @@ _VAGUE = (rf"(?:{alternation(VAGUE)})(?:\s+(?:of\s+)?(?:thousands|hundreds|milli
           rf"thousand|million))?(?:\s+of\b)?")
 _BOUND = rf"(?:{alternation(LOWER_BOUNDS + UPPER_BOUNDS)})\s+"
 
-QUANTITY_RE = re.compile(
+QUANTITY_RE = programs.compile(
     rf"(?<!\w)(?P<bound>{_BOUND})?(?P<num>{_DIGITNUM}|(?<![\w-])(?:{_VAGUE}|{_WORDNUM})(?![\w]))"
     rf"(?P<more>\s+or\s+more|\s*\+|-plus)?"
 )
@@ -88,25 +89,25 @@ QUANTITY_RE = re.compile(
 # quantity's); trying QUANTITY_RE only there is faster than at every character.
 _STARTERS = (LOWER_BOUNDS + UPPER_BOUNDS + list(VAGUE) + list(UNITS) + list(SCALES)
              + ["dozen", "a hundred", "a thousand", "a million", "a billion", "a dozen"])
-_QUANTITY_START_RE = re.compile(rf"\W(?=\d|{alternation(_STARTERS)})")
+_QUANTITY_START_RE = programs.compile(rf"\W(?=\d|{alternation(_STARTERS)})")
 _QUANTITY_START_ASCII_RE = ascii_twin(_QUANTITY_START_RE)  # for ASCII text: the same, faster
-_UPPER_RE = re.compile(rf"(?:{alternation(UPPER_BOUNDS)})\s+$")
-_RANGE_GAP_RE = re.compile(r"\s*[-–—]\s*|\s+to\s+|\s+or\s+|\s+and\s+")
-_BETWEEN_RE = re.compile(r"(?:between|from)\s+$")
+_UPPER_RE = programs.compile(rf"(?:{alternation(UPPER_BOUNDS)})\s+$")
+_RANGE_GAP_RE = programs.compile(r"\s*[-–—]\s*|\s+to\s+|\s+or\s+|\s+and\s+")
+_BETWEEN_RE = programs.compile(r"(?:between|from)\s+$")
 
 # What surrounds a number tells what kind of number it is.
-_AGE_AFTER = re.compile(r"-?\s?(?:years?|yrs?)[-\s]old|-year-olds?\b")
-_COMPOUND_AFTER = re.compile(r"-(?:[a-z]|\d+-)")
-_AGE_BEFORE = re.compile(r"\b(?:aged|age|ages|ages of|aged between|aged from)\s+$")
-_UNIT_AFTER = re.compile(r"\s+(?:(?:more|other|long|straight|consecutive)\s+)?(?:days?|weeks?|hours?|months?|"
+_AGE_AFTER = programs.compile(r"-?\s?(?:years?|yrs?)[-\s]old|-year-olds?\b")
+_COMPOUND_AFTER = programs.compile(r"-(?:[a-z]|\d+-)")
+_AGE_BEFORE = programs.compile(r"\b(?:aged|age|ages|ages of|aged between|aged from)\s+$")
+_UNIT_AFTER = programs.compile(r"\s+(?:(?:more|other|long|straight|consecutive)\s+)?(?:days?|weeks?|hours?|months?|"
                          r"years?|minutes?|seconds?|decades?|nights?|km|kilometres?|kilometers?|miles?|"
                          r"metres?|meters?|feet|kg|tons?|tonnes?)\b")
-_PERCENT_AFTER = re.compile(r"\s*(?:%|per\s?cent\b)")
-_TIME_AFTER = re.compile(r"(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.|gmt|utc|hrs|o'clock)\b)")
-_DATE_AFTER = re.compile(rf"\s+(?:of\s+)?{MONTHS}\b")
-_DATE_BEFORE = re.compile(rf"\b{MONTHS}\.?\s+$")
-_MONEY_BEFORE = re.compile(rf"(?:[$£€¥]|\b(?:{alternation(_CURRENCY_WORDS)})\.?\s*)$")
-_ID_BEFORE = re.compile(rf"\b(?:{alternation(_ID_WORDS)})\s*$")
+_PERCENT_AFTER = programs.compile(r"\s*(?:%|per\s?cent\b)")
+_TIME_AFTER = programs.compile(r"(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.|gmt|utc|hrs|o'clock)\b)")
+_DATE_AFTER = programs.compile(rf"\s+(?:of\s+)?{MONTHS}\b")
+_DATE_BEFORE = programs.compile(rf"\b{MONTHS}\.?\s+$")
+_MONEY_BEFORE = programs.compile(rf"(?:[$£€¥]|\b(?:{alternation(_CURRENCY_WORDS)})\.?\s*)$")
+_ID_BEFORE = programs.compile(rf"\b(?:{alternation(_ID_WORDS)})\s*$")
 # What the text before a number ends with (but for a full stop and spaces) when one
 # of the three patterns above matches it: most numbers are turned away by one test.
 _KIND_BEFORE_ENDS = tuple(_MONTH_WORDS + _CURRENCY_WORDS + [w.rstrip(".") for w in _ID_WORDS] + list("$£€¥"))
@@ -114,7 +115,7 @@ _KIND_BEFORE_ENDS = tuple(_MONTH_WORDS + _CURRENCY_WORDS + [w.rstrip(".") for w 
 # by one, and a text's last character leaves a handful of them to try.
 _KIND_BEFORE_ENDS_BY_LAST: dict[str, tuple[str, ...]] = {
     last: tuple(w for w in _KIND_BEFORE_ENDS if w.endswith(last)) for last in {w[-1] for w in _KIND_BEFORE_ENDS}}
-_NO_BEFORE = re.compile(r"\bno\s+$")
+_NO_BEFORE = programs.compile(r"\bno\s+$")
 
 
 @dataclass(slots=True)  # not frozen: building a frozen one takes five times as long
@@ -204,7 +205,7 @@ def _value(num: str) -> tuple[int, bool, bool] | None:
 
 # The patterns of what follows a number, in the order _kind tests them: one
 # match tells the first that fits.
-_KIND_AFTER = re.compile("|".join(f"(?P<{name}>{p.pattern})" for name, p in (
+_KIND_AFTER = programs.compile("|".join(f"(?P<{name}>{p.pattern})" for name, p in (
     ("age", _AGE_AFTER), ("percent", _PERCENT_AFTER), ("unit", _UNIT_AFTER), ("compound", _COMPOUND_AFTER),
     ("time", _TIME_AFTER), ("date", _DATE_AFTER))))
 
