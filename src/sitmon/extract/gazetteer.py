@@ -421,29 +421,32 @@ def _literal_pieces(terms: Iterable[str]) -> set[str]:
 
 def _compile(terms: Iterable[str]) -> re.Pattern:
     """One regex for all names, shaped as a trie so matching stays linear."""
-    body = _trie_regex(_build_trie(terms), _char) or "(?!)"
+    body = _trie_regex(_build_trie(terms), _name_text) or "(?!)"
     return programs.compile(body + r"(?![\w])")
 
 
-def _trie_regex(node: dict, char: Callable[[str], str]) -> str:
-    # most of a trie is runs of single letters: written in a loop, not a call per letter
+def _trie_regex(node: dict, escape: Callable[[str], str]) -> str:
+    """The trie's words as one pattern; *escape* writes a piece of text as a pattern
+    (character by character: a run of letters is escaped at once)."""
+    # most of a trie is runs of single letters: walked in a loop, not a call per letter
     # (the lexicons' tries hold ~90,000 nodes, built at every process start)
-    run = []
+    run = ""
     while len(node) == 1 and "" not in node:
         ((c, node),) = node.items()
-        run.append(char(c))
+        run += c
+    head = escape(run) if run else ""
     ends_here = "" in node
-    branches = [char(c) + _trie_regex(child, char) for c, child in sorted(node.items()) if c]
+    branches = [escape(c) + _trie_regex(child, escape) for c, child in sorted(node.items()) if c]
     if not branches:
-        return "".join(run)
+        return head
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     if ends_here:
         body = "(?:" + body + ")?"
-    return "".join(run) + body
+    return head + body
 
 
 def _char_variants(char: str) -> str:
-    """The characters the names pattern accepts for *char* (see ``_char``)."""
+    """The characters the names pattern accepts for *char* (see ``_name_text``)."""
     if char == "'":
         return "'\u2019"
     if char == "-":
@@ -451,12 +454,10 @@ def _char_variants(char: str) -> str:
     return char
 
 
-def _char(char: str) -> str:
-    if char == "'":
-        return _QUOTE_CLASS
-    if char == "-":
-        return _HYPHEN_CLASS
-    return re.escape(char)
+def _name_text(text: str) -> str:
+    """*text* of a name as a pattern: a quote or a hyphen in any of its spellings.
+    (``re.escape`` leaves a quote as it is and writes a hyphen as two characters.)"""
+    return re.escape(text).replace("'", _QUOTE_CLASS).replace("\\-", _HYPHEN_CLASS)
 
 
 _ESCAPE_OR_UPPER = re.compile(r"(\\.)|([A-Z])")
