@@ -93,6 +93,53 @@ def test_parts_and_ascii_twins_from_the_cache(cache_file, monkeypatch):
     assert cached_twin.match("\x1ckilled") and not cached_plain.match("\x1ckilled")
 
 
+def _persisted_trie(source: Path, built: list) -> object:
+    """A pattern-text builder kept through ``persisted``, with *source* as its code file;
+    *built* counts the times it really ran."""
+    @programs.persisted(str(source))
+    def trie(phrases: tuple[str, ...], tail: str) -> tuple[str, dict]:
+        built.append(phrases)
+        return "(?:" + "|".join(sorted(phrases)) + ")" + tail, {"phrases": len(phrases)}
+    return trie
+
+
+def test_a_persisted_result_is_built_once_and_read_back_by_the_next_process(tmp_path, cache_file, monkeypatch):
+    source = tmp_path / "rules.py"
+    source.write_text("# the builder's code\n")
+    built: list = []
+    results = []
+    for _ in range(2):  # two processes, one after the other
+        monkeypatch.setattr(programs, "_cache", ProgramCache(cache_file))
+        trie = _persisted_trie(source, built)
+        results.append([trie(("truce", "ceasefire"), r"\b"), trie(("truce",), r"\b"), trie(("truce",), "")])
+        programs.save()
+    assert results[0] == results[1] == [("(?:ceasefire|truce)\\b", {"phrases": 2}),
+                                        ("(?:truce)\\b", {"phrases": 1}), ("(?:truce)", {"phrases": 1})]
+    assert len(built) == 3  # each set of arguments once, by the first process only
+
+
+def test_a_persisted_result_of_other_code_is_not_used(tmp_path, cache_file, monkeypatch):
+    source = tmp_path / "rules.py"
+    source.write_text("# version 1\n")
+    built: list = []
+    monkeypatch.setattr(programs, "_cache", ProgramCache(cache_file))
+    _persisted_trie(source, built)(("truce",), "")
+    programs.save()
+    source.write_text("# version 2: the trie is written differently now\n")
+    monkeypatch.setattr(programs, "_cache", ProgramCache(cache_file))
+    _persisted_trie(source, built)(("truce",), "")
+    assert len(built) == 2
+
+
+def test_a_persisted_function_whose_source_cannot_be_read_just_runs(tmp_path, cache_file, monkeypatch):
+    built: list = []
+    monkeypatch.setattr(programs, "_cache", ProgramCache(cache_file))
+    trie = _persisted_trie(tmp_path / "missing.py", built)
+    assert trie(("truce",), "") == trie(("truce",), "") == ("(?:truce)", {"phrases": 1})
+    programs.save()
+    assert len(built) == 2 and not cache_file.exists()
+
+
 def test_a_warm_cache_is_not_written_again(cache_file, monkeypatch):
     _warm(cache_file, monkeypatch)
     before = cache_file.stat()
@@ -234,7 +281,8 @@ def test_processes_starting_together_never_see_a_torn_file(tmp_path):
 
 def test_a_parser_process_starts_from_the_cache_the_last_one_wrote(tmp_path):
     """The warm-up a parser process runs (sitmon.extract.warm) writes the cache on a cold
-    start; the next process compiles nothing and gets every pattern as re.compile makes it."""
+    start; the next process compiles nothing, builds no pattern text (``persisted``) and
+    gets every pattern as re.compile makes it, from the same text as the cold start."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
     check = textwrap.dedent("""
         import re
@@ -262,6 +310,7 @@ def test_a_parser_process_starts_from_the_cache_the_last_one_wrote(tmp_path):
             elif hasattr(value, "pattern") and isinstance(value.pattern, re.Pattern):
                 yield value.pattern
         seen = grouped = 0
+        texts = []
         gazetteer = default_gazetteer()
         for value in [*vars(casualty).values(), *vars(numbers).values(), truce.rules(), truce.ascii_rules(),
                       violation.rules(), violation.ascii_rules(),
@@ -278,17 +327,22 @@ def test_a_parser_process_starts_from_the_cache_the_last_one_wrote(tmp_path):
                         grouped += 1
                 assert p == expected and p.groupindex == expected.groupindex, p.pattern[:80]
                 seen += 1
-        print(seen, grouped)
+                texts.append(p.pattern)
+        import hashlib
+        print(seen, grouped, hashlib.sha1("\\n".join(sorted(texts)).encode("utf-8", "surrogatepass")).hexdigest())
     """)
     cold = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True)
     files = list((tmp_path / "sitmon").glob("regex-programs-*.bin"))
     assert len(files) == 1
     warm = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True)
-    cold_hits, cold_misses, _, _ = map(int, cold.stdout.split())
-    warm_hits, warm_misses, seen, grouped = map(int, warm.stdout.split())
+    *cold_counts, cold_texts = cold.stdout.split()
+    *warm_counts, warm_texts = warm.stdout.split()
+    cold_hits, cold_misses, _, _ = map(int, cold_counts)
+    warm_hits, warm_misses, seen, grouped = map(int, warm_counts)
     assert cold_misses > 50
     assert (warm_hits, warm_misses) == (cold_hits + cold_misses, 0)
     assert seen > 150 and grouped > 10
+    assert warm_texts == cold_texts  # the pattern texts kept by ``persisted`` are the ones built
 
 
 def test_the_tests_cache_is_not_the_users(_isolated_env):

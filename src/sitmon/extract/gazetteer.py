@@ -421,8 +421,19 @@ def _literal_pieces(terms: Iterable[str]) -> set[str]:
 
 def _compile(terms: Iterable[str]) -> re.Pattern:
     """One regex for all names, shaped as a trie so matching stays linear."""
-    body = _trie_regex(_build_trie(terms), _name_text) or "(?!)"
+    body = _names_text(tuple(sorted(terms))) or "(?!)"  # sorted: a set's order changes between processes
     return programs.compile(body + r"(?![\w])")
+
+
+@programs.persisted(__file__)  # built at every start: kept in the cache file with the programs
+def _names_text(terms: tuple[str, ...]) -> str:
+    return _trie_regex(_build_trie(terms), _name_text)
+
+
+@programs.persisted(__file__)
+def _phrases_text(phrases: tuple[str, ...]) -> str:
+    """The phrases as one pattern, shaped as a trie."""
+    return _trie_regex(_build_trie(phrases), re.escape)
 
 
 def _trie_regex(node: dict, escape: Callable[[str], str]) -> str:
@@ -474,6 +485,16 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) ->
     patterns join the trie's choice by first character (``_word_choice``).
     *flags* is ``re.ASCII`` for the rules read on ASCII text (see ``ASCII_NOTE``).
     """
+    phrases, rest = _spelled_lexicon(tuple(patterns))
+    trie = _phrases_text(phrases) if phrases else ""
+    body = "|".join(([trie] if trie else []) + [f"(?:{pattern})" for pattern in rest]) or "(?!)"
+    return _word_choice(body, tail, flags) if rest else programs.compile(r"\b(?:" + body + ")" + tail, flags)
+
+
+@programs.persisted(__file__)
+def _spelled_lexicon(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The lexicon *patterns* lower-cased (escapes kept): the phrases of those that spell
+    out a few (in order), and the others."""
     phrases: list[str] = []
     rest: list[str] = []
     for pattern in patterns:
@@ -482,10 +503,8 @@ def lexicon(patterns: Iterable[str], tail: str = r"(?![\w])", flags: int = 0) ->
         if spelled:
             phrases.extend(spelled)
         else:
-            rest.append(f"(?:{pattern})")
-    trie = _trie_regex(_build_trie(phrases), re.escape) if phrases else ""
-    body = "|".join(([trie] if trie else []) + rest) or "(?!)"
-    return _word_choice(body, tail, flags) if rest else programs.compile(r"\b(?:" + body + ")" + tail, flags)
+            rest.append(pattern)
+    return tuple(phrases), tuple(rest)
 
 
 def _word_choice(body: str, tail: str, flags: int) -> re.Pattern:
@@ -536,21 +555,17 @@ class PhraseTable:
         self.phrases: dict[str, str] = {}
         complex_: list[tuple[str, str]] = []
         for name, patterns in table.items():
-            for pattern in patterns:
-                pattern = _ESCAPE_OR_UPPER.sub(lambda m: m.group(1) or m.group(2).lower(), pattern)
-                spelled = spell_out(pattern)
-                if spelled:
-                    for phrase in spelled:
-                        self.phrases.setdefault(phrase, name)
-                else:
-                    complex_.append((name, pattern))
+            phrases, rest = _spelled_lexicon(tuple(patterns))
+            for phrase in phrases:
+                self.phrases.setdefault(phrase, name)
+            complex_.extend((name, pattern) for pattern in rest)
         self._group_names = {f"g{i}": name for i, (name, _) in enumerate(complex_)}
         # The naming group closes each branch instead of opening it: a branch
         # that starts with a group marker cannot be rejected by its first
         # character, which made this scan three times slower.
         parts = [f"(?:{p})(?P<g{i}>)" for i, (_, p) in enumerate(complex_)]
         if self.phrases:
-            parts.append(_trie_regex(_build_trie(self.phrases), re.escape))
+            parts.append(_phrases_text(tuple(self.phrases)))
         body = "|".join(parts) or "(?!)"
         self.pattern = _word_choice(body, tail, flags) if complex_ else programs.compile(r"\b(?:" + body + ")" + tail, flags)
 
@@ -568,6 +583,7 @@ def guarded(patterns: Iterable[str], flags: int = 0) -> re.Pattern:
 
 
 @lru_cache(maxsize=64)  # a finder's lexicons are compiled twice (see ASCII_NOTE): one guard each
+@programs.persisted(__file__)
 def _start_guard(body: str, size: int = 4) -> str:
     """A lookahead for how a match of *body* can begin (its first *size* letters), or "".
 

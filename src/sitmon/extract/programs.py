@@ -22,6 +22,11 @@ without bound as lexicons or user conflicts change.  It is written to a temporar
 file and moved over the old one (``os.replace`` is atomic), so processes starting
 together each read a whole file, and the last writer wins.
 
+Beside the programs, the file keeps the results of the few pure functions that build
+pattern text at every start (``persisted``: spelling out the lexicons' phrases, writing
+tries of thousands of them), found by the function, its arguments and a digest of
+the source file of its code, so that code that changes never gets an old result.
+
 A cache must never cost more than it saves: a file missing, truncated, corrupt,
 unreadable or of another version is ignored (the patterns are compiled as before,
 and the file rewritten), and one that cannot be written (a read-only cache dir, a
@@ -41,8 +46,10 @@ import tempfile
 import threading
 from array import array
 from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from re import _compiler, _parser
+from typing import Any, TypeVar
 
 import _sre as _engine  # the regex engine's own module, as re._compiler uses it
 
@@ -127,11 +134,30 @@ class ProgramCache:
                 return found
         made = build()
         found = _engine_pattern(text, made)  # before keeping it: a program the engine refuses is not kept
+        self._keep(key, made)
+        return found
+
+    def value(self, inputs: str, build: Callable[[], Any]) -> Any:
+        """What ``build()`` returns, or what it returned for the same *inputs* (all it
+        depends on, written out) before.  The value must be one marshal can store."""
+        if self._closed:
+            return build()
+        key = _key(inputs, 0, "value")
+        with self._lock:
+            stored = self._load().get(key, _MISSING)
+            if stored is not _MISSING:
+                self.hits += 1
+                self._used[key] = stored
+                return stored
+        made = build()
+        self._keep(key, made)
+        return made
+
+    def _keep(self, key: bytes, made: Any) -> None:
         with self._lock:
             self.misses += 1
             self._used[key] = made
             self._rewrite = True
-        return found
 
     def _load(self) -> dict[bytes, Program]:
         if self._stored is None:  # (a file missing or unusable reads as empty: every pattern a miss, rewritten)
@@ -146,6 +172,9 @@ class ProgramCache:
             self._stored, self._used, self._closed = {}, {}, True
         if rewrite and self.path is not None:
             _write(self.path, used)
+
+
+_MISSING = object()
 
 
 def _key(text: str, flags: int, kind: str) -> bytes:
@@ -232,6 +261,35 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern:  # noqa: A001 -- re.com
         return cached(pattern, flags, "", lambda: program(_parser.parse(pattern, flags), flags))
     except INTERNALS_CHANGED:
         return re.compile(pattern, flags)
+
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def persisted(source: str) -> Callable[[_Function], _Function]:
+    """Keep a pure function's results in the process's cache file.  *source* is the file
+    of the function's code (its module's ``__file__``): a digest of it is part of each
+    result's key, so a changed file makes new keys.  The function must depend on nothing
+    but its arguments (written with ``repr``), that file and the Python version, and
+    return what marshal stores (strings, tuples, dicts, None); a source that cannot be
+    read keeps nothing."""
+    try:
+        digest = hashlib.blake2b(Path(source).read_bytes(), digest_size=_DIGEST).hexdigest()
+    except OSError:
+        digest = None
+
+    def decorate(function: _Function) -> _Function:
+        if digest is None:
+            return function
+        name = f"{function.__module__}.{function.__qualname__}\0{digest}\0"
+
+        @wraps(function)
+        def kept(*args: Any) -> Any:
+            return default_cache().value(name + repr(args), lambda: function(*args))
+
+        return kept  # type: ignore[return-value]
+
+    return decorate
 
 
 def save() -> None:
