@@ -4,8 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sitmon.extract import RULES_VERSION, Extractor, extract, load_extractor
+from sitmon.extract import RULES_VERSION, Extractor, _conflicts_named, extract, load_extractor
 from sitmon.extract.events import Casualty, Truce, Violation
+from sitmon.extract.gazetteer import default_gazetteer
 
 PUBLISHED = datetime(2020, 10, 17, 16, 30, tzinfo=timezone.utc)  # 20:30 in Baku and Yerevan
 
@@ -94,6 +95,15 @@ def test_title_and_summary_each_give_their_own_events():
 def test_a_sentence_without_names_takes_the_story_conflict():
     events = extract("Russian missiles hit Kyiv", "The attack damaged a hospital.", PUBLISHED)
     assert [v.conflict for v in of(events, Violation)] == ["Russia-Ukraine", "Russia-Ukraine"]
+
+
+def test_the_conflicts_a_story_names_are_read_until_there_are_two():
+    gazetteer = default_gazetteer()
+    named = [gazetteer.mentions("Russian drones struck Kharkiv."), gazetteer.mentions("Kyiv said 20 were downed.")]
+    assert _conflicts_named(named) == {"Russia-Ukraine"}
+    assert _conflicts_named([[], gazetteer.mentions("Talks resumed in Geneva with France and Qatar.")]) == set()
+    shared = [gazetteer.mentions("Russian drones struck Kharkiv."), gazetteer.mentions("Israel said it struck back.")]
+    assert len(_conflicts_named(shared)) > 1  # from a second one on, the scores decide
 
 
 def test_a_roundup_keeps_each_sentence_in_its_own_war():

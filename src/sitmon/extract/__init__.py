@@ -73,11 +73,8 @@ class Extractor:
             lows.append(low)
             found.append(mentions)
             voting.append(votes)
-        own_scores, story_scores = gaz.text_scores(voting)
-        if has_title:
-            _count_headline_twice(story_scores, own_scores[0])
-        conflicts = [self._conflict(own, story_scores) for own in own_scores]
-        events, truces, violations = self._read(sentences, lows, found, conflicts, gaz.best(story_scores), published)
+        conflicts, story_conflict = self._conflicts(voting, has_title)
+        events, truces, violations = self._read(sentences, lows, found, conflicts, story_conflict, published)
         if truces.count(None) < len(truces):
             _mark_breaches(truces, violations)
             self._fold_truces(sentences, lows, found, truces)
@@ -113,6 +110,19 @@ class Extractor:
             truces.append(truce)
             violations.append(violation)
         return events, truces, violations
+
+    def _conflicts(self, voting: list[list[Mention]], has_title: bool) -> tuple[list[str | None], str | None]:
+        """Each sentence's own conflict (None: the story's), and the story's, from the names
+        that vote (*voting*: each sentence's)."""
+        named = _conflicts_named(voting)
+        if len(named) < 2:  # three stories in four: the one conflict named (or none) is every sentence's
+            only = next(iter(named), None)
+            return [only] * len(voting), only
+        gaz = self.gazetteer
+        own_scores, story_scores = gaz.text_scores(voting)
+        if has_title:
+            _count_headline_twice(story_scores, own_scores[0])
+        return [self._conflict(own, story_scores) for own in own_scores], gaz.best(story_scores)
 
     def _conflict(self, own: dict[str, float], story_scores: dict[str, float]) -> str | None:
         """The sentence's own conflict (from its *own* scores), with the story's as a prior."""
@@ -173,6 +183,18 @@ def _votes(sentence: str, mention: Mention) -> bool:
     if _ROLE_AFTER.match(sentence, mention.end):
         return False
     return _ROLE_BEFORE.search(sentence, max(0, mention.start - 30), mention.start) is None
+
+
+def _conflicts_named(voting: list[list[Mention]]) -> set[str]:
+    """The conflicts the names of *voting* count towards, read until there are two: with
+    one, no scores need adding up (every sentence is about it, whatever its own names)."""
+    named: set[str] = set()
+    for votes in voting:
+        for mention in votes:
+            named |= mention.meaning.conflicts
+            if len(named) > 1:
+                return named
+    return named
 
 
 def _count_headline_twice(story_scores: dict[str, float], headline: dict[str, float]) -> None:
