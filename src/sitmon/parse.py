@@ -191,6 +191,10 @@ def _strip_tags(text: str) -> str:
 
 
 def _clean(text: str) -> str:
+    if text.isprintable():
+        # most text: no control, format or surrogate character, and no space but " "
+        # (``isprintable`` is False for all of those): only runs of spaces to fold
+        return " ".join(text.split())
     # removal first, so "a \u202e b" does not leave two spaces behind
     return _SPACE.sub(" ", _UNSAFE.sub("", text)).strip()
 
