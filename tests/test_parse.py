@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -134,6 +135,33 @@ def test_control_characters_go_and_everything_else_stays():
     hostile = "[bold red]Alert[/] \x1b[31mred\x1b[0m \x1b]8;;http://x\x07osc \u202eevil\u202c [/ \x00done\x9b"
     assert plain_text(hostile) == "[bold red]Alert[/] [31mred[0m ]8;;http://xosc evil [/ done"
     assert plain_text("a tab\there,\r\na newline") == "a tab here, a newline"
+
+
+_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _assert_one_clean_line(text: str) -> None:
+    cleaned = plain_text(text, html_markup=False)
+    assert not _UNSAFE_CHAR.search(cleaned)
+    assert cleaned == cleaned.strip() and not re.search(r"\s\s", cleaned)
+    # what is left are the visible characters, in order
+    assert [c for c in cleaned if not c.isspace()] == \
+           [c for c in text if not c.isspace() and not _UNSAFE_CHAR.match(c)]
+
+
+@pytest.mark.parametrize("text", [
+    "  Truce   holds  ", "Truce holds", "", "   ", "Gaza\u00a0ceasefire", "a\u2003b\u3000c",
+    "line\u2028break", "x\u0085y", "bidi \u2066isolate\u2069 end", "lone \ud800 surrogate",
+    "tab\t\tand  space", "\u202e", "caf\u00e9 \u2014 d\u00e9j\u00e0", "zero\u200bwidth",
+])
+def test_cleaned_text_keeps_every_visible_character_on_one_line(text):
+    _assert_one_clean_line(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_is_cleaned_to_one_line_of_its_visible_characters(text):
+    _assert_one_clean_line(text)
 
 
 def test_hostile_title_in_a_feed_is_stored_literally():
