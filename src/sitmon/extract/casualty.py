@@ -442,13 +442,13 @@ _SUBSET_WORD_RE = _presence_re(_CTX["subset"])  # cheap test before SUBSET_RE, o
 # "nine of whom were children"; "Baqi was one of the insurgents killed" (already counted)
 # (after a comma: "killing several of them" is the figure itself)
 SUBSET_AFTER_RE = programs.compile(rf"(?=[\s,wi])(?:\s*,\s*{_TAG}\s+(?:of\s+whom|of\s+them|of\s+which)\b[^,;]*"
-                             rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*)", _I)
+                                   rf"|\b(?:was|is)\s+{_TAG}\s+of\s+the\b[^,;]*)", _I)
 # Both branches hold a tag's end, then "of": a cheap test first ("#" is rare, "of" is not).
 _SUBSET_AFTER_HINT = programs.compile(r"#\s+of\s", _I)
 # "Among the dead were a boy and two women": the victims of a toll told elsewhere.
 _AMONG_THE_DEAD_HINT = programs.compile(r"the (?:dead|victims|killed|wounded|injured)")  # cheap test first
 AMONG_THE_DEAD_RE = programs.compile(r"\b(?:among|of)\s+the\s+(?:dead|victims|killed|wounded|injured)\s+"
-                               r"(?:were|was|are|is)\b[^;]*?(?=\s*,\s*(?:and|but|while|as)\s+(?!#)|\s*[;.]|\s*$)", _I)
+                                     r"(?:were|was|are|is)\b[^;]*?(?=\s*,\s*(?:and|but|while|as)\s+(?!#)|\s*[;.]|\s*$)", _I)
 
 # --- context: violence, scope, history -----------------------------------------
 CUE_RE = _presence_re(_CTX["cue_stems"])  # a casualty word: a yes/no test
@@ -510,26 +510,26 @@ BACKGROUND_RE = programs.compile(
 # cheap test before BACKGROUND_RE (its phrases' tails, not their rarest words alone: "suspected" is common)
 _BACKGROUND_GATE = _tail_gate_re(_CTX["background"] + ["behind"])
 YEAR_RE = programs.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
-                     r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
+                           r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
 WHEN_YEAR_RE = programs.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
 # "the Aug. 7 attack", "on March 3": a day; weeks before the story it is history.
 DAY_RE = programs.compile(r"\b(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-                    r"(?:(?<=jan)uary|(?<=feb)ruary|(?<=mar)ch|(?<=apr)il|(?<=jun)e|(?<=jul)y|(?<=aug)ust|"
-                    r"(?<=sep)t(?:ember)?|(?<=oct)ober|(?<=nov)ember|(?<=dec)ember)?\.?\s+"
-                    r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*\d|:)")
+                          r"(?:(?<=jan)uary|(?<=feb)ruary|(?<=mar)ch|(?<=apr)il|(?<=jun)e|(?<=jul)y|(?<=aug)ust|"
+                          r"(?<=sep)t(?:ember)?|(?<=oct)ober|(?<=nov)ember|(?<=dec)ember)?\.?\s+"
+                          r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*\d|:)")
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 # a digit that is not part of a "#i#" tag (the digit first, so the scan can skip to digits)
 _DATE_DIGIT_RE = programs.compile(r"\d(?<![#\d]\d)(?!\d*#)")
 _DATE_DIGIT_ASCII_RE = ascii_twin(_DATE_DIGIT_RE)
 PAST_DAYS = 7  # a day named this long before the story is not the story's news
 _WHOLE_WAR_RE = programs.compile(r"\b(?:wars?|conflicts?|genocide|holocaust|intifada|massacres|violence|"
-                           r"uprising|insurgency|invasion|occupation|partition)\b")
+                                 r"uprising|insurgency|invasion|occupation|partition)\b")
 _SINCE_RE = gated(programs.compile(r"(?<!years )(?<!decades )(?<!months )\bsince\b"))  # most clauses lack "since"
 _SINCE_BEFORE_RE = programs.compile(r"since\s+$")
 _START_RE = programs.compile(r"\b(?:began|begun|started|erupted|broke\s+out)\b")
 _PERFECT_RE = programs.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:killed|claimed|been|died)\b|\bso\s+far\b")
 CLAUSE_RE = programs.compile(r"(?=[\s;:,])\s*(?:;|:|\s[-–—]\s|,\s+(?:while|whereas|but|and\s+(?=the\b)|and\s+that|compared)\b|"
-                       r"\s(?:while|whereas)\s)\s*", _I)
+                             r"\s(?:while|whereas)\s)\s*", _I)
 
 
 @dataclass
