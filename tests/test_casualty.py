@@ -592,6 +592,19 @@ def test_article_pattern_reads_as_written(words):
     assert [m.span() for m in casualty.ARTICLE_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS + ["a", "his", "Afghan", "\u017foldier", "aid\nworker", "14-year-old", "boy"]),
+                max_size=12))
+def test_the_singular_noun_gate_lets_every_match_through(words):
+    text = " ".join(words)
+    if not casualty._may_name_one(text, text.lower()):
+        for pattern in (casualty.ARTICLE_RE, casualty.RELATIVE_RE, casualty.OBJECT_RE):
+            assert not pattern.search(text), pattern.pattern[:40]
+        word_starts = [0] + [m.end() for m in re.finditer(r"\s", text)]  # where a headline's bare noun is tried
+        for pattern in (casualty.BARE_RE, casualty.HEADLINE_ITEM_RE):
+            assert not any(pattern.match(text, start) for start in word_starts), pattern.pattern[:40]
+
+
 _SCAN_WORDS = ["flood", "flood-hit", "a bar", "so", "far", "in total", "war-related", "since", "the", "start", "Killed",
                "and", "his", "-", "\u2014", ",", ";", ":", "|", "but", "compared", "while", "was", "is", "believed", "to",
                "have", "avenge", "behind", "responsible", "for", "attacks", "suspected", "of", "K\u0130LLED", "\u017fo",

@@ -295,6 +295,7 @@ def test_a_parser_process_starts_from_the_cache_the_last_one_wrote(tmp_path):
                  (casualty._NOT_WAR_CUE_RE, casualty._NOT_WAR_CUE_ASCII_RE),
                  (casualty.CUMULATIVE_RE, casualty._CUMULATIVE_ASCII_RE),
                  (casualty._DATE_DIGIT_RE, casualty._DATE_DIGIT_ASCII_RE),
+                 (casualty._SINGULAR_WORD_RE, casualty._SINGULAR_WORD_ASCII_RE),
                  (numbers._QUANTITY_START_RE, numbers._QUANTITY_START_ASCII_RE)]}
         def patterns(value):
             if isinstance(value, re.Pattern):

@@ -44,11 +44,12 @@ _ASCII_TWINS = [(casualty._VERB_START_RE, casualty._VERB_START_ASCII_RE),
                 (casualty._NOT_WAR_CUE_RE, casualty._NOT_WAR_CUE_ASCII_RE),
                 (casualty.CUMULATIVE_RE, casualty._CUMULATIVE_ASCII_RE),
                 (casualty._DATE_DIGIT_RE, casualty._DATE_DIGIT_ASCII_RE),
+                (casualty._SINGULAR_WORD_RE, casualty._SINGULAR_WORD_ASCII_RE),
                 (numbers._QUANTITY_START_RE, numbers._QUANTITY_START_ASCII_RE),
                 (re.compile(r"\s+x\S[^\s,]\b\w\d", re.IGNORECASE), None)]
 _ASCII_WORDS = ["killed", "Shot", "dead", "at", "least", "12", "#1#", "so", "far", "in", "2014", "earthquake",
                 "K", "s", "x", "_", "-", ",", ".", "\x1c", "\x1d", "\x1f", "\t", "\n", " ", "9",
-                "so\x1cfar", "shot\x1ddead", "a\x1ffew", "\x1ex"]
+                "so\x1cfar", "shot\x1ddead", "a\x1ffew", "\x1ex", "soldier", "aid\x1cworker"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -338,6 +338,11 @@ NAMED_SUBJECT_RE = programs.compile(
 BARE_RE, _BARE_LOW_RE = _both_cases(  # not "Neither soldier was hurt"
     rf"(?!(?:{_alt(_CTX['negation'])}|neither|nobody|noone)\b)(?:{_MOD}\s+){{0,3}}?{_SING_NOUN}{_AUX}\s+(?:{_KILLED_AFTER}|{_WOUNDED_AFTER})(?![\w-])"
 )
+# Every match of ARTICLE_RE, RELATIVE_RE, OBJECT_RE, BARE_RE and HEADLINE_ITEM_RE holds a
+# singular noun after a space (or at the start): a cheap test first, on " " + the
+# lower-case text (case-blind patterns read a few letters otherwise: see _ODD_CASE_RE).
+_SINGULAR_WORD_RE = _word_test_re(sorted(_SINGULAR) + _DEMONYM_SINGULAR)
+_SINGULAR_WORD_ASCII_RE = ascii_twin(_SINGULAR_WORD_RE)
 # --- where the costly patterns can start -------------------------------------------
 # The patterns that start with a verb of killing or wounding (or with a "#i#" tag)
 # are the costliest when tried at every character; tried only where a verb (or a
@@ -645,12 +650,13 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
 
     low = tagged.lower()
     numbers = len(values)  # tags below this index are numbers read from the text
+    singular = _may_name_one(tagged, low)
     if "family" in low:
         tagged = FAMILY_RE.sub(r"\1 family members", tagged)
-    if " a" in low or low.startswith("a"):
+    if singular and (" a" in low or low.startswith("a")):
         article, read = _on_lower(ARTICLE_RE, _ARTICLE_LOW_RE, tagged)
         tagged = _sub(article, one, tagged, None, read)
-    if " and his " in low or " and her " in low or " and their " in low:
+    if singular and (" and his " in low or " and her " in low or " and their " in low):
         tagged = RELATIVE_RE.sub(lambda m: m.group() + one(m), tagged)
     if "another" in low:
         tagged = ANOTHER_RE.sub(lambda m: one(m).rstrip(), tagged)
@@ -659,8 +665,9 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
     # "the commander", "both pilots" point back; with a figure in the same
     # sentence they are mostly that figure told again.
     verbs = _verbs(tagged)
-    tagged = _sub(OBJECT_RE, lambda m: m.group() if m.group("det") and _after_figure(m, numbers) else
-                  m.group("verb") + " " + one(m), tagged, verbs.starts)
+    if singular:
+        tagged = _sub(OBJECT_RE, lambda m: m.group() if m.group("det") and _after_figure(m, numbers) else
+                      m.group("verb") + " " + one(m), tagged, verbs.starts)
     verbs = _verbs(tagged, verbs)  # a tag moves the verbs
     tagged = _sub(NAMED_OBJECT_RE, lambda m: _named(m, one), tagged, verbs.starts)
     if " him" in low or " her" in low:
@@ -676,11 +683,20 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
     if "been" in low or "was" in low:
         if _PERSON_HINT.search(low):
             tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
-    # "Soldier killed ..." without an article is headline style, never in a full sentence
-    if tagged.rstrip().endswith("."):
+    # "Soldier killed ..." without an article is headline style, never in a full sentence.
+    # (The "person" tagged above follows its tag, where no bare noun can start.)
+    if not singular or tagged.rstrip().endswith("."):
         return tagged, verbs
     verbs = _verbs(tagged, verbs)
     return _tag_bare(tagged, one, verbs.last_after), verbs
+
+
+def _may_name_one(tagged: str, low: str) -> bool:
+    """Whether a singular victim noun ("insurgent", "Afghan") is a word of the text
+    (``low`` lower-cased): most sentences have none, and one scan tells."""
+    if tagged.isascii():
+        return bool(_SINGULAR_WORD_ASCII_RE.search(" " + low))
+    return bool(_ODD_CASE_RE.search(tagged) or _SINGULAR_WORD_RE.search(" " + low))
 
 
 def _tag_bare(tagged: str, one, last_after: int) -> str:
