@@ -53,7 +53,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from operator import attrgetter
 
 from sitmon.gcpause import gc_paused
@@ -1127,7 +1127,7 @@ def _conflict_incidents(events: list[_Fact], by_cluster: dict[int, list[_Figure]
     book = _Index()
     attacks: list[_Attack] = []
     for fact in events:
-        report = _Report(fact.sound, fact.time, fact.places, by_cluster)
+        report = _Report(fact, by_cluster)
         match = next((a for a in book.lookup(_attack_keys(report)) if _same_attack(a, report)), None)
         if match is None:
             match = _Attack(len(attacks), report.time, by_cluster)
@@ -1189,35 +1189,38 @@ def _repeat_window(when: datetime) -> datetime:
     return when - INCIDENT_REPEAT
 
 
-@dataclass
 class _Report:
     """One violation event with what its own story says of the attack's toll."""
 
-    event: StoredEvent
-    time: datetime
-    places: frozenset[str]
-    by_cluster: dict[int, list[_Figure]]
+    __slots__ = ("event", "time", "places", "cluster", "actor", "by_cluster", "_toll")
 
-    def __post_init__(self) -> None:
-        self.cluster = self.event.cluster_id
-        self.actor = self.event.data.get("actor")
+    def __init__(self, fact: _Fact, by_cluster: dict[int, list[_Figure]]) -> None:
+        self.event, self.time, self.places = fact.sound, fact.time, fact.places
+        self.cluster, self.actor = fact.cluster_id, fact.sound.data.get("actor")
+        self.by_cluster = by_cluster
+        self._toll: tuple | None = None  # (killed, update, tolls), read lazily
 
-    # Its own toll is only read when an earlier report is a candidate.
-    @cached_property
-    def figures(self) -> list[_Figure]:
-        return _place_figures(self.by_cluster[self.cluster], self.places)
+    def _read(self) -> tuple:
+        # Its own toll is only read when an earlier report is a candidate. Kept in
+        # one slot rather than as cached properties: their lookup cost more than
+        # the toll on a war's forty thousand reports.
+        if self._toll is None:
+            figures = _place_figures(self.by_cluster[self.cluster], self.places)
+            self._toll = (_span(f.killed for f in figures), any(f.update for f in figures),
+                          {f.killed for f in figures if f.killed})
+        return self._toll
 
-    @cached_property
+    @property
     def killed(self) -> tuple[int, int] | None:
-        return _span(f.killed for f in self.figures)
+        return self._read()[0]
 
-    @cached_property
+    @property
     def update(self) -> bool:
-        return any(f.update for f in self.figures)
+        return self._read()[1]
 
-    @cached_property
+    @property
     def tolls(self) -> set[tuple[int, int]]:
-        return {f.killed for f in self.figures if f.killed}
+        return self._read()[2]
 
 
 def _attack_keys(report: _Report) -> list[tuple[tuple | None, datetime]]:
@@ -1365,8 +1368,8 @@ class _Incident(_Group):
         if figure.victims:
             self.victims.add(figure.victims)
         self.clusters.add(figure.cluster)
-        self.killed_span = _span((self.killed_span, figure.killed))
-        self.wounded_span = _span((self.wounded_span, figure.wounded))
+        self.killed_span = _widen(self.killed_span, figure.killed)
+        self.wounded_span = _widen(self.wounded_span, figure.wounded)
         if figure.killed and figure.killed[0]:
             self.tolls.add(figure.killed)
 
@@ -1800,11 +1803,29 @@ def _range(low: object, high: object) -> tuple[int, int] | None:
 
 
 def _span(values: Iterable[tuple[int, int] | None]) -> tuple[int, int] | None:
-    """Conflicting figures for one thing: (lowest, highest)."""
-    present = [v for v in values if v]
-    if not present:
-        return None
-    return min(v[0] for v in present), max(v[1] for v in present)
+    """Conflicting figures for one thing: (lowest, highest).
+
+    One pass, without a list and two generators: it runs for every attack and
+    report a fold compares."""
+    low = high = None
+    for value in values:
+        if not value:
+            continue
+        if low is None:
+            low, high = value
+        else:
+            if value[0] < low:
+                low = value[0]
+            if value[1] > high:
+                high = value[1]
+    return None if low is None else (low, high)
+
+
+def _widen(span: tuple[int, int] | None, value: tuple[int, int] | None) -> tuple[int, int] | None:
+    """*span* stretched to cover *value* too (either may be None)."""
+    if span is None or value is None:
+        return span or value
+    return min(span[0], value[0]), max(span[1], value[1])
 
 
 def _overlaps(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
