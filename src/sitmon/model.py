@@ -1251,18 +1251,31 @@ class _Attack(_Group):
         self.events.append(report.event)
         if report.actor:
             self.actors.add(report.actor)
-        if report.places <= self.places and report.cluster in self.clusters:
-            return  # its figures are already counted
+        if report.places <= self.places:
+            if report.cluster in self.clusters:
+                return  # its figures are already counted
+            self.clusters.add(report.cluster)
+            if self._toll is not None:
+                # Another story of the same places: only its own figures are new (a war's
+                # big attacks gather dozens of stories, each read again per story otherwise).
+                self._count(_place_figures(self.by_cluster[report.cluster], self.places))
+            return
         self.places |= report.places
         self.clusters.add(report.cluster)
-        self._toll = None
+        self._toll = None  # new places can let in, or rule out, any story's figures
 
     def _read(self) -> tuple:
         if self._toll is None:
-            figures = [f for c in self.clusters for f in _place_figures(self.by_cluster[c], self.places)]
-            self._toll = (figures, _span(f.killed for f in figures), any(f.update for f in figures),
-                          {f.killed for f in figures if f.killed and f.killed[0]})
+            self._toll = ([], None, False, set())
+            self._count([f for c in self.clusters for f in _place_figures(self.by_cluster[c], self.places)])
         return self._toll
+
+    def _count(self, figures: list[_Figure]) -> None:
+        counted, killed, update, tolls = self._toll
+        counted += figures
+        tolls.update(f.killed for f in figures if f.killed and f.killed[0])
+        self._toll = (counted, _widen(killed, _span(f.killed for f in figures)),
+                      update or any(f.update for f in figures), tolls)
 
     @property
     def figures(self) -> list[_Figure]:
