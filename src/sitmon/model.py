@@ -1322,11 +1322,10 @@ def _place_figures(figures: list[_Figure], places: frozenset[str]) -> list[_Figu
 
 def _incident(attack: _Attack, as_of: datetime) -> ViolationIncident:
     group = attack.events
-    toll = _Incident(group[0].data.get("conflict") or "", attack.time, attack.figures)
-    killed, wounded = toll.killed(), toll.wounded()
+    killed, wounded = _reported_toll(attack.figures, "killed"), _reported_toll(attack.figures, "wounded")
     return ViolationIncident(
         conflict=group[0].data.get("conflict"),
-        time=min(_utc(e.published) for e in group),
+        time=attack.time,  # its first report's: reports come in time order
         location=_most_common(_specific(e.data.get("location")) for e in group)
         or _most_common(e.data.get("location") for e in group),
         actor=_most_common(e.data.get("actor") for e in group),
@@ -1359,7 +1358,7 @@ def _active_near(truce: TruceState, at: datetime) -> bool:
 class _Incident(_Group):
     """Casualty figures of one attack, with what matching needs kept up to date."""
 
-    def __init__(self, conflict: str, time: datetime, figures: list[_Figure], serial: int = 0) -> None:
+    def __init__(self, conflict: str, time: datetime, serial: int) -> None:
         self.conflict, self.time, self.serial = conflict, time, serial
         self.figures: list[_Figure] = []
         self.places: frozenset[str] = frozenset()
@@ -1369,8 +1368,6 @@ class _Incident(_Group):
         self.killed_span: tuple[int, int] | None = None
         self.wounded_span: tuple[int, int] | None = None
         self.tolls: set[tuple[int, int]] = set()
-        for figure in figures:
-            self.add(figure)
 
     def add(self, figure: _Figure) -> None:
         self.figures.append(figure)
@@ -1387,19 +1384,20 @@ class _Incident(_Group):
             self.tolls.add(figure.killed)
 
     def killed(self) -> tuple[int, int] | None:
-        return self._toll("killed")
+        return _reported_toll(self.figures, "killed")
 
     def wounded(self) -> tuple[int, int] | None:
-        return self._toll("wounded")
+        return _reported_toll(self.figures, "wounded")
 
-    def _toll(self, what: str) -> tuple[int, int] | None:
-        """Conflicting figures as a range; a reported rise replaces the figures before it."""
-        span = _span(getattr(f, what) for f in self.figures)
-        updates = [getattr(f, what) for f in self.figures if f.update and getattr(f, what)]
-        if span is None or not updates:
-            return span
-        low = max(u[0] for u in updates)
-        return low, max(span[1], low)
+
+def _reported_toll(figures: list[_Figure], what: str) -> tuple[int, int] | None:
+    """One attack's figures as a range; a reported rise replaces the figures before it."""
+    span = _span(getattr(f, what) for f in figures)
+    updates = [getattr(f, what) for f in figures if f.update and getattr(f, what)]
+    if span is None or not updates:
+        return span
+    low = max(u[0] for u in updates)
+    return low, max(span[1], low)
 
 
 def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: datetime,
@@ -1612,7 +1610,7 @@ def _fold_incidents(figures: list[_Figure]) -> list[_Incident]:
     for figure in sorted(figures, key=lambda f: f.time):
         match = next((i for i in book.lookup(_incident_keys(figure)) if _same_incident(i, figure)), None)
         if match is None:
-            match = _Incident(figure.conflict or "", figure.time, [], serial=len(incidents))
+            match = _Incident(figure.conflict or "", figure.time, len(incidents))
             incidents.append(match)
             book.start(match, figure.time)
         match.add(figure)
@@ -1913,7 +1911,7 @@ def _sources(events: Iterable[StoredEvent], as_of: datetime | None) -> list[dict
     return out
 
 
-_SOURCE_FIELDS = ("story", "feed", "url", "title")
+_SOURCE_FIELDS = frozenset({"story", "feed", "url", "title"})
 
 
 def _output_source(event: StoredEvent, source: dict) -> dict:
@@ -1921,7 +1919,7 @@ def _output_source(event: StoredEvent, source: dict) -> dict:
     that shape and are read-only, so they are handed on rather than copied: every
     incident, tally and truce lists its sources, and copies per list would make the
     model's memory grow several times faster than the store's."""
-    if len(source) == 4 and source.get("story") == event.cluster_id and all(k in source for k in _SOURCE_FIELDS):
+    if source.keys() == _SOURCE_FIELDS and source["story"] == event.cluster_id:
         return source
     return {"story": event.cluster_id, "feed": source.get("feed"),
             "url": source.get("url"), "title": source.get("title")}
