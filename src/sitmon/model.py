@@ -1206,8 +1206,8 @@ class _Report:
 
     def _read(self) -> tuple:
         # Its own toll is only read when an earlier report is a candidate. Kept in
-        # one slot rather than as cached properties: their lookup cost more than
-        # the toll on a war's forty thousand reports.
+        # one slot rather than as cached properties, whose first read (a lock, an
+        # instance dict) cost more than the toll itself, once per report of a war.
         if self._toll is None:
             figures = _place_figures(self.by_cluster[self.cluster], self.places)
             self._toll = (_span(f.killed for f in figures), any(f.update for f in figures),
