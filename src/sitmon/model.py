@@ -52,8 +52,8 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from functools import cached_property, lru_cache
+from datetime import datetime, time as time_of_day, timedelta, timezone
+from functools import lru_cache
 from operator import attrgetter
 
 from sitmon.gcpause import gc_paused
@@ -1127,7 +1127,7 @@ def _conflict_incidents(events: list[_Fact], by_cluster: dict[int, list[_Figure]
     book = _Index()
     attacks: list[_Attack] = []
     for fact in events:
-        report = _Report(fact.sound, fact.time, fact.places, by_cluster)
+        report = _Report(fact, by_cluster)
         match = next((a for a in book.lookup(_attack_keys(report)) if _same_attack(a, report)), None)
         if match is None:
             match = _Attack(len(attacks), report.time, by_cluster)
@@ -1182,42 +1182,49 @@ class _Group:
 
 def _day_window(when: datetime) -> datetime:
     """The earliest start that _close_in_time accepts for a report at *when*."""
-    return min(when.replace(hour=0, minute=0, second=0, microsecond=0), when - NEARBY)
+    # combine() rather than replace(hour=0, ...): a fifth of the cost, for every report
+    return min(datetime.combine(when.date(), _MIDNIGHT, when.tzinfo), when - NEARBY)
+
+
+_MIDNIGHT = time_of_day(0)
 
 
 def _repeat_window(when: datetime) -> datetime:
     return when - INCIDENT_REPEAT
 
 
-@dataclass
 class _Report:
     """One violation event with what its own story says of the attack's toll."""
 
-    event: StoredEvent
-    time: datetime
-    places: frozenset[str]
-    by_cluster: dict[int, list[_Figure]]
+    __slots__ = ("event", "time", "places", "cluster", "actor", "by_cluster", "_toll")
 
-    def __post_init__(self) -> None:
-        self.cluster = self.event.cluster_id
-        self.actor = self.event.data.get("actor")
+    def __init__(self, fact: _Fact, by_cluster: dict[int, list[_Figure]]) -> None:
+        self.event, self.time, self.places = fact.sound, fact.time, fact.places
+        self.cluster, self.actor = fact.cluster_id, fact.sound.data.get("actor")
+        self.by_cluster = by_cluster
+        self._toll: tuple | None = None  # (killed, update, tolls), read lazily
 
-    # Its own toll is only read when an earlier report is a candidate.
-    @cached_property
-    def figures(self) -> list[_Figure]:
-        return _place_figures(self.by_cluster[self.cluster], self.places)
+    def _read(self) -> tuple:
+        # Its own toll is only read when an earlier report is a candidate. Kept in
+        # one slot rather than as cached properties, whose first read (a lock, an
+        # instance dict) cost more than the toll itself, once per report of a war.
+        if self._toll is None:
+            figures = _place_figures(self.by_cluster[self.cluster], self.places)
+            self._toll = (_span(f.killed for f in figures), any(f.update for f in figures),
+                          {f.killed for f in figures if f.killed})
+        return self._toll
 
-    @cached_property
+    @property
     def killed(self) -> tuple[int, int] | None:
-        return _span(f.killed for f in self.figures)
+        return self._read()[0]
 
-    @cached_property
+    @property
     def update(self) -> bool:
-        return any(f.update for f in self.figures)
+        return self._read()[1]
 
-    @cached_property
+    @property
     def tolls(self) -> set[tuple[int, int]]:
-        return {f.killed for f in self.figures if f.killed}
+        return self._read()[2]
 
 
 def _attack_keys(report: _Report) -> list[tuple[tuple | None, datetime]]:
@@ -1248,18 +1255,31 @@ class _Attack(_Group):
         self.events.append(report.event)
         if report.actor:
             self.actors.add(report.actor)
-        if report.places <= self.places and report.cluster in self.clusters:
-            return  # its figures are already counted
+        if report.places <= self.places:
+            if report.cluster in self.clusters:
+                return  # its figures are already counted
+            self.clusters.add(report.cluster)
+            if self._toll is not None:
+                # Another story of the same places: only its own figures are new (a war's
+                # big attacks gather dozens of stories, each read again per story otherwise).
+                self._count(_place_figures(self.by_cluster[report.cluster], self.places))
+            return
         self.places |= report.places
         self.clusters.add(report.cluster)
-        self._toll = None
+        self._toll = None  # new places can let in, or rule out, any story's figures
 
     def _read(self) -> tuple:
         if self._toll is None:
-            figures = [f for c in self.clusters for f in _place_figures(self.by_cluster[c], self.places)]
-            self._toll = (figures, _span(f.killed for f in figures), any(f.update for f in figures),
-                          {f.killed for f in figures if f.killed and f.killed[0]})
+            self._toll = ([], None, False, set())
+            self._count([f for c in self.clusters for f in _place_figures(self.by_cluster[c], self.places)])
         return self._toll
+
+    def _count(self, figures: list[_Figure]) -> None:
+        counted, killed, update, tolls = self._toll
+        counted += figures
+        tolls.update(f.killed for f in figures if f.killed and f.killed[0])
+        self._toll = (counted, _widen(killed, _span(f.killed for f in figures)),
+                      update or any(f.update for f in figures), tolls)
 
     @property
     def figures(self) -> list[_Figure]:
@@ -1306,11 +1326,10 @@ def _place_figures(figures: list[_Figure], places: frozenset[str]) -> list[_Figu
 
 def _incident(attack: _Attack, as_of: datetime) -> ViolationIncident:
     group = attack.events
-    toll = _Incident(group[0].data.get("conflict") or "", attack.time, attack.figures)
-    killed, wounded = toll.killed(), toll.wounded()
+    killed, wounded = _reported_toll(attack.figures, "killed"), _reported_toll(attack.figures, "wounded")
     return ViolationIncident(
         conflict=group[0].data.get("conflict"),
-        time=min(_utc(e.published) for e in group),
+        time=attack.time,  # its first report's: reports come in time order
         location=_most_common(_specific(e.data.get("location")) for e in group)
         or _most_common(e.data.get("location") for e in group),
         actor=_most_common(e.data.get("actor") for e in group),
@@ -1343,7 +1362,7 @@ def _active_near(truce: TruceState, at: datetime) -> bool:
 class _Incident(_Group):
     """Casualty figures of one attack, with what matching needs kept up to date."""
 
-    def __init__(self, conflict: str, time: datetime, figures: list[_Figure], serial: int = 0) -> None:
+    def __init__(self, conflict: str, time: datetime, serial: int) -> None:
         self.conflict, self.time, self.serial = conflict, time, serial
         self.figures: list[_Figure] = []
         self.places: frozenset[str] = frozenset()
@@ -1353,8 +1372,6 @@ class _Incident(_Group):
         self.killed_span: tuple[int, int] | None = None
         self.wounded_span: tuple[int, int] | None = None
         self.tolls: set[tuple[int, int]] = set()
-        for figure in figures:
-            self.add(figure)
 
     def add(self, figure: _Figure) -> None:
         self.figures.append(figure)
@@ -1365,25 +1382,26 @@ class _Incident(_Group):
         if figure.victims:
             self.victims.add(figure.victims)
         self.clusters.add(figure.cluster)
-        self.killed_span = _span((self.killed_span, figure.killed))
-        self.wounded_span = _span((self.wounded_span, figure.wounded))
+        self.killed_span = _widen(self.killed_span, figure.killed)
+        self.wounded_span = _widen(self.wounded_span, figure.wounded)
         if figure.killed and figure.killed[0]:
             self.tolls.add(figure.killed)
 
     def killed(self) -> tuple[int, int] | None:
-        return self._toll("killed")
+        return _reported_toll(self.figures, "killed")
 
     def wounded(self) -> tuple[int, int] | None:
-        return self._toll("wounded")
+        return _reported_toll(self.figures, "wounded")
 
-    def _toll(self, what: str) -> tuple[int, int] | None:
-        """Conflicting figures as a range; a reported rise replaces the figures before it."""
-        span = _span(getattr(f, what) for f in self.figures)
-        updates = [getattr(f, what) for f in self.figures if f.update and getattr(f, what)]
-        if span is None or not updates:
-            return span
-        low = max(u[0] for u in updates)
-        return low, max(span[1], low)
+
+def _reported_toll(figures: list[_Figure], what: str) -> tuple[int, int] | None:
+    """One attack's figures as a range; a reported rise replaces the figures before it."""
+    span = _span(getattr(f, what) for f in figures)
+    updates = [getattr(f, what) for f in figures if f.update and getattr(f, what)]
+    if span is None or not updates:
+        return span
+    low = max(u[0] for u in updates)
+    return low, max(span[1], low)
 
 
 def _tallies(figures: list[_Figure], party_map: dict[str, set[str]], as_of: datetime,
@@ -1596,7 +1614,7 @@ def _fold_incidents(figures: list[_Figure]) -> list[_Incident]:
     for figure in sorted(figures, key=lambda f: f.time):
         match = next((i for i in book.lookup(_incident_keys(figure)) if _same_incident(i, figure)), None)
         if match is None:
-            match = _Incident(figure.conflict or "", figure.time, [], serial=len(incidents))
+            match = _Incident(figure.conflict or "", figure.time, len(incidents))
             incidents.append(match)
             book.start(match, figure.time)
         match.add(figure)
@@ -1800,11 +1818,29 @@ def _range(low: object, high: object) -> tuple[int, int] | None:
 
 
 def _span(values: Iterable[tuple[int, int] | None]) -> tuple[int, int] | None:
-    """Conflicting figures for one thing: (lowest, highest)."""
-    present = [v for v in values if v]
-    if not present:
-        return None
-    return min(v[0] for v in present), max(v[1] for v in present)
+    """Conflicting figures for one thing: (lowest, highest).
+
+    One pass, without a list and two generators: it runs for every attack and
+    report a fold compares."""
+    low = high = None
+    for value in values:
+        if not value:
+            continue
+        if low is None:
+            low, high = value
+        else:
+            if value[0] < low:
+                low = value[0]
+            if value[1] > high:
+                high = value[1]
+    return None if low is None else (low, high)
+
+
+def _widen(span: tuple[int, int] | None, value: tuple[int, int] | None) -> tuple[int, int] | None:
+    """*span* stretched to cover *value* too (either may be None)."""
+    if span is None or value is None:
+        return span or value
+    return min(span[0], value[0]), max(span[1], value[1])
 
 
 def _overlaps(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
@@ -1879,7 +1915,7 @@ def _sources(events: Iterable[StoredEvent], as_of: datetime | None) -> list[dict
     return out
 
 
-_SOURCE_FIELDS = ("story", "feed", "url", "title")
+_SOURCE_FIELDS = frozenset({"story", "feed", "url", "title"})
 
 
 def _output_source(event: StoredEvent, source: dict) -> dict:
@@ -1887,7 +1923,7 @@ def _output_source(event: StoredEvent, source: dict) -> dict:
     that shape and are read-only, so they are handed on rather than copied: every
     incident, tally and truce lists its sources, and copies per list would make the
     model's memory grow several times faster than the store's."""
-    if len(source) == 4 and source.get("story") == event.cluster_id and all(k in source for k in _SOURCE_FIELDS):
+    if source.keys() == _SOURCE_FIELDS and source["story"] == event.cluster_id:
         return source
     return {"story": event.cluster_id, "feed": source.get("feed"),
             "url": source.get("url"), "title": source.get("title")}
