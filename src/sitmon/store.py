@@ -477,9 +477,19 @@ def _migrate_v7(db: sqlite_utils.Database) -> None:
     db.conn.execute("CREATE INDEX stories_cluster_feed ON stories(cluster_id, feed_url)")
 
 
+def _migrate_v8(db: sqlite_utils.Database) -> None:
+    """New stories enter the full-text index in one statement per feed (``_index``),
+    not by a trigger per story.  FTS5 keeps new entries in memory until something
+    asks it to make them durable, and every statement that opens a statement journal
+    (a trigger's insert among them) does: each story became a segment of its own, to
+    be written and merged, 35 us a story against 8 us for a feed's stories at once."""
+    db.conn.execute("DROP TRIGGER IF EXISTS stories_ai")
+
+
 # Applied in order; MIGRATIONS[i] takes the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4, _migrate_v5, _migrate_v6, _migrate_v7,
+    _migrate_v8,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -941,15 +951,18 @@ class Store:
             fresh = [s for s in stories if s.id not in seen]
             links = self._clusters_by_link([s.link for s in fresh if s.link])
             tagged: dict[int, list[dict]] = {}  # clusters' new events, in order
+            added: list[int] = []  # the new stories' row ids
             for story in fresh:
                 if story.id in seen:
                     continue
                 seen.add(story.id)
                 found = [_event_dict(e) for e in events.get(story.id, ())]
                 key = title_keys.get(story.id) or dedup.title_key(story.title or "")
-                cluster_id = self._ingest_story(feed_url, story, key, found, fetched, counts, links)
+                cluster_id, story_key = self._ingest_story(feed_url, story, key, found, fetched, counts, links)
+                added.append(story_key)
                 if found:
                     tagged.setdefault(cluster_id, []).extend(found)
+            self._index(added)  # before _add_tags, whose updates re-index what it changes
             # once per feed, not per story: a feed's stories often share clusters
             self._add_tags(tagged)
             if counts["new"]:
@@ -990,9 +1003,9 @@ class Store:
     def _ingest_story(
         self, feed_url: str, story: Story, key: dedup.TitleKey, found: list[dict], fetched: str,
         counts: dict, links: dict[str, int],
-    ) -> int:
-        """Store one new story in its cluster; returns the cluster's id.  ``links`` maps
-        canonical links to clusters and learns this story's."""
+    ) -> tuple[int, int]:
+        """Store one new story in its cluster; returns the cluster's id and the story's
+        row id.  ``links`` maps canonical links to clusters and learns this story's."""
         published = _ts(story.published)
         title = story.title or ""
         rows = _keys_of(key)  # made once: the lookup and the insert both need them
@@ -1024,7 +1037,17 @@ class Store:
             self._add_events(cluster_id, story_key, published, found)
             counts["events"] += len(found)
         counts["new"] += 1
-        return cluster_id
+        return cluster_id, story_key
+
+    def _index(self, story_keys: list[int]) -> None:
+        """Add new stories to the full-text index, all in one statement (see _migrate_v8).
+        Row ids handed out in one write transaction follow each other."""
+        if story_keys:
+            self.conn.execute(
+                "INSERT INTO stories_fts(rowid, title, summary, conflict_tokens) "
+                "SELECT id, title, summary, conflict_tokens FROM stories WHERE id BETWEEN ? AND ?",
+                (min(story_keys), max(story_keys)),
+            )
 
     def _fuzzy_cluster(
         self, key: dedup.TitleKey, rows: list[str], published: datetime
