@@ -1,7 +1,8 @@
 """TUI benchmarks: first paint, stories visible, idle CPU, memory under polling.
 
     .venv/bin/python benchmarks/tui.py              # all, short memory run (60 s)
-    .venv/bin/python benchmarks/tui.py paint        # first paint / stories visible, 110,000 stories
+    .venv/bin/python benchmarks/tui.py paint        # first paint / stories visible, 110,000 stories,
+                                                    # in the process and as `sitmon` in a pty
     .venv/bin/python benchmarks/tui.py idle         # CPU of `sitmon` in a pty over 30 s, nothing changing
     .venv/bin/python benchmarks/tui.py memory --minutes 10   # RSS over accelerated polling
     .venv/bin/python benchmarks/tui.py memory-headless --minutes 10   # the same without the UI
@@ -180,7 +181,7 @@ def _paint_in_terminal(db: Path, limit: float = 20.0) -> tuple[float, float]:
         copy = directory / "big.db"
         shutil.copy(db, copy)
         with Store(copy) as store:
-            # the cached store was read by this extractor: no re-reading at start
+            # what is timed is a start, not the one-off re-reading after a rules change
             store.set_rules_version(RULES_VERSION)
             title = load_stories(store, datetime.now(timezone.utc)).stories[0].title
         config = bench_config(directory, [], interval=600)
