@@ -657,11 +657,17 @@ def test_export_csv_has_one_section_per_table(home, feed_server, capsys):
     assert truce[truces_header.index("sources")] == "2"
 
 
+def _interruptible() -> None:
+    """Ctrl-C reaches the child even when the tests run in the background: a shell
+    starts background jobs with SIGINT ignored, and Python keeps an ignored SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_poll_loop_repeats_on_the_interval_and_stops_cleanly_on_ctrl_c(home, feed_server, capsys):
     _subscribe(capsys, feed_server)
     process = subprocess.Popen([sys.executable, "-m", "sitmon", "poll", "--interval", "0.2"],
                                text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=os.environ.copy())
+                               env=os.environ.copy(), preexec_fn=_interruptible)
     try:
         first, second = process.stdout.readline(), process.stdout.readline()
         assert "polled 2 feeds: 2 ok" in first and "4 new stories" in first
@@ -692,7 +698,8 @@ def test_poll_loop_stops_cleanly_on_sigterm_too(home, feed_server, capsys):
 def test_ctrl_c_elsewhere_exits_130_quietly(home):
     process = subprocess.Popen([sys.executable, "-m", "sitmon", "extract", "-"], text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=os.environ.copy())
+                               stderr=subprocess.PIPE, env=os.environ.copy(),
+                               preexec_fn=_interruptible)
     try:
         process.stdin.write("Ceasefire holds in the south\n")
         process.stdin.flush()

@@ -32,6 +32,7 @@ from sitmon.ui.snapshot import (
 )
 from sitmon.ui.widgets import (
     BREACH,
+    FittedTable,
     KeysFooter,
     Pane,
     StatusBar,
@@ -400,7 +401,7 @@ class DetailScreen(ForwardsWorkerEvents, Screen):
         yield StatusBar(id="detail-title")
         with VerticalScroll(id="facts-box"):
             yield Static(id="facts")
-        table = DataTable(id="sources", cursor_type="row", zebra_stripes=True)
+        table = FittedTable(id="sources", cursor_type="row", zebra_stripes=True)
         table.border_title = "Sources (o opens the highlighted link)"
         yield table
         yield KeysFooter()
@@ -599,7 +600,7 @@ class FeedHealthScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="feeds-title")
-        table = DataTable(id="feeds", cursor_type="row", zebra_stripes=True)
+        table = FittedTable(id="feeds", cursor_type="row", zebra_stripes=True)
         table.border_title = "Feed health"
         yield table
         yield KeysFooter()

@@ -225,7 +225,18 @@ class RowCache:
         return len(self._rows)
 
 
-class Pane(DataTable):
+class FittedTable(DataTable):
+    """A DataTable whose header line follows its columns when rows widen them."""
+
+    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
+        # Textual re-measures the columns here but keeps the header line it drew
+        # for the old widths when a frame was painted between add_row and this
+        # (idle-time) update: the header stays misaligned until the next change.
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+
+
+class Pane(FittedTable):
     """A focusable table whose refreshes keep the cursor on the same row and the scroll."""
 
     COLUMNS: tuple[str, ...] = ()
@@ -247,12 +258,6 @@ class Pane(DataTable):
 
     def on_mount(self) -> None:
         self.add_columns(*self.COLUMNS)
-
-    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
-        # Textual re-measures the columns here but keeps the header line it drew
-        # for the old widths (seen when the first rows arrive in an empty pane).
-        super()._update_dimensions(new_rows)
-        self._clear_caches()
 
     @property
     def current(self) -> Any | None:
