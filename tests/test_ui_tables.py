@@ -10,7 +10,7 @@ the detail snapshot was this, one run in about thirty under load.
 from __future__ import annotations
 
 import pytest
-from test_ui import screen_text
+from test_ui import screen_text, wait_for
 from textual.app import App, ComposeResult
 
 from sitmon.ui.widgets import FittedTable, StoriesPane
@@ -43,7 +43,8 @@ async def test_header_follows_rows_added_just_before_a_frame(make) -> None:
         table.add_row(*cells)
         table.refresh()
         screen_text(app)  # a frame painted before the table goes idle and measures its columns
-        await pilot.pause()
+        first = table.ordered_columns[0]
+        await wait_for(pilot, lambda: first.content_width >= len(cells[0]))  # measured now
         header, row = screen_text(app).splitlines()[1:3]
         # each label starts where its column's cells start
         for column, cell in zip(table.ordered_columns[1:3], cells[1:3]):
