@@ -20,6 +20,7 @@ import pytest
 
 from sitmon.cli import main
 from sitmon.config import default_feeds
+from sitmon.integrity import mark_path
 from sitmon.opml import read_opml, write_opml
 
 # --- fixtures ----------------------------------------------------------------
@@ -678,6 +679,7 @@ def test_poll_loop_repeats_on_the_interval_and_stops_cleanly_on_ctrl_c(home, fee
         process.kill()
     assert process.returncode == 0
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert mark_path(Path(os.environ["SITMON_DB"])).exists()  # a clean stop: the next start skips the full check
 
 
 def test_poll_loop_stops_cleanly_on_sigterm_too(home, feed_server, capsys):
@@ -693,6 +695,7 @@ def test_poll_loop_stops_cleanly_on_sigterm_too(home, feed_server, capsys):
         process.kill()
     assert process.returncode == 0
     assert "polling stopped" in err and "Traceback" not in err
+    assert mark_path(Path(os.environ["SITMON_DB"])).exists()
 
 
 def test_ctrl_c_elsewhere_exits_130_quietly(home):

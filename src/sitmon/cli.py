@@ -234,17 +234,16 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 @contextmanager
-def _store(args: argparse.Namespace, config: Config | None = None) -> Iterator[Any]:
-    """The open store; with a config, its feeds are seeded first."""
+def _store(args: argparse.Namespace, config: Config | None = None, checked: Any = None) -> Iterator[Any]:
+    """The open store; with a config, its feeds are seeded first.  The database is
+    checked first, unless *checked* says the caller did (and leaves the clean mark:
+    see ``sitmon.integrity``); otherwise the mark is left here when the command ends well."""
     from sitmon.store import Store
 
     path = _db_path(args)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create the directory for database {path}: "
-                         f"{exc.strerror or exc}") from None
-    _refuse_corrupt(path)
+    mark_on_exit = checked is None
+    if checked is None:
+        checked = _checked(path)
     _announce_upgrade(path)
     store = Store(path) if config is None else Store(
         path, dedup_window_hours=config.dedup_window_hours)
@@ -254,48 +253,20 @@ def _store(args: argparse.Namespace, config: Config | None = None) -> Iterator[A
         yield store
     finally:
         store.close()
+    if mark_on_exit:
+        checked.clean_exit()
 
 
-def _refuse_corrupt(path: Path) -> None:
-    """Stop before anything writes to a database SQLite cannot fully read.
+def _checked(path: Path) -> Any:
+    """The database at *path* checked whole (``integrity.Checked``), its directory made."""
+    from sitmon.integrity import check_before_writing
 
-    Opening a database only reads its first pages, so a file with a damaged
-    page further in would otherwise take new writes on top of the damage.
-    ``quick_check`` reads every page (about a second per gigabyte) through a
-    read-only connection, so the check itself can never change the file.
-    Anything the check cannot decide (no file, not SQLite at all, locked,
-    unreadable) is left to ``Store``, which names those problems itself.
-    """
-    from sitmon.store import SQLITE_HEADER, StoreError
-
-    if path.is_fifo() or path.is_socket():  # opening one would wait forever
-        raise StoreError(f"cannot open database {path}: not a regular file")
     try:
-        with path.open("rb") as handle:
-            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-                return
-    except OSError:
-        return
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                               timeout=_LOCK_WAIT_S)
-        try:
-            problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise StoreError(f"cannot read database {path}: another process holds a lock on "
-                             f"it (waited {_LOCK_WAIT_S:g} s); try again when it is done") from None
-        return  # read-only or gone: Store reports it in its own words
-    except sqlite3.DatabaseError as exc:
-        problem = str(exc)
-    if problem != "ok":
-        problem = " ".join(problem.replace("*** in database main ***", "").split())
-        raise StoreError(
-            f"cannot use database {path}: the file is corrupt ({problem}); sitmon left it "
-            "untouched: move it away to start a new one, or salvage it with "
-            f"`sqlite3 {path} .recover`")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the directory for database {path}: "
+                         f"{exc.strerror or exc}") from None
+    return check_before_writing(path, _LOCK_WAIT_S)
 
 
 def _announce_upgrade(path: Path) -> None:
@@ -388,14 +359,18 @@ def cmd_tui(args: argparse.Namespace) -> int:
         # imports take about as long
         ui = threading.Thread(target=_preload, args=("sitmon.ui.app",), daemon=True)
         ui.start()
+        checked = _checked(_db_path(args))
         # seed feeds and refresh rules here, so the UI starts on a ready store
-        with _store(args, config) as store:
+        with _store(args, config, checked) as store:
             _refresh_rules(store, config)
         ui.join()
     from sitmon.ui.app import run_app
 
     code = run_app(config=config, db_path=_db_path(args), demo=args.demo, interval=args.interval)
-    return code if isinstance(code, int) else EXIT_OK
+    code = code if isinstance(code, int) else EXIT_OK
+    if code == EXIT_OK and not args.demo:
+        checked.clean_exit()
+    return code
 
 
 # ----------------------------------------------------------------------------
