@@ -3,8 +3,8 @@
 Opening a database only reads its first pages, so a file with a damaged page
 further in would otherwise take new writes on top of the damage.  SQLite's
 ``quick_check`` reads every page: 0.15 s for 110,000 stories while the file
-is in the operating system's cache, but 1.3 s after a reboot (about 9 s for a
-million stories), and it runs before the TUI can paint anything.
+is in the operating system's cache, 0.3 s after a reboot (the file read in
+order first), and it runs before the TUI can paint anything.
 
 So a command that ends cleanly leaves a *clean mark* beside the database (the
 file's device, inode, size, modification and change times, and when the last
@@ -87,9 +87,10 @@ def check_before_writing(path: Path, lock_wait_s: float) -> Checked:
 
 def _full_check(path: Path, lock_wait_s: float) -> None:
     try:
-        with path.open("rb") as handle:
+        with path.open("rb", buffering=0) as handle:
             if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 return
+            _read_through(handle)
     except OSError:
         return
     try:
@@ -111,6 +112,20 @@ def _full_check(path: Path, lock_wait_s: float) -> None:
             f"cannot use database {path}: the file is corrupt ({problem}); sitmon left it "
             "untouched: move it away to start a new one, or salvage it with "
             f"`sqlite3 {path} .recover`")
+
+
+def _read_through(handle) -> None:
+    """Read the whole file in order first.  ``quick_check`` reads the pages in the
+    order of its trees, which on a file not yet in the operating system's cache is
+    a seek per page: for 160 MB, 1.1 s against 0.25 s read in order plus 0.14 s to
+    check the pages then in memory (942 MB: 10.4 s against 2.5 s).  On a file in
+    the cache it costs a copy: 0.01 s for 160 MB."""
+    chunk = memoryview(bytearray(16 << 20))
+    try:
+        while handle.readinto(chunk):
+            pass
+    except OSError:
+        pass  # a page that cannot be read: quick_check meets it too, and says so
 
 
 def _vouched_full_check(path: Path) -> float | None:
