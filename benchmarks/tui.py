@@ -17,21 +17,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import json
 import os
-import pty
 import random
-import re
 import select
 import shutil
 import signal
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import threading
 import time
 from contextlib import closing
@@ -39,6 +34,10 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import terminal  # noqa: E402  (tests/terminal.py: sitmon on a pseudo-terminal)
 
 from sitmon.store import SCHEMA_VERSION  # noqa: E402
 
@@ -168,9 +167,6 @@ def _paint_child(db: str) -> None:
     print(json.dumps(times))
 
 
-_CSI = re.compile(rb"\x1b\[[0-9;?<=>]*[ -/]*[@-~]")
-
-
 # How the database was left before the start: by sitmon's clean exit (its clean
 # mark spares the start the full integrity check) or by something else (a copy, a
 # crash); in the page cache, or not (the first start after a reboot).
@@ -214,7 +210,7 @@ def _paint_in_terminal(db: Path, limit: float = 20.0, *, marked: bool = True,
             while None in marks.values() and time.monotonic() - started < limit:
                 if select.select([fd], [], [], 0.005)[0]:
                     seen += os.read(fd, 1 << 16)
-                    shown = _CSI.sub(b"", seen)
+                    shown = terminal.CONTROL.sub(b"", seen)
                     for text in marks:
                         if marks[text] is None and text in shown:
                             marks[text] = time.monotonic() - started
@@ -241,13 +237,7 @@ def _drop_from_page_cache(path: Path) -> None:
 
 def _spawn_in_pty(config: Path, db: Path) -> tuple[int, int]:
     """`python -m sitmon` on a 120x36 pseudo-terminal; (pid, its terminal's fd)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        os.execve(sys.executable, [sys.executable, "-m", "sitmon", "--config", str(config), "--db", str(db)],
-                  {**env, "TERM": "xterm-256color"})
-    return pid, fd
+    return terminal.spawn("--config", str(config), "--db", str(db), rows=36, columns=120)
 
 
 # --- idle CPU in a real pty ----------------------------------------------------------------

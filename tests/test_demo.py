@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import httpx
+from terminal import quit_with_q, read_until, spawn
 
 from sitmon.demo import demo_templates, render_feed, start_demo
 from sitmon.poll import poll_once
@@ -93,47 +94,13 @@ def test_demo_server_answers_conditional_requests(tmp_path: Path) -> None:
 
 def test_sitmon_demo_in_a_terminal_fills_the_panes_and_quits_with_q(tmp_path: Path) -> None:
     """The README's first command, in a real pseudo-terminal: panes filled, `q` exits 0."""
-    import fcntl
-    import pty
-    import re
-    import select
-    import struct
-    import sys
-    import termios
-    import time
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: `sitmon --demo` as a user would start it, in a 120x36 terminal
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-        # COLUMNS/LINES would override the terminal's size (pytest's process has them).
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        os.execve(sys.executable, [sys.executable, "-m", "sitmon", "--demo"], {**env, "TERM": "xterm-256color"})
-    screen = b""
-    done = 0
+    pid, fd = spawn("--demo")
     wanted = ("BREACH", "Armenia-Azerbaijan", "Ganja", "Stories")
-    deadline = time.monotonic() + 20
     try:
-        text = ""
-        while not all(w in text for w in wanted) and time.monotonic() < deadline:
-            if select.select([fd], [], [], 0.2)[0]:
-                screen += os.read(fd, 65536)
-                text = re.sub(rb"\x1b\[[0-9;?<>$]*[A-Za-z~]", b"", screen).decode("utf-8", "replace")
+        text = read_until(fd, wanted, seconds=20)
         assert all(w in text for w in wanted), text[-2000:]
         assert "new truce violation" not in text  # the first poll's backlog is not announced
-        os.write(fd, b"q")
-        for _ in range(100):
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            try:
-                if select.select([fd], [], [], 0.1)[0]:
-                    os.read(fd, 65536)
-            except OSError:
-                time.sleep(0.1)
-        assert done and os.waitstatus_to_exitcode(status) == 0
     finally:
-        if not done:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-        os.close(fd)
+        code = quit_with_q(pid, fd)
+    assert code == 0
     assert not Path(os.environ["SITMON_DB"]).exists()  # the user's database was never created

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from terminal import quit_with_q, read_until, spawn
 
 from sitmon.integrity import FULL_CHECK_EVERY_S, check_before_writing, mark_path
 from sitmon.store import Store, StoreError
@@ -147,47 +148,18 @@ def test_a_page_damaged_after_a_clean_exit_is_refused(db):
         check_before_writing(db, lock_wait_s=1)
 
 
-def test_the_tui_leaves_the_mark_when_quit_with_q(tmp_path, monkeypatch):
+def test_the_tui_leaves_the_mark_when_quit_with_q(tmp_path):
     """The real `sitmon` in a pseudo-terminal: started on a database with no mark, quit with q."""
-    import fcntl
-    import pty
-    import select
-    import struct
-    import termios
-
     config, db = tmp_path / "config.toml", tmp_path / "sitmon.db"
     config.write_text("default_feeds = false\n")
     Store(db).close()
-    pid, fd = pty.fork()
-    if pid == 0:
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        os.execve(sys.executable, [sys.executable, "-m", "sitmon", "--config", str(config), "--db", str(db)],
-                  {**env, "TERM": "xterm-256color"})
-    shown, status = b"", None
+    pid, fd = spawn("--config", str(config), "--db", str(db), rows=30, columns=100)
     try:
-        deadline = time.monotonic() + 30
-        while b"Active truces" not in shown and time.monotonic() < deadline:
-            if select.select([fd], [], [], 0.1)[0]:
-                shown += os.read(fd, 65536)
-        assert b"Active truces" in shown
+        assert "Active truces" in read_until(fd, ("Active truces",), seconds=30)
         assert not mark_path(db).exists()  # removed at the start, before anything writes
-        os.write(fd, b"q")
-        while status is None and time.monotonic() < deadline:
-            done, code = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = code
-            elif select.select([fd], [], [], 0.1)[0]:
-                try:
-                    os.read(fd, 65536)  # its last frames
-                except OSError:
-                    pass
     finally:
-        if status is None:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-        os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0
+        code = quit_with_q(pid, fd)
+    assert code == 0
     assert mark_path(db).exists()
 
 
