@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -91,6 +92,18 @@ def test_a_mark_no_later_than_the_files_last_change_vouches_for_nothing(db):
     changed = max(db.stat().st_mtime_ns, db.stat().st_ctime_ns)
     os.utime(mark_path(db), ns=(changed, changed))
     assert _read_by_check(db) > PADDING
+
+
+@needs_proc_io
+def test_a_file_time_ahead_of_the_clock_neither_stalls_the_exit_nor_is_vouched_for(db):
+    """After the clock was set back an hour: the exit does not wait for the file's time."""
+    ahead = time.time_ns() + 3600 * 10**9
+    os.utime(db, ns=(ahead, ahead))
+    exiting = threading.Thread(target=check_before_writing(db, lock_wait_s=1).clean_exit, daemon=True)
+    exiting.start()
+    exiting.join(timeout=5)
+    assert not exiting.is_alive()
+    assert _read_by_check(db) > PADDING  # the mark is older than the file's time
 
 
 @needs_proc_io

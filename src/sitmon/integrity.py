@@ -146,7 +146,7 @@ def _forget_mark(path: Path) -> None:
     try:
         mark_path(path).unlink(missing_ok=True)
     except OSError:
-        pass  # a directory sitmon cannot write to: no mark could have been written there either
+        pass  # a directory sitmon cannot write to: nor can SQLite create the database's log there
 
 
 def _stamp(path: Path) -> list[int]:
@@ -159,7 +159,9 @@ def _stamp_after_last_tick(path: Path) -> list[int] | None:
     while another connection has the database open."""
     stat = path.stat()
     age_ns = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns)
-    if age_ns < _SAME_TICK_GUARD_NS:
+    # (a file time ahead of the clock, after the clock was set back, is not waited
+    # for: the mark, older than the file, then vouches for nothing)
+    if 0 <= age_ns < _SAME_TICK_GUARD_NS:
         time.sleep((_SAME_TICK_GUARD_NS - age_ns) / 1e9)
     return None if _has_log(path) else _stamp(path)
 
