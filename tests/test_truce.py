@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sitmon.extract.events import Context
+from sitmon.extract import extract
+from sitmon.extract.events import Context, Truce
 from sitmon.extract.gazetteer import default_gazetteer
 from sitmon.extract import truce as truce_module
 from sitmon.extract.truce import find_truce, truce_kind, truce_status
@@ -222,10 +223,36 @@ def test_mediators(sentence, mediators):
         ("a local truce around Manbij", "local"),
         ("a full and permanent ceasefire", "general"),
         ("a ceasefire", None),
+        # the kind word after the truce, in a phrase the truce opens
+        ("Putin ordered a 36-hour ceasefire for Orthodox Christmas.", "holiday"),
+        ("a four-day humanitarian halt over Orthodox Easter", "humanitarian"),
+        ("a pause in fighting to allow aid into Gaza", "humanitarian"),
+        ("the truce, lasting until the end of the season, would allow aid to flow", "humanitarian"),
+        ("Russia and Ukraine agreed a complete and total ceasefire.", "general"),
+        # kind words elsewhere in the sentence say nothing about the truce
+        ("The ceasefire between Israel and Hezbollah took effect at 4am local time.", None),
+        ("Local residents said the truce in Gaza was holding on its second day.", None),
+        ("UN Secretary-General Antonio Guterres welcomed the ceasefire in Gaza.", None),
+        ("General Abdel Fattah al-Burhan said the army would respect the truce.", None),
+        ("The truce has held despite the deaths of a total of 30 people in sporadic shooting.", None),
+        ("Officials said the ceasefire would hold until the full release of the hostages.", None),
+        ("The ceasefire in Yemen was agreed as shipping companies warned of rising costs.", None),
+        ("Humanitarian agencies said the truce was too short to deliver food.", None),
     ],
 )
 def test_kind(sentence, kind):
     assert truce_kind(sentence.lower()) == kind
+
+
+def test_kind_in_a_whole_story_ignores_local_time():
+    """The kind shown in the Active truces pane comes from the story, not from words near it."""
+    events = extract(
+        "Israel-Hezbollah ceasefire takes effect",
+        "The truce began at 4am local time, UN Secretary-General Antonio Guterres said.",
+        datetime(2024, 11, 27, tzinfo=timezone.utc),
+    )
+    truces = [e for e in events if isinstance(e, Truce)]
+    assert truces and all(t.kind is None for t in truces)
 
 
 def test_effective_time_at_midnight_uses_the_conflict_clock():

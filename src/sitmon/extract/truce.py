@@ -11,6 +11,7 @@ always, a non-military story only when nothing in it speaks of war.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -264,14 +265,78 @@ def _counts(name: str, text: str, match: re.Match, r: TruceRules) -> bool:
 
 
 def truce_kind(sentence: str) -> str | None:
-    """humanitarian | energy | maritime | holiday | unilateral | partial | local | general (lower-cased text)."""
+    """humanitarian | partial | holiday | unilateral | local | general (lower-cased text).
+
+    A kind word counts only where it qualifies a truce: "a nationwide truce", "a truce
+    for Orthodox Christmas", not "4am local time", "the UN Secretary-General" or "a
+    total of 30" elsewhere in the sentence."""
     r = rules_for(sentence)
     kinds = r.kinds
-    found = {kinds.name(m) for m in kinds.pattern.finditer(sentence)}
+    found: set[str] = set()
+    truces: list[tuple[int, int]] | None = None  # the truce words, found once a kind word is
+    for match in kinds.pattern.finditer(sentence):
+        name = kinds.name(match)
+        if name in found:
+            continue
+        if truces is None:  # (a trigger's span too: "agrees to pause strikes" on energy sites)
+            truces = sorted(m.span() for pattern in (_TRUCE_WORD, r.trigger) for m in pattern.finditer(sentence))
+        if _qualifies(sentence, match.start(), match.end(), truces):
+            found.add(name)
     for name in r.kind_order:
         if name in found:
             return name
     return None
+
+
+# What a kind word can qualify: the truce itself, however it is named.
+_TRUCE_WORD = re.compile(
+    r"\b(?:truces?|cease-?fires?|cease fires?|armistices?|pauses?|halts?|cessation|lull|hostilities)\b"
+)
+# Between a kind word and its truce word after it: a few words of the same noun phrase
+# ("nationwide", "Orthodox Christmas", "complete and total"), no clause break and no
+# article (an article starts another phrase: "Secretary-General welcomed the truce").
+_BEFORE_BREAK = re.compile(r"[.;:,!?()]|\b(?:the|a|an|this|that|its|their|his|her|our|which|who)\b")
+_BEFORE_WORDS = 3
+# After the truce word: a phrase it opens ("for Orthodox Christmas", "on energy
+# infrastructure", "to let civilians leave", "in the town of"), within a few words and
+# before any verb of the clause ("the truce in Yemen was agreed as shipping firms...").
+_AFTER_START = re.compile(r"\s*(?:(?:for|over|on|in|at|to|during|across|covering|around|so that)\b|$)")
+_AFTER_BREAK = re.compile(
+    r"[.;:,!?()]|\b(?:is|are|was|were|be|been|has|have|had|will|would|could|should|may|might|as|while|when"
+    r"|after|before|but|said|says)\b"
+)
+_AFTER_WORDS = 4
+# ... or what the truce is for, further on: "the truce, lasting until the end of the
+# season, would allow farmers to till their land and aid to flow".
+_PURPOSE = re.compile(r"\b(?:allow|allows|allowing|let|lets|letting|enable|enables|enabling|permit|permits)\b")
+_PURPOSE_BREAK = re.compile(r"[.;:!?]")
+
+
+# How far apart a kind word and its truce word can be, in characters: only the truce
+# words this close are looked at, so a hostile sentence of thousands of them stays cheap.
+_REACH = 200
+
+
+def _qualifies(sentence: str, start: int, end: int, truces: list[tuple[int, int]]) -> bool:
+    """Whether the kind word at ``sentence[start:end]`` qualifies one of the *truces*
+    words (spans, in order)."""
+    for truce_start, truce_end in truces[bisect_left(truces, (start - _REACH,)):]:
+        if truce_start > end + _REACH:
+            break
+        if truce_start < end and start < truce_end:
+            return True  # the kind phrase holds the truce word: "lasting ceasefire"
+        if end <= truce_start:
+            gap = sentence[end:truce_start]
+            if len(gap.split()) <= _BEFORE_WORDS and not _BEFORE_BREAK.search(gap):
+                return True
+        elif truce_end <= start:
+            gap = sentence[truce_end:start]
+            if (len(gap.split()) <= _AFTER_WORDS and _AFTER_START.match(gap)
+                    and not _AFTER_BREAK.search(gap)):
+                return True
+            if len(gap) <= _REACH and _PURPOSE.search(gap) and not _PURPOSE_BREAK.search(gap):
+                return True
+    return False
 
 
 def mediators_in(
