@@ -88,6 +88,23 @@ def test_halted_or_denied_acts_are_not_violations(sentence):
     assert violation(sentence) is None
 
 
+@pytest.mark.parametrize(
+    "sentence, act",
+    [
+        ("A court in Moscow sentenced a man to 12 years for planning an attack on a military airfield.", False),
+        ("Russia threatened new strikes on Kyiv.", False),
+        ("Police said the cell had been plotting bombings in Mogadishu.", False),
+        ("Insurgents were preparing an attack on an outpost in Helmand, the army said.", False),
+        # a plan carried out, and an attack that was stopped, are still acts
+        ("The commander planned and carried out attacks on checkpoints in Kunduz.", True),
+        ("Russia says it thwarted a Ukrainian drone attack on the Moscow region.", True),
+        ("The planned offensive began with heavy shelling of Bakhmut.", True),
+    ],
+)
+def test_plans_and_threats_are_not_acts(sentence, act):
+    assert (violation(sentence) is not None) is act
+
+
 def test_weak_word_needs_a_war_context():
     assert violation("The attack left two people dead.") is None
     assert violation("The attack left two people dead.", story="Russian drones hit Kharkiv. The attack left two people dead.")
@@ -139,6 +156,10 @@ def test_actor(sentence, actor):
         ("Residents said the paramilitaries stormed El Sireha in Sudan.", "residents"),
         ("Activists blamed the RSF for the attack on a market in Omdurman.", "activists"),
         ("Human Rights Watch said soldiers raided the village of Moura in Mali.", "Human Rights Watch"),
+        # the source set off by a comma before its verb, not a side named earlier
+        ("The RSF attacked El Fasher for a third day, local activists said.", "activists"),
+        ("Russian drones hit Odesa overnight, Ukraine's air force said.", "Ukraine"),
+        ("The army, which holds the town, said rebels shelled Goma overnight.", "DR Congo"),
     ],
 )
 def test_claimed_by(sentence, claimed_by):

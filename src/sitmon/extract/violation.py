@@ -200,6 +200,9 @@ def _claim(
     sources = []
     for verb in verbs:
         source = _tail_start(sentence, max(0, verb.start() - 60), verb.start())
+        who = _after_comma_source(sentence, mentions, source, verb.start(), gazetteer, info)
+        if who:
+            return who, None
         who = _last_party(sentence, mentions, source, verb.start(), gazetteer, info)
         if who:
             return who, None
@@ -209,6 +212,19 @@ def _claim(
         if who:
             return who, None
     return None, None
+
+
+def _after_comma_source(
+    sentence: str, mentions: list[Mention], start: int, end: int, gazetteer: Gazetteer, info: ConflictInfo | None,
+) -> str | None:
+    """"The RSF attacked El Fasher, local activists said": a source set off by a comma
+    right before its verb is the one who says so, not a side named earlier in the clause.
+    None when no comma sets one off (or the words after it name no source)."""
+    comma = sentence.rfind(",", start, end)
+    if comma < 0 or not sentence[comma + 1: end].strip():
+        return None  # "The army, which holds the city, said": the source is before the comma
+    parties = gazetteer.parties_within(sentence, mentions, comma + 1, end, info.name if info else None)
+    return parties[-1] if parties else _claimant(sentence[comma + 1: end])
 
 
 def _claimant(text: str) -> str | None:
