@@ -143,6 +143,10 @@ def test_victims_and_side(sentence, victims, side):
         ("The war that began in February 2019 has killed tens of thousands.", "cumulative"),
         ("Fourteen soldiers were killed on Monday, the deadliest day since January.", "incident"),
         ("At least 12 people were killed in the worst attack this year.", "incident"),
+        # the war's own toll with other deeds of the war between
+        ("The war has displaced more than 10 million people and killed an estimated 150,000.", "cumulative"),
+        ("The conflict has forced 3 million to flee and claimed at least 20,000 lives.", "cumulative"),
+        ("The war has left 2 million homeless; a strike killed 12 people in Kharkiv.", "incident"),
     ],
 )
 def test_scope(sentence, scope):
@@ -347,6 +351,9 @@ def test_figures_that_are_not_new_deaths(sentence):
     ("sentence", "killed", "scope"),
     [
         ("Gaza death toll passes 40,000, health ministry says", 40_000, "cumulative"),
+        # a health ministry counts the whole war, unless the toll is one attack's
+        ("Gaza health ministry says death toll passes 40,000.", 40_000, "cumulative"),
+        ("The health ministry said the death toll from the strike on the camp had risen to 33.", 33, "incident"),
         ("The death toll from last week's attack on a market in the city has risen to 17.", 17, "incident"),
         ("The death toll rose to 45.", 45, "incident"),
     ],

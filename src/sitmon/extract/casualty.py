@@ -486,6 +486,11 @@ CUMULATIVE_SPAN_RE = programs.compile(
     r"|\b(?:days|weeks|months|years)\s+of\s+(?:\w+\s+){0,2}?(?:fighting|hostilities|clashes|war|conflict|bombardment|shelling)\b")
 # Every match has one of these words of the pattern: a cheap first test.
 _SPAN_WORDS = ("past", "last", "previous", "days", "weeks", "months", "years")
+# "The war has displaced 10 million people and killed 150,000": the war's own toll, with
+# other verbs between (the lexicon's "war has killed" needs them side by side).
+_WAR_HAS_RE = programs.compile(
+    r"\b(?:war|conflict|fighting|violence|offensive|invasion|insurgency)\s+(?:has|have)\s+(?:now\s+|so\s+far\s+)?"
+    r"(?:[^\s.;:]+\s+){1,10}?(?:and|as\s+well\s+as)\s+(?:killed|claimed)\b")  # (figures are "#i#" tags here)
 # "the deadliest day since January", "the worst attack this year": a comparison,
 # not a toll to date.
 SUPERLATIVE_RE = programs.compile(
@@ -502,7 +507,9 @@ TOLL_WIDE_RE = programs.compile(
     r"(?:overall\s+|total\s+|military\s+|civilian\s+)?(?:death\s+)?toll"
     rf"|\b(?:{_alt(SIDE_NAMES)})\s+(?:\w+\s+)?(?:death\s+)?toll"
     # "the death toll in Gaza rises to 33,000": a whole place's toll
-    r"|\btoll\s+in\s+(?:the\s+)?(?-i:[A-Z])", _I)
+    r"|\btoll\s+in\s+(?:the\s+)?(?-i:[A-Z])"
+    # "Gaza health ministry says death toll passes 40,000": a health ministry counts the whole war
+    r"|\bhealth\s+(?:ministry|authorities)\b|\bministry\s+of\s+health\b", _I)
 TOLL_INCIDENT_RE = programs.compile(
     r"\b(?:attack|strike|airstrike|air\s+strike|bombing|blast|explosion|raid|ambush|massacre|"
     r"barrage|assault|incident|shooting|shelling\s+of)\b|(?:'s|\u2019s)\s+(?:attack|strike|bombing)")
@@ -1011,7 +1018,9 @@ def _is_cumulative(clause: str) -> bool:
     if "since" in clause and CUMULATIVE_SINCE_RE.search(clause):
         return True
     spans = (" the " in clause or " of " in clause) and contains_any(clause, _SPAN_WORDS)
-    return spans and bool(CUMULATIVE_SPAN_RE.search(clause))
+    if spans and CUMULATIVE_SPAN_RE.search(clause):
+        return True
+    return (" has " in clause or " have " in clause) and bool(_WAR_HAS_RE.search(clause))
 
 
 def _toll_scope(clause: str, low: str) -> str:
