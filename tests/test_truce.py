@@ -123,6 +123,9 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         ("Three-month pause in fighting with al-Shabaab near Mahas ends, elders say", "ended"),
         ("The group said its unilateral Holy Week ceasefire had finished.", "ended"),
         ("One hundred Palestinians killed since Gaza truce ended, ministry says", "ended"),
+        # "not renewed" denies the extension the words after the truce seem to tell
+        ("The ceasefire expired at midnight on Sunday and was not renewed.", "ended"),
+        ("The truce, which was due to expire on Friday, was renewed for a week.", "extended"),
         # the truce ends the war, not itself
         ("The Gaza truce ends 11 days of fighting.", "in_effect"),
         ("A ceasefire that ended the war took effect in 2020.", "in_effect"),
@@ -268,6 +271,13 @@ def test_effective_on_sunday_and_a_72_hour_end():
 
 def test_no_effective_time_for_a_proposal():
     assert truce("Mediators proposed a truce from midnight in Gaza.").effective is None
+
+
+def test_a_proposal_has_no_end():
+    """A rejected 30-day proposal is not a truce ending in 30 days."""
+    result = truce("Russia rejects 30-day ceasefire proposal for Ukraine.")
+    assert (result.status, result.ends) == ("proposed", None)
+    assert truce("Ukraine agreed a 30-day ceasefire from Monday.").ends is not None
 
 
 def test_evidence_is_the_sentence():

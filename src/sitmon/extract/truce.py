@@ -134,7 +134,8 @@ def find_truce(
     if _may_be_timed(low):
         named = may_name_time(low)  # (read once for both ends of the truce)
         effective = _effective(low, ctx, tz, status, named)
-        if status != "ended":
+        # a proposal's length is no end ("rejects 30-day ceasefire proposal"), nor is a past truce's
+        if status not in ("ended", "proposed"):
             ends = resolve_end(low, effective, ctx.published, tz, named)
     return Truce(
         conflict=ctx.conflict,
