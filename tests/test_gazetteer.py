@@ -66,6 +66,12 @@ def test_shipped_gazetteer_covers_the_required_conflicts():
         ("ELN guerrillas attacked a patrol in Catatumbo", "Colombia"),
         ("Insurgents ambushed a patrol in Helmand province", "Afghanistan"),
         ("Gangs torched homes in Port-au-Prince", "Haiti"),
+        # Pakistan's own insurgency, unless India is in the story
+        ("Suicide bomber kills 12 soldiers in North Waziristan", "Pakistan insurgency"),
+        ("Pakistan says it killed 30 militants in northwest operation", "Pakistan insurgency"),
+        ("TTP fighters attacked a checkpoint in Bannu", "Pakistan insurgency"),
+        ("India and Pakistan agree to a ceasefire", "India-Pakistan"),
+        ("Pakistan shells Indian posts", "India-Pakistan"),
     ],
 )
 def test_conflict_of_a_sentence(text, expected):

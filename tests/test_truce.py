@@ -68,6 +68,7 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
     [
         # proposed: called for, offered, under talks, rejected
         ("The UN called for an immediate ceasefire in Gaza.", "proposed"),
+        ("Hamas weighs new truce offer as talks resume in Doha", "proposed"),
         ("Hamas said it was studying the latest truce proposal.", "proposed"),
         ("Mediators offered a three-day truce to both sides.", "proposed"),
         ("Israel rejected a Hezbollah offer of a ceasefire.", "proposed"),
