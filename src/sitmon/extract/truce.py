@@ -274,15 +274,23 @@ def truce_kind(sentence: str) -> str | None:
     r = rules_for(sentence)
     kinds = r.kinds
     found: set[str] = set()
-    truces: list[tuple[int, int]] | None = None  # the truce words, found once a kind word is
+    # the truce words, found once a kind word is; then the triggers' spans, needed only
+    # when those do not do ("agrees to pause strikes" on energy sites)
+    words: list[tuple[int, int]] | None = None
+    triggers: list[tuple[int, int]] | None = None
     for match in kinds.pattern.finditer(sentence):
         name = kinds.name(match)
         if name in found:
             continue
-        if truces is None:  # (a trigger's span too: "agrees to pause strikes" on energy sites)
-            truces = sorted(m.span() for pattern in (_TRUCE_WORD, r.trigger) for m in pattern.finditer(sentence))
-        if _qualifies(sentence, match.start(), match.end(), truces):
-            found.add(name)
+        if words is None:
+            words = [m.span() for m in _TRUCE_WORD.finditer(sentence)]
+        start, end = match.span()
+        if not _qualifies(sentence, start, end, words):
+            if triggers is None:
+                triggers = [m.span() for m in r.trigger.finditer(sentence)]
+            if not _qualifies(sentence, start, end, triggers):
+                continue
+        found.add(name)
     for name in r.kind_order:
         if name in found:
             return name
