@@ -188,6 +188,9 @@ def score_violations(gold, pred, raw_pred, sc: CorpusScore, names: Names, notes:
         for key in ("actor", "location", "claimed_by"):
             if g.get(key) and not sc.rates[f"violation {key}"].add(loose_match(g[key], p.get(key), names)):
                 notes.append(f"~violation {key} {g[key]!r} vs {p.get(key)!r}")
+        # the other side of the claimant: a source named where the story names none is wrong too
+        if not g.get("claimed_by") and not sc.rates["violation claimed_by none"].add(not p.get("claimed_by")):
+            notes.append(f"~violation claimed_by None vs {p.get('claimed_by')!r}")
         sc.rates["conflict: violation"].add(same_conflict(g["conflict"], p["conflict"]))
     gold_breach = any(g.get("breach") for g in gold)
     pred_breach = any(p.get("breach") for p in raw_pred)
@@ -410,6 +413,7 @@ def report_corpus(sc: CorpusScore, n: int) -> None:
     order = [
         "truce status (best match)", "truce status (majority)", "truce parties", "truce mediators",
         "truce kind", "violation actor", "violation location", "violation claimed_by",
+        "violation claimed_by none",
         "killed exact", "killed exact (stories with deaths)", "wounded exact", "cumulative killed exact",
         "casualty scope", "killed high (ranges)", "wounded high (ranges)", "historical flagged",
         "conflict: truce", "conflict: violation", "conflict: casualty",

@@ -34,6 +34,8 @@ def violation(sentence: str, story: str = ""):
         "Jihadists stormed a military camp in central Mali.",
         "Mortar fire hit a market in Mogadishu.",
         "The Thai army said Cambodian troops opened fire on its positions.",
+        "Hamas fighters fired anti-tank missiles at Israeli troops in Jabalia.",
+        "Iran launched a barrage of ballistic missiles at Israel.",
     ],
 )
 def test_hostile_acts_are_found(sentence):
@@ -135,6 +137,8 @@ def test_weak_word_needs_a_war_context():
         ("Ukrainian civilians killed in a Russian missile attack on Dnipro.", "Russia"),
         # a bare "junta" or "army" right before the act stands for the conflict's army
         ("Dozens of villagers killed in junta air strike in Sagaing, rebels say.", "Myanmar military"),
+        # a backer is not the attacker
+        ("M23 rebels backed by Rwanda shelled the outskirts of Goma.", "M23"),
     ],
 )
 def test_actor(sentence, actor):
@@ -160,6 +164,9 @@ def test_actor(sentence, actor):
         ("The RSF attacked El Fasher for a third day, local activists said.", "activists"),
         ("Russian drones hit Odesa overnight, Ukraine's air force said.", "Ukraine"),
         ("The army, which holds the town, said rebels shelled Goma overnight.", "DR Congo"),
+        # a source set off that names no side is not the side named before it
+        ("Jihadists killed 40 soldiers in an attack on a base in Burkina Faso, security sources said.", None),
+        ("A guided bomb struck a residential area of Ukraine's second city, the mayor said.", None),
     ],
 )
 def test_claimed_by(sentence, claimed_by):

@@ -200,9 +200,8 @@ def _claim(
     sources = []
     for verb in verbs:
         source = _tail_start(sentence, max(0, verb.start() - 60), verb.start())
-        who = _after_comma_source(sentence, mentions, source, verb.start(), gazetteer, info)
-        if who:
-            return who, None
+        # "..., security sources said": the side named before the comma is not the source
+        source = _set_off_source(sentence, source, verb.start()) or source
         who = _last_party(sentence, mentions, source, verb.start(), gazetteer, info)
         if who:
             return who, None
@@ -214,17 +213,15 @@ def _claim(
     return None, None
 
 
-def _after_comma_source(
-    sentence: str, mentions: list[Mention], start: int, end: int, gazetteer: Gazetteer, info: ConflictInfo | None,
-) -> str | None:
-    """"The RSF attacked El Fasher, local activists said": a source set off by a comma
-    right before its verb is the one who says so, not a side named earlier in the clause.
-    None when no comma sets one off (or the words after it name no source)."""
+def _set_off_source(sentence: str, start: int, end: int) -> int | None:
+    """Where a source set off by a comma right before its verb starts ("The RSF attacked
+    El Fasher, local activists said"): the one who says so, not a side named earlier in
+    the sentence. None when no comma in ``sentence[start:end]`` sets one off ("The army,
+    which holds the city, said": the source is before the comma)."""
     comma = sentence.rfind(",", start, end)
-    if comma < 0 or not sentence[comma + 1: end].strip():
-        return None  # "The army, which holds the city, said": the source is before the comma
-    parties = gazetteer.parties_within(sentence, mentions, comma + 1, end, info.name if info else None)
-    return parties[-1] if parties else _claimant(sentence[comma + 1: end])
+    if comma < 0 or not any(c.isalnum() for c in sentence[comma + 1: end]):
+        return None  # (nor does a closing quote: '"...," said Col. Smith of ISAF')
+    return comma + 1
 
 
 def _claimant(text: str) -> str | None:
@@ -318,7 +315,7 @@ def _actor(
         return opponent  # "Azerbaijan said its second city was hit": hit by the other side
     victims = _VICTIM_SUBJECT.search(low_subject) is not None
     who = None if victims else _first_party(sentence, mentions, subject_start, act.start(), gazetteer, info)
-    if who:
+    if who and not _only_backer(sentence, mentions, who, subject_start, act.start(), conflict):
         return who
     if claimed_by and _POSSESSIVE_PRONOUN.search(low_subject):
         return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
@@ -354,7 +351,7 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
         if mention.end > act.start():
             continue
         gap = sentence[mention.end: act.start()]
-        if len(gap) > 24 or _GAP_BREAK.search(gap):
+        if len(gap) > 24 or _GAP_BREAK.search(gap) or _backer(sentence, mention):
             return None
         entry = mention.entry(conflict)
         if entry.kind in ("party", "actor"):
@@ -363,6 +360,22 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
         if named is not None:
             return named.name
     return None
+
+
+# "M23 rebels backed by Rwanda shelled Goma": the backer is not who shelled.
+_BACKED_BY = re.compile(r"\b(?:backed|supported|armed|funded|sponsored|aided)\s+by\s+(?:the\s+)?$")
+
+
+def _backer(sentence: str, mention: Mention) -> bool:
+    return _BACKED_BY.search(sentence, max(0, mention.start - 20), mention.start) is not None
+
+
+def _only_backer(
+    sentence: str, mentions: list[Mention], side: str, start: int, end: int, conflict: str | None,
+) -> bool:
+    """Whether *side* is named in ``sentence[start:end]`` only as someone's backer."""
+    named = [m for m in mentions if start <= m.start < end and m.entry(conflict).name == side]
+    return bool(named) and all(_backer(sentence, m) for m in named)
 
 
 def _attacker_after(sentence: str, act: re.Match, mentions: list[Mention], conflict: str | None) -> str | None:
