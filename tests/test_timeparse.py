@@ -27,6 +27,10 @@ PLUS4 = timezone(timedelta(hours=4))
         ("from tomorrow", False, "2020-10-17T20:00:00+00:00"),
         ("at noon on October 20", False, "2020-10-20T08:00:00+00:00"),
         ("from 21 October", False, "2020-10-20T20:00:00+00:00"),
+        # a named city's clock wins over the conflict's
+        ("at 6pm Moscow time on Saturday", False, "2020-10-17T15:00:00+00:00"),
+        ("from 18:00 (Tehran time)", False, "2020-10-17T14:30:00+00:00"),
+        ("at 6pm every time", False, "2020-10-17T14:00:00+00:00"),  # not a clock's name
     ],
 )
 def test_start_times_use_the_conflict_clock(text, past, expected):

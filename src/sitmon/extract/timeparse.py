@@ -45,7 +45,18 @@ _CLOCK = re.compile(
     r"|\b(?P<h4>[01]\d|2[0-3])(?P<m4>[0-5]\d)(?=\s*(?:hours|hrs|gmt|utc|local|z\b))\b"
     r"(?:\s*(?:hours|hrs)\b)?",
 )
-_ZONE = re.compile(r"\s*\(?\s*(local(?: time)?|gmt|utc|z)\b")
+_ZONE = re.compile(r"\s*\(?\s*(local(?: time)?|gmt|utc|z|(?P<city>[a-z]+) time)\b", re.IGNORECASE)
+# "6pm Moscow time": the clocks truce announcements name, where they keep one offset all
+# year (those that change for summer are read as the conflict's own clock, as before).
+_CITY_TIME = {
+    "moscow": timedelta(hours=3), "tehran": timedelta(hours=3, minutes=30), "baku": timedelta(hours=4),
+    "yerevan": timedelta(hours=4), "kabul": timedelta(hours=4, minutes=30), "islamabad": timedelta(hours=5),
+    "pakistan": timedelta(hours=5), "indian": timedelta(hours=5, minutes=30), "india": timedelta(hours=5, minutes=30),
+    "yangon": timedelta(hours=6, minutes=30), "myanmar": timedelta(hours=6, minutes=30),
+    "bangkok": timedelta(hours=7), "thai": timedelta(hours=7), "khartoum": timedelta(hours=2),
+    "sudan": timedelta(hours=2), "riyadh": timedelta(hours=3), "saudi": timedelta(hours=3), "doha": timedelta(hours=3),
+    "sanaa": timedelta(hours=3), "yemen": timedelta(hours=3),
+}
 # Gated: most texts name no day, and the day scan is a slow one.
 _DAY = gated(re.compile(
     r"\b(today|tonight|tomorrow|yesterday|(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -165,8 +176,8 @@ def _resolve(
             clock = _CLOCK.search(text, clock.end()) or clock
             zone = UTC
         stated = _ZONE.match(text, clock.end())
-        if stated and not stated.group(1).lower().startswith("local"):
-            zone = UTC
+        if stated:
+            zone = _stated_zone(stated, zone)
     local_now = published.astimezone(zone)
     date = _day(day, local_now, past) if day else local_now.date()
     if clock is None:
@@ -177,6 +188,16 @@ def _resolve(
             date = local_now.date() + (timedelta(0) if past else timedelta(days=1))
         return datetime.combine(date, time(0), zone)
     return datetime.combine(date, _clock_time(clock), zone)
+
+
+def _stated_zone(stated: re.Match, zone: tzinfo) -> tzinfo:
+    """The clock a time names after it: GMT, a city's ("Moscow time"), else *zone* ("local
+    time", or a city whose offset is not kept here)."""
+    city = stated.group("city")
+    if city is None:
+        return zone if stated.group(1).lower().startswith("local") else UTC
+    offset = _CITY_TIME.get(city.lower())
+    return timezone(offset) if offset is not None else zone
 
 
 def _clock_time(clock: re.Match) -> time:
