@@ -124,6 +124,13 @@ def test_mediator_city_does_not_pull_a_sentence_into_another_war():
     assert {t.conflict for t in of(events, Truce)} == {"Armenia-Azerbaijan"}
 
 
+def test_outsiders_who_announce_a_truce_between_others_are_its_mediators():
+    """The announcers are read as the sides first, until the story's parties replace them."""
+    [truce] = extract("", "Saudi Arabia and the US announced a 7-day ceasefire in Sudan starting Monday.", PUBLISHED)
+    assert set(truce.parties) == {"Sudanese army", "RSF"}
+    assert set(truce.mediators) == {"Saudi Arabia", "United States"}
+
+
 def test_summary_fills_what_the_headline_violation_left_open():
     events = extract("Houthis claim missile attack on Eilat", "The projectile landed near a hotel in Eilat.", PUBLISHED)
     body = of(events, Violation)[-1]

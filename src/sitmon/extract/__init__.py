@@ -152,13 +152,15 @@ class Extractor:
             for sentence, low, mentions, truce in zip(sentences, lows, found, truces):
                 if truce is None or truce.conflict != conflict:
                     continue
-                truce.mediators = [m for m in mediators if m not in truce.parties] or []
                 if declarer:
                     truce.parties = [declarer]
                 elif len(named_sides(sentence, gaz, conflict, mentions, mediators, low)) < 2:
                     if sides is None:
                         sides = story_parties(sentences, found, gaz, conflict, mediators, lows)
                     truce.parties = sides or complete_sides(truce.parties, gaz, conflict)
+                # (after the sides are settled: "Saudi Arabia and the US announced a ceasefire in
+                # Sudan" first reads the announcers as its sides, then the story's parties replace them)
+                truce.mediators = [m for m in mediators if m not in truce.parties]
 
     def _declarer(
         self, sentences: list[str], lows: list[str], found: list[list[Mention]], truces: list[Truce | None],
