@@ -307,6 +307,14 @@ def test_capitals_and_articles_are_not_always_victims(sentence):
     check(sentence, None)
 
 
+def test_the_people_a_figure_counts_are_not_one_named_person():
+    """"44,000 Palestinians had been killed": the capitalised word is the figure's victims,
+    not a person's name (it once read as one death)."""
+    event = one("The health ministry said that at least 44,000 Palestinians had been killed since the war began.")
+    assert (event.killed, event.scope) == (44_000, "cumulative")
+    assert one("Fayez Jan, a Taliban commander, was killed in Helmand province.").killed == 1
+
+
 def test_both_after_a_figure_points_back():
     # "both" repeats the two already counted, it does not add two more
     assert one("Two insurgents were killed after they fired, the force returning fire and killing both.").killed == 2

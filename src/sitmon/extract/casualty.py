@@ -689,7 +689,7 @@ def _tag_singulars(tagged: str, values: list[Quantity]) -> tuple[str, _Verbs]:
                                       f"{one(m)}person and ", tagged)
     if "been" in low or "was" in low:
         if _PERSON_HINT.search(low):
-            tagged = PERSON_RE.sub(lambda m: one(m) + "was " + m.group("verb"), tagged)
+            tagged = PERSON_RE.sub(lambda m: _person(m, one), tagged)
     # "Soldier killed ..." without an article is headline style, never in a full sentence.
     # (The "person" tagged above follows its tag, where no bare noun can start.)
     if not singular or tagged.rstrip().endswith("."):
@@ -742,6 +742,17 @@ def _listed(tagged: str, m: re.Match) -> bool:
 def _after_figure(m: re.Match, numbers: int) -> bool:
     """A number earlier in the sentence: "two were killed ... killing both"."""
     return any(int(t.group(1)) < numbers for t in _TAG_RE.finditer(m.string, 0, m.start()))
+
+
+_AFTER_TAG_RE = programs.compile(r"#\d+#\s+$")
+
+
+def _person(m: re.Match, one) -> str:
+    """Tag one named person killed ("Fayez Jan was killed"), but not the victims of a
+    figure told before them ("44,000 Palestinians had been killed")."""
+    if _AFTER_TAG_RE.search(m.string, max(0, m.start() - 12), m.start()):
+        return m.group()
+    return one(m) + "was " + m.group("verb")
 
 
 def _is_side(name: str) -> bool:
