@@ -69,6 +69,7 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         # proposed: called for, offered, under talks, rejected
         ("The UN called for an immediate ceasefire in Gaza.", "proposed"),
         ("Hamas weighs new truce offer as talks resume in Doha", "proposed"),
+        ("Ukraine and Russia agree to a 30-day halt on strikes against energy infrastructure", "agreed"),
         ("Hamas said it was studying the latest truce proposal.", "proposed"),
         ("Mediators offered a three-day truce to both sides.", "proposed"),
         ("Israel rejected a Hezbollah offer of a ceasefire.", "proposed"),
@@ -279,6 +280,8 @@ def test_a_proposal_has_no_end():
     result = truce("Russia rejects 30-day ceasefire proposal for Ukraine.")
     assert (result.status, result.ends) == ("proposed", None)
     assert truce("Ukraine agreed a 30-day ceasefire from Monday.").ends is not None
+    # nor does a truce that is over: its planned length says nothing more
+    assert truce("Israel resumes strikes on Gaza, ending two-month ceasefire").ends is None
 
 
 def test_evidence_is_the_sentence():

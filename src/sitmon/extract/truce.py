@@ -135,7 +135,8 @@ def find_truce(
         named = may_name_time(low)  # (read once for both ends of the truce)
         effective = _effective(low, ctx, tz, status, named)
         # a proposal's length is no end ("rejects 30-day ceasefire proposal"), nor is a past truce's
-        if status not in ("ended", "proposed"):
+        # ("ending two-month ceasefire")
+        if status not in ("ended", "collapsed", "proposed"):
             ends = resolve_end(low, effective, ctx.published, tz, named)
     return Truce(
         conflict=ctx.conflict,
