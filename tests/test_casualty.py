@@ -247,6 +247,25 @@ def test_a_terror_attack_is_not_ordinary_crime():
     assert one("A gunman killed three people at a bar in a terrorist attack.").killed == 3
 
 
+HAITI = Context(published=datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc), conflict="Haiti")
+
+
+def test_gangs_are_a_side_of_the_war_in_haiti_and_crime_elsewhere():
+    assert one("Gangs killed 20 people in the Cite Soleil district.", HAITI).killed == 20
+    check("Gangs killed 20 people in the Cite Soleil district.", None)  # another conflict's story
+    check("Floods killed 20 people after days of rain.", None, HAITI)  # a disaster stays one
+
+
+def test_a_haiti_gang_headline_keeps_its_story_casualties():
+    """The story fold drops the body's figures of a crime story; Haiti's gangs are no crime."""
+    from sitmon.extract import extract
+
+    events = extract("Gangs kill 20 in Port-au-Prince", "Armed men went door to door and 15 people were wounded.",
+                     datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc))
+    tally = [(e.killed, e.wounded) for e in events if isinstance(e, Casualty)]
+    assert (20, None) in tally and (None, 15) in tally
+
+
 def test_an_aircraft_shot_down_is_not_an_accident():
     assert one("The helicopter crashed after it was hit by a missile, killing four crew.").killed == 4
 

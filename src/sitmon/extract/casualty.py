@@ -561,7 +561,8 @@ def find_casualties(sentence: str, ctx: Context, low: str | None = None) -> list
     """Casualty events stated in one sentence (empty when none); *low* is the
     sentence lower-cased, when the caller has it."""
     text = lower(sentence) if low is None else low
-    if _cue(text) != "war":
+    cue = _cue(text)
+    if cue != "war" and not (cue == "not war" and _its_own_fighting(text, ctx.conflict)):
         return []
     tagged, values, verbs = _tag(sentence, text)
     if not values:
@@ -579,6 +580,19 @@ def _cue(text: str) -> str | None:
     if not CUE_RE.search(text):
         return None
     return "not war" if _not_war(text) else "war"
+
+
+# The crime words that are a conflict's own fighting (casualty.toml [conflict_violence]).
+_CONFLICT_VIOLENCE = {name: _cue_re(words) for name, words in _LEX.get("conflict_violence", {}).items()}
+
+
+def _its_own_fighting(text: str, conflict: str | None) -> bool:
+    """"Gangs killed 20 in Port-au-Prince": a crime word that is this conflict's war, in a
+    lower-case text that tells of no disaster or accident."""
+    violence = _CONFLICT_VIOLENCE.get(conflict or "")
+    if violence is None or violence.search(text) is None:
+        return False
+    return not DISASTER_RE.search(text) and not ACCIDENT_START_RE.match(text)
 
 
 def _not_war(text: str) -> bool:
@@ -1170,7 +1184,7 @@ def _not_war_story(casualties: list[Casualty], headline: str) -> set[int]:
     """Casualties of a disaster or crime story told in sentences that name no war:
     "Gunman kills four at nightclub" ... "six people were wounded"."""
     low = lower(headline)
-    if not headline or _cue(low) != "not war":
+    if not headline or _cue(low) != "not war" or any(_its_own_fighting(low, e.conflict) for e in casualties):
         return set()
     needed = WAR_RE if CRIME_RE.search(low) else VIOLENCE_RE
     return {id(e) for e in casualties if not needed.search(lower(e.evidence))}
