@@ -254,6 +254,8 @@ def test_gangs_are_a_side_of_the_war_in_haiti_and_crime_elsewhere():
     assert one("Gangs killed 20 people in the Cite Soleil district.", HAITI).killed == 20
     check("Gangs killed 20 people in the Cite Soleil district.", None)  # another conflict's story
     check("Floods killed 20 people after days of rain.", None, HAITI)  # a disaster stays one
+    nigeria = Context(published=HAITI.published, conflict="Nigeria")
+    assert one("Kidnappers killed two hostages in Kaduna after ransom talks failed.", nigeria).killed == 2
 
 
 def test_a_haiti_gang_headline_keeps_its_story_casualties():
