@@ -70,6 +70,7 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         ("The UN called for an immediate ceasefire in Gaza.", "proposed"),
         ("Hamas weighs new truce offer as talks resume in Doha", "proposed"),
         ("Ukraine and Russia agree to a 30-day halt on strikes against energy infrastructure", "agreed"),
+        ("Israel and Hamas strike ceasefire deal", "agreed"),
         ("Hamas said it was studying the latest truce proposal.", "proposed"),
         ("Mediators offered a three-day truce to both sides.", "proposed"),
         ("Israel rejected a Hezbollah offer of a ceasefire.", "proposed"),
@@ -157,6 +158,8 @@ def test_a_background_truce_does_not_override_the_new_one():
 
 def test_hostile_act_during_a_truce_makes_it_violated():
     assert truce("Drones struck Odesa during the energy truce.", hostile=True).status == "violated"
+    # "strike ... ceasefire" is an agreement only when nothing stands between them but its words
+    assert truce("Israel kills Hamas commander in Gaza strike despite ceasefire", hostile=True).status == "violated"
     assert truce("Drones struck Odesa during the energy truce.", hostile=False).status == "in_effect"
 
 
