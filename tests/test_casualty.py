@@ -309,6 +309,9 @@ def test_reference_story_figures():
         ("Both pilots were killed when the jet was shot down.", 2, None),
         ("The blast killed the group's deputy commander and four of his bodyguards.", 5, None),
         ("A woman and her two children were killed when a shell hit their home.", 3, None),
+        ("A Russian general was killed by a bomb in Moscow.", 1, None),
+        # ... but a general ceasefire kills no one
+        ("A general ceasefire was agreed after 12 people were killed in the shelling.", 12, None),
     ],
 )
 def test_one_victim_without_a_number(sentence, killed, wounded):
