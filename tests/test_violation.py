@@ -36,6 +36,8 @@ def violation(sentence: str, story: str = ""):
         "The Thai army said Cambodian troops opened fire on its positions.",
         "Hamas fighters fired anti-tank missiles at Israeli troops in Jabalia.",
         "Iran launched a barrage of ballistic missiles at Israel.",
+        # an interception alone is an attack seen from the other side
+        "Israel intercepted a missile launched from Yemen, the military said.",
     ],
 )
 def test_hostile_acts_are_found(sentence):
@@ -107,6 +109,10 @@ def test_plans_and_threats_are_not_acts(sentence, act):
     assert (violation(sentence) is not None) is act
 
 
+def test_destroyed_caches_are_not_interceptions():
+    assert violation("The weapons cache was safely destroyed on site in Helmand.") is None
+
+
 def test_weak_word_needs_a_war_context():
     assert violation("The attack left two people dead.") is None
     assert violation("The attack left two people dead.", story="Russian drones hit Kharkiv. The attack left two people dead.")
@@ -139,6 +145,9 @@ def test_weak_word_needs_a_war_context():
         ("Dozens of villagers killed in junta air strike in Sagaing, rebels say.", "Myanmar military"),
         # a backer is not the attacker
         ("M23 rebels backed by Rwanda shelled the outskirts of Goma.", "M23"),
+        # who intercepts is not who attacked, nor is who helped
+        ("Pakistan says it downed 25 Indian drones over several cities.", "India"),
+        ("Iranian missiles were intercepted with help from the United States and Jordan.", "Iran"),
     ],
 )
 def test_actor(sentence, actor):

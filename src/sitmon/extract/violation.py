@@ -53,7 +53,10 @@ class ViolationRules:
 def _compile_rules(flags: int) -> ViolationRules:
     data = load_data("violation.toml")
     return ViolationRules(
-        any_act=lexicon(data["strong_acts"] + data["weak_acts"] + data["breach"], flags=flags),
+        # an interception alone is an attack seen from the other side ("intercepted a missile
+        # launched from Yemen"); not "destroyed", which is mostly caches and drugs
+        any_act=lexicon(data["strong_acts"] + data["weak_acts"] + data["breach"]
+                        + [p for p in data["intercepts"] if p != "destroyed"], flags=flags),
         acts=PhraseTable({
             "strong": data["strong_acts"], "breach": data["breach"], "weak": data["weak_acts"],
             "intercept": data["intercepts"],
@@ -290,10 +293,10 @@ def _actor(
 ) -> str | None:
     """Who attacked: "by X", a party named right before the act or its weapon, the clause's subject."""
     conflict = info.name if info else None
-    if rules_for(low).acts.name(act) == "intercept":
-        return _attacker_after(sentence, act, mentions, conflict)
+    if rules_for(low).acts.name(act) == "intercept" and not _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()):
+        return _attacker_after(sentence, act, mentions, conflict)  # (not "projectiles were intercepted")
     by = _BY.search(low, act.end(), act.end() + 25)
-    if by:
+    if by and not _HELPER.search(low, act.end(), by.start()):  # (not "intercepted with help from X")
         end = _BY_END.search(low, by.end())
         who = _first_party(sentence, mentions, by.end(), end.start() if end else by.end() + 50, gazetteer, info)
         if who:
@@ -378,10 +381,16 @@ def _only_backer(
     return bool(named) and all(_backer(sentence, m) for m in named)
 
 
+_HELPER = re.compile(r"\b(?:with|help|helped|assistance|support|alongside)\b", re.IGNORECASE)
+
+
 def _attacker_after(sentence: str, act: re.Match, mentions: list[Mention], conflict: str | None) -> str | None:
-    """"shot down 25 Indian drones": the attacker is named after the interception."""
+    """"shot down 25 Indian drones": the attacker is named after the interception (not who
+    helped: "intercepted with help from the United States")."""
     for mention in mentions:
         if act.end() <= mention.start <= act.end() + 40:
+            if _HELPER.search(sentence, act.end(), mention.start):
+                return None
             entry = mention.entry(conflict)
             if entry.kind in ("party", "actor"):
                 return entry.name
