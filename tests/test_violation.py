@@ -148,6 +148,10 @@ def test_weak_word_needs_a_war_context():
         # who intercepts is not who attacked, nor is who helped
         ("Pakistan says it downed 25 Indian drones over several cities.", "India"),
         ("Iranian missiles were intercepted with help from the United States and Jordan.", "Iran"),
+        # whoever the clause says was killed is a victim, soldiers too; the author comes after
+        ("Two Israeli soldiers were killed by a roadside bomb in Jenin.", None),
+        ("2 US soldiers wounded in Nangarhar suicide attack", None),
+        ("Three Afghan children were injured by insurgents during an attack on a patrol in Kandahar.", "Taliban"),
     ],
 )
 def test_actor(sentence, actor):

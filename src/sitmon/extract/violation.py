@@ -316,13 +316,17 @@ def _actor(
     if (opponent and _OWN_SIDE.search(low_subject)
             and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start())):
         return opponent  # "Azerbaijan said its second city was hit": hit by the other side
+    killed = _KILLED_SUBJECT.search(low_subject)
+    if killed:  # the victims come first: the author can only be named after their fate
+        subject_start += killed.end()
+        subject, low_subject = subject[killed.end():], low_subject[killed.end():]
     victims = _VICTIM_SUBJECT.search(low_subject) is not None
     who = None if victims else _first_party(sentence, mentions, subject_start, act.start(), gazetteer, info)
     if who and not _only_backer(sentence, mentions, who, subject_start, act.start(), conflict):
         return who
     if claimed_by and _POSSESSIVE_PRONOUN.search(low_subject):
         return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
-    generic = _generic_party(sentence[max(0, act.start() - 20): act.start()], info)
+    generic = _generic_party(sentence[max(subject_start if killed else 0, act.start() - 20): act.start()], info)
     if generic:
         return generic  # "killed in a junta air strike", "army shelling"
     folded = lower(subject + sentence[act.start(): act.end()])
@@ -338,6 +342,12 @@ _VICTIM_SUBJECT = re.compile(
 )
 
 
+# "Two Israeli soldiers were killed by a roadside bomb": whoever the clause says was
+# killed before the act is its victim, soldiers or not ("injured by insurgents during an
+# attack": the author comes after the verb).
+_KILLED_SUBJECT = re.compile(
+    r"\b(?:(?:was|were|been)\s+(?:\w+\s+)?(?:killed|wounded|injured|hurt)|(?:killed|wounded|injured|died|dead)\s+(?:in|by|when|after))\b"
+)
 _OWN_SIDE = re.compile(r"\b(?:its|their|our)\b")
 
 
