@@ -152,6 +152,10 @@ def test_weak_word_needs_a_war_context():
         ("Two Israeli soldiers were killed by a roadside bomb in Jenin.", None),
         ("2 US soldiers wounded in Nangarhar suicide attack", None),
         ("Three Afghan children were injured by insurgents during an attack on a patrol in Kandahar.", "Taliban"),
+        # a country after "in" is where it happened; a group's name there is who did it
+        ("Five soldiers killed in Mali ambush", None),
+        ("Three killed in Ukraine drone attack", None),
+        ("Two soldiers killed in Hezbollah attack", "Hezbollah"),
     ],
 )
 def test_actor(sentence, actor):
@@ -192,6 +196,7 @@ def test_claimed_by(sentence, claimed_by):
         ("A missile attack on Ganja killed 14.", "Ganja"),
         ("Stepanakert was shelled overnight.", "Stepanakert"),
         ("Drones attacked targets near Kharkiv.", "Kharkiv"),
+        ("Five soldiers killed in Mali ambush", "Mali"),
         ("Jihadists attacked a camp near Sevare in central Mali.", "Sevare"),
         ("Beirut lodged a complaint after Israeli drone strikes in Khiam.", "Khiam"),
         ("A Ukrainian drone attack on Moscow was repelled.", "Moscow"),

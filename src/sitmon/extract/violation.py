@@ -322,7 +322,7 @@ def _actor(
         subject, low_subject = subject[killed.end():], low_subject[killed.end():]
     victims = _VICTIM_SUBJECT.search(low_subject) is not None
     who = None if victims else _first_party(sentence, mentions, subject_start, act.start(), gazetteer, info)
-    if who and not _only_backer(sentence, mentions, who, subject_start, act.start(), conflict):
+    if who and not _only_as(sentence, mentions, who, subject_start, act.start(), conflict):
         return who
     if claimed_by and _POSSESSIVE_PRONOUN.search(low_subject):
         return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
@@ -364,7 +364,7 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
         if mention.end > act.start():
             continue
         gap = sentence[mention.end: act.start()]
-        if len(gap) > 24 or _GAP_BREAK.search(gap) or _backer(sentence, mention):
+        if len(gap) > 24 or _GAP_BREAK.search(gap) or _backer(sentence, mention) or _as_place(sentence, mention):
             return None
         entry = mention.entry(conflict)
         if entry.kind in ("party", "actor"):
@@ -383,12 +383,21 @@ def _backer(sentence: str, mention: Mention) -> bool:
     return _BACKED_BY.search(sentence, max(0, mention.start - 20), mention.start) is not None
 
 
-def _only_backer(
+def _as_place(sentence: str, mention: Mention) -> bool:
+    """A country after "in", "near"...: where, not who ("killed in Mali ambush")."""
+    return mention.text in _COUNTRIES and _PLACE_BEFORE.search(sentence, max(0, mention.start - 10), mention.start) is not None
+
+
+_COUNTRIES = frozenset(load_data("violation.toml")["countries"])
+_PLACE_BEFORE = re.compile(r"\b(?:in|near|across|inside|over)\s+(?:the\s+)?$")
+
+
+def _only_as(
     sentence: str, mentions: list[Mention], side: str, start: int, end: int, conflict: str | None,
 ) -> bool:
-    """Whether *side* is named in ``sentence[start:end]`` only as someone's backer."""
+    """Whether *side* is named in ``sentence[start:end]`` only as someone's backer or as a place."""
     named = [m for m in mentions if start <= m.start < end and m.entry(conflict).name == side]
-    return bool(named) and all(_backer(sentence, m) for m in named)
+    return bool(named) and all(_backer(sentence, m) or _as_place(sentence, m) for m in named)
 
 
 _HELPER = re.compile(r"\b(?:with|help|helped|assistance|support|alongside)\b", re.IGNORECASE)
@@ -495,8 +504,9 @@ def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, 
 
 
 def _named_after_preposition(sentence: str, mention: Mention) -> bool:
-    """"on Moscow", "in Qatar": a name used as a place (not a demonym, not "at US base")."""
-    if mention.meaning.is_demonym or _ATTRIBUTIVE.match(sentence, mention.end):
+    """"on Moscow", "in Qatar": a name used as a place (not a demonym, not "at US base"; a
+    country is one even before a noun: "killed in Mali ambush")."""
+    if mention.meaning.is_demonym or (_ATTRIBUTIVE.match(sentence, mention.end) and not _as_place(sentence, mention)):
         return False
     return bool(_PREPOSITION_BEFORE.search(sentence, max(0, mention.start - 12), mention.start))
 
