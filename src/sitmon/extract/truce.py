@@ -330,7 +330,8 @@ _REACH = 200
 def _qualifies(sentence: str, start: int, end: int, truces: list[tuple[int, int]]) -> bool:
     """Whether the kind word at ``sentence[start:end]`` qualifies one of the *truces*
     words (spans, in order)."""
-    for truce_start, truce_end in truces[bisect_left(truces, (start - _REACH,)):]:
+    for index in range(bisect_left(truces, (start - _REACH,)), len(truces)):
+        truce_start, truce_end = truces[index]
         if truce_start > end + _REACH:
             break
         if truce_start < end and start < truce_end:

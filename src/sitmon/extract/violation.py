@@ -293,8 +293,9 @@ def _actor(
 ) -> str | None:
     """Who attacked: "by X", a party named right before the act or its weapon, the clause's subject."""
     conflict = info.name if info else None
-    if rules_for(low).acts.name(act) == "intercept" and not _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()):
-        return _attacker_after(sentence, act, mentions, conflict)  # (not "projectiles were intercepted")
+    passive = _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()) is not None
+    if rules_for(low).acts.name(act) == "intercept" and not passive:  # (not "projectiles were intercepted")
+        return _attacker_after(sentence, act, mentions, conflict)
     by = _BY.search(low, act.end(), act.end() + 25)
     if by and not _HELPER.search(low, act.end(), by.start()):  # (not "intercepted with help from X")
         end = _BY_END.search(low, by.end())
@@ -346,7 +347,8 @@ _VICTIM_SUBJECT = re.compile(
 # killed before the act is its victim, soldiers or not ("injured by insurgents during an
 # attack": the author comes after the verb).
 _KILLED_SUBJECT = re.compile(
-    r"\b(?:(?:was|were|been)\s+(?:\w+\s+)?(?:killed|wounded|injured|hurt)|(?:killed|wounded|injured|died|dead)\s+(?:in|by|when|after))\b"
+    r"\b(?:(?:was|were|been)\s+(?:\w+\s+)?(?:killed|wounded|injured|hurt)"
+    r"|(?:killed|wounded|injured|died|dead)\s+(?:in|by|when|after))\b"
 )
 _OWN_SIDE = re.compile(r"\b(?:its|their|our)\b")
 
@@ -385,7 +387,9 @@ def _backer(sentence: str, mention: Mention) -> bool:
 
 def _as_place(sentence: str, mention: Mention) -> bool:
     """A country after "in", "near"...: where, not who ("killed in Mali ambush")."""
-    return mention.text in _COUNTRIES and _PLACE_BEFORE.search(sentence, max(0, mention.start - 10), mention.start) is not None
+    if mention.text not in _COUNTRIES:
+        return False
+    return _PLACE_BEFORE.search(sentence, max(0, mention.start - 10), mention.start) is not None
 
 
 _COUNTRIES = frozenset(load_data("violation.toml")["countries"])
