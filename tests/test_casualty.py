@@ -215,6 +215,26 @@ def test_one_sentence_can_hold_a_current_and_a_historical_figure():
     assert [e.killed for e in past] == [20_000]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "today", "recalled"),
+    [
+        ("An Israeli airstrike killed five people in Khan Younis, a day after 12 people died in shelling "
+         "of Rafah, medics said.", 5, 12),
+        ("Days after 30 people were killed in a drone strike on a market, shelling killed 8 in El Fasher.", 8, 30),
+        ("40 killed in RSF attack on village a day after 12 people died in shelling of El Fasher", 40, 12),
+    ],
+)
+def test_an_earlier_incident_recalled_is_not_added_to_todays(sentence, today, recalled):
+    """Tallied once, in its own story of the day it happened: not summed into today's figure."""
+    events = find_casualties(sentence, NOW)
+    assert [e.killed for e in events if not e.historical] == [today]
+    assert [e.killed for e in events if e.historical] == [recalled]
+
+
+def test_a_toll_updated_a_day_after_its_attack_is_todays():
+    assert one("The death toll from the strike rose to 40, a day after the attack on the market.").killed == 40
+
+
 # --- things that are not casualties ----------------------------------------------------
 @pytest.mark.parametrize(
     "sentence",

@@ -148,6 +148,15 @@ def test_weak_word_needs_a_war_context():
         # who intercepts is not who attacked, nor is who helped
         ("Pakistan says it downed 25 Indian drones over several cities.", "India"),
         ("Iranian missiles were intercepted with help from the United States and Jordan.", "Iran"),
+        # a counted salvo shot down is the other side's attack; one aircraft downed is the shooter's act
+        ("Russia says it shot down 37 Ukrainian drones over Belgorod overnight.", "Ukraine"),
+        ("Russian air defences shot down 37 drones over Belgorod overnight.", "Ukraine"),
+        ("Ukraine says it shot down 71 of 123 drones Russia launched overnight", "Russia"),
+        ("Houthis shot down a US drone over Marib.", "Houthis"),
+        # whom the act struck is named after the verb it is the means of
+        ("Israeli army says it killed a Hezbollah commander in a drone strike in southern Lebanon.", "Israel"),
+        ("Israel said it had killed sixteen Hamas operatives in air strikes.", "Israel"),
+        ("Force targets Taliban commander involved in recent IED attack", "Taliban"),
         # whoever the clause says was killed is a victim, soldiers too; the author comes after
         ("Two Israeli soldiers were killed by a roadside bomb in Jenin.", None),
         ("2 US soldiers wounded in Nangarhar suicide attack", None),

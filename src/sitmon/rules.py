@@ -7,4 +7,4 @@ package compiles every pattern, and a poll where every feed answers 304 must not
 pay for that just to learn that nothing needs re-reading.
 """
 
-RULES_VERSION = 4
+RULES_VERSION = 5

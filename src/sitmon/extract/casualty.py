@@ -521,6 +521,8 @@ BACKGROUND_RE = programs.compile(
     r"(?:attacks?|bombings?|ambush(?:es)?|assault|killings?|massacre)\b")
 # cheap test before BACKGROUND_RE (its phrases' tails, not their rarest words alone: "suspected" is common)
 _BACKGROUND_GATE = _tail_gate_re(_CTX["background"] + ["behind"])
+RECALLED_RE = programs.compile(rf"(?<![\w-])(?:{_alt(_CTX['recalled'])})(?![\w-])[^,]*")
+_RECALLED_GATE = _tail_gate_re(_CTX["recalled"])
 YEAR_RE = programs.compile(r"(?<![\w,.$])(?P<since>(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:\w+\s+)?)?"
                            r"(?P<year>1[89]\d\d|20\d\d)(?P<decade>s)?(?!\w|,\d)")
 WHEN_YEAR_RE = programs.compile(r"\b(?P<year>(?:19|20)\d\d)\s*,?\s+when\b")
@@ -1069,6 +1071,8 @@ def _past(clause: str, positions: list[int], ctx: Context) -> list[bool]:
     past = [_in_the_past(clause, ctx)] * len(positions)
     for cue in BACKGROUND_RE.finditer(clause) if _BACKGROUND_GATE.search(clause) else ():
         past = [p or pos > cue.start() for p, pos in zip(past, positions)]
+    for cue in RECALLED_RE.finditer(clause) if _RECALLED_GATE.search(clause) else ():
+        past = [p or cue.start() < pos < cue.end() for p, pos in zip(past, positions)]
     return past
 
 

@@ -294,8 +294,9 @@ def _actor(
     """Who attacked: "by X", a party named right before the act or its weapon, the clause's subject."""
     conflict = info.name if info else None
     passive = _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start()) is not None
-    if rules_for(low).acts.name(act) == "intercept" and not passive:  # (not "projectiles were intercepted")
-        return _attacker_after(sentence, act, mentions, conflict)
+    if not passive and (rules_for(low).acts.name(act) == "intercept" or _COUNTED_SHOOT_DOWN.match(low, act.start())):
+        # (not "projectiles were intercepted")
+        return _intercepted(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
     by = _BY.search(low, act.end(), act.end() + 25)
     if by and not _HELPER.search(low, act.end(), by.start()):  # (not "intercepted with help from X")
         end = _BY_END.search(low, by.end())
@@ -317,13 +318,21 @@ def _actor(
     if (opponent and _OWN_SIDE.search(low_subject)
             and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start())):
         return opponent  # "Azerbaijan said its second city was hit": hit by the other side
+    subject_end = act.start()
+    struck = _ACTIVE_HARM.search(low_subject)
+    if struck and _BY_MEANS_OF.search(low_subject, struck.end()) and not _RELATIVE.search(low_subject, struck.end()):
+        # "Israel says it killed a Hezbollah commander in a drone strike": the act is the verb's
+        # means and the names after the verb are whom it struck ("targets Taliban commander
+        # involved in IED attack": the act is the commander's)
+        subject_end = subject_start + struck.start()
+        subject, low_subject = subject[: struck.start()], low_subject[: struck.start()]
     killed = _KILLED_SUBJECT.search(low_subject)
     if killed:  # the victims come first: the author can only be named after their fate
         subject_start += killed.end()
         subject, low_subject = subject[killed.end():], low_subject[killed.end():]
     victims = _VICTIM_SUBJECT.search(low_subject) is not None
-    who = None if victims else _first_party(sentence, mentions, subject_start, act.start(), gazetteer, info)
-    if who and not _only_as(sentence, mentions, who, subject_start, act.start(), conflict):
+    who = None if victims else _first_party(sentence, mentions, subject_start, subject_end, gazetteer, info)
+    if who and not _only_as(sentence, mentions, who, subject_start, subject_end, conflict):
         return who
     if claimed_by and _POSSESSIVE_PRONOUN.search(low_subject):
         return claimed_by  # "Russia said it struck ...", "the group said its fighters ..."
@@ -351,6 +360,22 @@ _KILLED_SUBJECT = re.compile(
     r"|(?:killed|wounded|injured|died|dead)\s+(?:in|by|when|after))\b"
 )
 _OWN_SIDE = re.compile(r"\b(?:its|their|our)\b")
+# An active verb of harm before the act, its object after it: not "were killed".
+_ACTIVE_HARM = re.compile(
+    r"(?<!was )(?<!were )(?<!been )(?<!being )\b(?:killed|kills|wounded|injured|targeted|targets|struck|strikes|hit|hits"
+    r"|attacked|attacks|shelled|bombed|captured|seized)\s+"
+    r"(?!(?:in|by|when|after|during|near|at|on|as|while|and|or|with|from|over|overnight|since|for)\b)(?=\w)"
+)
+_BY_MEANS_OF = re.compile(r"\b(?:in|with|using|during)\s+(?:an?\s+|the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}$")
+_RELATIVE = re.compile(
+    r"\b(?:who|that|which|involved|responsible|linked|behind|suspected|accused|blamed|believed|planning|planned)\b"
+)
+# "says it shot down 37 Ukrainian drones": a counted salvo brought down is someone else's
+# attack; "Houthis shot down a US drone" is the Houthis' own act.
+_COUNTED_SHOOT_DOWN = re.compile(
+    r"(?:shot|shoots|shooting) down\s+(?:\d[\d,]*|dozens|scores|hundreds|(?:two|three|four|five|six|seven|eight|nine"
+    r"|ten|eleven|twelve|\w+teen|\w+ty)\b)"
+)
 
 
 def _opponent(side: str | None, info: ConflictInfo | None) -> str | None:
@@ -405,6 +430,22 @@ def _only_as(
 
 
 _HELPER = re.compile(r"\b(?:with|help|helped|assistance|support|alongside)\b", re.IGNORECASE)
+
+
+def _intercepted(
+    sentence: str, low: str, act: re.Match, gazetteer: Gazetteer, info: ConflictInfo | None,
+    mentions: list[Mention], claimed_by: str | None, verbs: list[re.Match],
+) -> str | None:
+    """Whose attack was brought down: named after the interception ("downed 25 Indian
+    drones"), else the other side of whoever brought it down ("Russian air defences shot
+    down 37 drones", "Russia said it shot down 37 drones")."""
+    conflict = info.name if info else None
+    attacker = _attacker_after(sentence, act, mentions, conflict)
+    if attacker:
+        return attacker
+    start = _subject_start(low, act.start(), verbs)
+    defender = gazetteer.parties_within(sentence, mentions, start, act.start(), conflict)
+    return _opponent(defender[0] if defender else claimed_by, info)
 
 
 def _attacker_after(sentence: str, act: re.Match, mentions: list[Mention], conflict: str | None) -> str | None:
