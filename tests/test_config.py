@@ -172,6 +172,8 @@ MISTAKES = [
     ("[[conflicts]]\nname = \"X\"\naliases = \"Y\"\n", 3, "aliases must be a list of strings"),
     ("[[conflicts]]\nname = \"X\"\n\ndemonyms = 5\n", 4, "demonyms must be a list"),
     ("[[conflicts]]\nname = \"X\"\nutc = \"noon\"\n", 3, "utc must be an offset"),
+    ("[[conflicts]]\nname = \"X\"\nzone = \"Mars/Olympus\"\n", 3, "zone must be a time zone"),
+    ("[[conflicts]]\nname = \"X\"\nzone = 2\n", 3, "zone must be a time zone"),
 ]
 
 

@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -139,8 +139,8 @@ def test_find_places_in_order_and_not_parties():
 
 
 def test_local_clock_of_a_conflict():
-    assert default_gazetteer().utc_offset("Armenia-Azerbaijan").utcoffset(None) == timedelta(hours=4)
-    assert default_gazetteer().utc_offset(None) is None
+    assert default_gazetteer().clock("Armenia-Azerbaijan").utcoffset(None) == timedelta(hours=4)
+    assert default_gazetteer().clock(None) is None
 
 
 def test_user_conflict_from_config_is_found_with_its_demonyms():
@@ -156,9 +156,22 @@ def test_user_conflict_from_config_is_found_with_its_demonyms():
     ])
     assert gaz.conflict_of("Bordurian guns shelled Zenda") == "Ruritania-Borduria"
     assert gaz.canonical("Bordurian gunners") == "Borduria"
-    assert gaz.utc_offset("Ruritania-Borduria").utcoffset(None) == timedelta(hours=1)
+    assert gaz.clock("Ruritania-Borduria").utcoffset(None) == timedelta(hours=1)
     # The shipped conflicts are still there.
     assert gaz.conflict_of("Shelling in Kharkiv") == "Russia-Ukraine"
+
+
+def test_a_conflict_zone_keeps_summer_time():
+    gaz = build_gazetteer([{"name": "Ruritania-Borduria", "parties": ["Ruritania"], "utc": "+01:00",
+                            "zone": "Europe/Paris"}])
+    clock = gaz.clock("Ruritania-Borduria")
+    assert clock.utcoffset(datetime(2025, 7, 1)) == timedelta(hours=2)
+    assert clock.utcoffset(datetime(2025, 1, 1)) == timedelta(hours=1)
+
+
+def test_an_unknown_zone_falls_back_to_the_offset():
+    gaz = build_gazetteer([{"name": "Ruritania-Borduria", "utc": "+01:00", "zone": "Nowhere/Zenda"}])
+    assert gaz.clock("Ruritania-Borduria").utcoffset(datetime(2025, 7, 1)) == timedelta(hours=1)
 
 
 def test_user_entry_can_extend_a_shipped_conflict():

@@ -37,6 +37,18 @@ def test_start_times_use_the_conflict_clock(text, past, expected):
     assert iso(resolve_start(text, PUBLISHED, PLUS4, past=past)) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("from 6pm Kyiv time", datetime(2025, 7, 10, 9, 0, tzinfo=timezone.utc), "2025-07-10T15:00:00+00:00"),
+        ("from 6pm Kyiv time", datetime(2025, 1, 10, 9, 0, tzinfo=timezone.utc), "2025-01-10T16:00:00+00:00"),
+        ("at 4am Israel time", datetime(2025, 7, 10, 0, 0, tzinfo=timezone.utc), "2025-07-10T01:00:00+00:00"),
+    ],
+)
+def test_a_named_clock_that_changes_for_summer(text, published, expected):
+    assert iso(resolve_start(text, published, PLUS4)) == expected
+
+
 def test_without_a_local_clock_times_are_utc():
     assert iso(resolve_start("from 5pm", PUBLISHED, None)) == "2020-10-17T17:00:00+00:00"
 

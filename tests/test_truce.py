@@ -268,6 +268,19 @@ def test_effective_time_at_midnight_uses_the_conflict_clock():
     assert result.effective == "2020-10-17T20:00:00+00:00"  # midnight in Baku and Yerevan (UTC+4)
 
 
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        # Kyiv keeps UTC+3 in summer and UTC+2 in winter: the same "from midnight" is an hour apart
+        (datetime(2025, 7, 10, 9, 0, tzinfo=timezone.utc), "2025-07-10T21:00:00+00:00"),
+        (datetime(2025, 1, 10, 9, 0, tzinfo=timezone.utc), "2025-01-10T22:00:00+00:00"),
+    ],
+)
+def test_midnight_in_a_conflict_whose_clocks_change_for_summer(published, expected):
+    events = extract("Russia and Ukraine agree truce from midnight", "", published)
+    assert [e.effective for e in events if isinstance(e, Truce)] == [expected]
+
+
 def test_effective_on_sunday_and_a_72_hour_end():
     result = truce("A 72-hour ceasefire between the army and the RSF took effect on Sunday in Sudan.")
     assert result.effective == "2020-10-10T22:00:00+00:00"  # the Sunday before, local midnight (UTC+2)

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sitmon import paths
 
@@ -104,7 +105,8 @@ default_feeds = true
 # Extra conflicts for the gazetteer, one [[conflicts]] table each. `name` is
 # how the conflict is shown; the other keys help sitmon tell which conflict a
 # story is about and who the sides are. `demonyms` maps an adjective to the
-# party it stands for; `utc` is the local offset used to read "at midnight".
+# party it stands for; `utc` is the local offset used to read "at midnight", and
+# `zone` the local time zone where clocks change for summer (it wins over `utc`).
 #
 # [[conflicts]]
 # name = "Ruritania-Borduria"
@@ -113,6 +115,7 @@ default_feeds = true
 # places = ["Strelsau", "Zenda"]
 # demonyms = { "Ruritanian" = "Ruritania", "Bordurian" = "Borduria" }
 # utc = "+01:00"
+# zone = "Europe/Paris"
 """
 
 
@@ -138,7 +141,7 @@ _NUMBERS: dict[str, tuple[bool, Callable[[float], bool], str]] = {
 }
 _TOP_KEYS = set(_NUMBERS) | {"default_feeds", "feeds", "conflicts"}
 _FEED_KEYS = {"url", "title", "region"}
-_CONFLICT_KEYS = {"name", "demonyms", "utc", *CONFLICT_LIST_KEYS}
+_CONFLICT_KEYS = {"name", "demonyms", "utc", "zone", *CONFLICT_LIST_KEYS}
 _UTC_OFFSET = re.compile(r"[+-]\d{1,2}:?\d{2}")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
@@ -322,8 +325,24 @@ def _conflicts(value: Any, where: _Locator) -> list[dict]:
                 problem = 'conflict utc must be an offset like "+04:00"'
                 raise where.error(problem, "utc", "conflicts", i)
             entry["utc"] = utc.strip()
+        zone = table.get("zone")
+        if zone is not None:
+            if not _known_zone(zone):
+                problem = 'conflict zone must be a time zone like "Europe/Kyiv"'
+                raise where.error(problem, "zone", "conflicts", i)
+            entry["zone"] = zone.strip()
         conflicts.append(entry)
     return conflicts
+
+
+def _known_zone(zone: Any) -> bool:
+    if not isinstance(zone, str) or not zone.strip():
+        return False
+    try:
+        ZoneInfo(zone.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _strings(items: Any, key: str, index: int, where: _Locator) -> list[str]:

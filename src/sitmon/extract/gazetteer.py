@@ -19,11 +19,12 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import timedelta, timezone, tzinfo
 from functools import lru_cache
 from importlib import resources
 from re import _constants as _sre  # the standard library's own regex parser and its codes
 from re import _parser
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import TypeVar
 
 from sitmon.extract import programs
@@ -187,7 +188,7 @@ def _mentions_within(
 class ConflictInfo:
     name: str
     parties: tuple[str, ...]
-    utc: timezone | None
+    clock: tzinfo | None  # local time: its zone (summer time included) or a fixed offset
     army: str | None = None  # the party a bare "the army" means
     rebels: str | None = None  # the party a bare "the rebels" means
 
@@ -248,10 +249,10 @@ class Gazetteer:
             self._add(term, Entry(name, PLACE, term))
         known = self.conflicts.get(name)  # a user entry may extend a shipped conflict
         party_names = tuple(_unique([*(known.parties if known else ()), *(p["name"] for p in parties)]))
-        utc = _parse_utc(spec.get("utc")) or (known.utc if known else None)
+        clock = _local_clock(spec) or (known.clock if known else None)
         army = spec.get("army") or (known.army if known else None)
         rebels = spec.get("rebels") or (known.rebels if known else None)
-        self.conflicts[name] = ConflictInfo(name, party_names, utc, army, rebels)
+        self.conflicts[name] = ConflictInfo(name, party_names, clock, army, rebels)
 
     def _add(self, term: str, entry: Entry) -> None:
         term = term.strip()
@@ -363,9 +364,10 @@ class Gazetteer:
         found = self.parties(phrase, conflict)
         return found[0] if found else None
 
-    def utc_offset(self, conflict: str | None) -> timezone | None:
+    def clock(self, conflict: str | None) -> tzinfo | None:
+        """The conflict's local time, which "at midnight" and "5pm local time" are read on."""
         info = self.conflicts.get(conflict or "")
-        return info.utc if info else None
+        return info.clock if info else None
 
 
 def _party_entry(entries: tuple[Entry, ...], conflict: str | None, actors: bool) -> Entry | None:
@@ -403,6 +405,19 @@ def _term_weights(entries: tuple[Entry, ...]) -> tuple[tuple[str, float], ...]:
 
 def _unique(items: Iterable) -> list:
     return list(dict.fromkeys(items))
+
+
+def _local_clock(spec: dict) -> tzinfo | None:
+    """A conflict's ``zone`` ("Europe/Kyiv": a truce from midnight in July starts at 21:00
+    UTC, in January at 22:00), else its fixed ``utc`` offset; the offset too where the
+    zone is unknown here."""
+    zone = spec.get("zone")
+    if zone:
+        try:
+            return ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return _parse_utc(spec.get("utc"))
 
 
 def _parse_utc(text: str | None) -> timezone | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sitmon.extract.gazetteer import contains_any, gated, lower
 
@@ -46,17 +47,35 @@ _CLOCK = re.compile(
     r"(?:\s*(?:hours|hrs)\b)?",
 )
 _ZONE = re.compile(r"\s*\(?\s*(local(?: time)?|gmt|utc|z|(?P<city>[a-z]+) time)\b", re.IGNORECASE)
-# "6pm Moscow time": the clocks truce announcements name, where they keep one offset all
-# year (those that change for summer are read as the conflict's own clock, as before).
-_CITY_TIME = {
+# "6pm Moscow time": the clocks truce announcements name. Those that keep one offset all
+# year by offset; those that change for summer by their time zone.
+_CITY_OFFSET = {
     "moscow": timedelta(hours=3), "tehran": timedelta(hours=3, minutes=30), "baku": timedelta(hours=4),
     "yerevan": timedelta(hours=4), "kabul": timedelta(hours=4, minutes=30), "islamabad": timedelta(hours=5),
     "pakistan": timedelta(hours=5), "indian": timedelta(hours=5, minutes=30), "india": timedelta(hours=5, minutes=30),
     "yangon": timedelta(hours=6, minutes=30), "myanmar": timedelta(hours=6, minutes=30),
     "bangkok": timedelta(hours=7), "thai": timedelta(hours=7), "khartoum": timedelta(hours=2),
     "sudan": timedelta(hours=2), "riyadh": timedelta(hours=3), "saudi": timedelta(hours=3), "doha": timedelta(hours=3),
-    "sanaa": timedelta(hours=3), "yemen": timedelta(hours=3),
+    "sanaa": timedelta(hours=3), "yemen": timedelta(hours=3), "damascus": timedelta(hours=3),
 }
+_CITY_ZONE = {
+    "kyiv": "Europe/Kyiv", "kiev": "Europe/Kyiv", "ukrainian": "Europe/Kyiv", "ukraine": "Europe/Kyiv",
+    "israel": "Asia/Jerusalem", "israeli": "Asia/Jerusalem", "jerusalem": "Asia/Jerusalem",
+    "gaza": "Asia/Gaza", "beirut": "Asia/Beirut", "lebanon": "Asia/Beirut", "lebanese": "Asia/Beirut",
+}
+
+
+def _city_clocks() -> dict[str, tzinfo]:
+    clocks: dict[str, tzinfo] = {city: timezone(offset) for city, offset in _CITY_OFFSET.items()}
+    for city, zone in _CITY_ZONE.items():
+        try:
+            clocks[city] = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # no time zone database here: read on the conflict's own clock
+    return clocks
+
+
+_CITY_CLOCK = _city_clocks()
 # Gated: most texts name no day, and the day scan is a slow one.
 _DAY = gated(re.compile(
     r"\b(today|tonight|tomorrow|yesterday|(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -196,8 +215,7 @@ def _stated_zone(stated: re.Match, zone: tzinfo) -> tzinfo:
     city = stated.group("city")
     if city is None:
         return zone if stated.group(1).lower().startswith("local") else UTC
-    offset = _CITY_TIME.get(city.lower())
-    return timezone(offset) if offset is not None else zone
+    return _CITY_CLOCK.get(city.lower(), zone)
 
 
 def _clock_time(clock: re.Match) -> time:

@@ -129,7 +129,7 @@ def find_truce(
     parties = named_sides(sentence, gazetteer, ctx.conflict, mentions, mediators, low)
     if len(parties) < 2:
         parties = complete_sides(parties, gazetteer, ctx.conflict)
-    tz = gazetteer.utc_offset(ctx.conflict)
+    tz = gazetteer.clock(ctx.conflict)
     effective = ends = None
     if _may_be_timed(low):
         named = may_name_time(low)  # (read once for both ends of the truce)
