@@ -121,6 +121,9 @@ def test_sums_and_subsets(sentence, expected):
         ("Seven RSF fighters were killed in the battle for El Fasher.", "militants", "RSF"),
         ("Two journalists were killed in southern Lebanon.", "journalists", None),
         ("The army said 15 Taliban were killed in the operation.", "militants", "Taliban"),
+        # who says so is not the victims, with a subset cut out between them
+        ("Russian strikes on Ukraine kill at least 25, including three children, officials say", None, None),
+        ("Russian strikes killed 25 civilians, including three children, in Kherson.", "civilians", None),
     ],
 )
 def test_victims_and_side(sentence, victims, side):

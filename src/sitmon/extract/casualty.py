@@ -651,10 +651,17 @@ def _is_title_case(sentence: str) -> bool:
 
 
 def _cut_subset(m: re.Match) -> str:
-    """Drop a subset; keep a comma that closed the clause, not one of a parenthesis."""
+    """Drop a subset; keep a comma that closed the clause, not one of a parenthesis,
+    unless who says so comes next ("kill 25, including three children, officials say":
+    the officials are not the 25)."""
     cut = m.group()
+    if not cut.rstrip().endswith(","):
+        return ""
     opened = cut.lstrip()[:1] in (",", "(")
-    return "," if cut.rstrip().endswith(",") and not opened else ""
+    return "," if not opened or _SOURCE_NEXT_RE.match(m.string, m.end()) else ""
+
+
+_SOURCE_NEXT_RE = re.compile(r"\s*(?:[\w'-]+\s+){1,4}(?:say|says|said|reported|reports|told)\b", re.IGNORECASE)
 
 
 def _countable(text: str, q: Quantity) -> bool:
