@@ -157,6 +157,12 @@ def test_weak_word_needs_a_war_context():
         ("Israeli army says it killed a Hezbollah commander in a drone strike in southern Lebanon.", "Israel"),
         ("Israel said it had killed sixteen Hamas operatives in air strikes.", "Israel"),
         ("Force targets Taliban commander involved in recent IED attack", "Taliban"),
+        # who claims an attack made it; sides that clash with each other are neither alone its author
+        ("Islamic State claims responsibility for Kabul mosque bombing that killed 21", "Islamic State"),
+        ("The Taliban claimed the attack on a checkpoint in Kandahar.", "Taliban"),
+        ("Ukraine claims Russian attack on Kyiv killed five", "Russia"),
+        ("Syrian government forces and Kurdish-led SDF clash near Aleppo", None),
+        ("Russian and Ukrainian forces clashed near Pokrovsk.", None),
         # whoever the clause says was killed is a victim, soldiers too; the author comes after
         ("Two Israeli soldiers were killed by a roadside bomb in Jenin.", None),
         ("2 US soldiers wounded in Nangarhar suicide attack", None),

@@ -111,7 +111,12 @@ def find_violation(
     info = gazetteer.conflicts.get(ctx.conflict or "")
     verbs = list(r.claim.finditer(low))  # the reporting verbs: read by the claim and the subject
     claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions, verbs)
-    actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
+    if claimed_by and _RESPONSIBILITY.search(low):
+        actor = claimed_by  # "Islamic State claims responsibility for Kabul mosque bombing"
+    elif _MUTUAL.match(low, act.start()) and _sides_before(sentence, mentions, act, info) > 1:
+        actor = None  # "Government forces and the SDF clash near Aleppo": neither alone
+    else:
+        actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
     return Violation(
         conflict=ctx.conflict,
         evidence=sentence,
@@ -121,6 +126,22 @@ def find_violation(
         weapon=_weapon(text, r),
         breach=_breach(low, breach, r),
     )
+
+
+# "claimed responsibility for", "the Taliban claimed the attack" (not "claims Russian attack
+# on Kyiv killed five": a side named in between is whose attack it says it was)
+_RESPONSIBILITY = gated(re.compile(
+    r"\bclaim(?:s|ed|ing)?\s+(?:responsibility|credit\b|(?:the\s+|an\s+|a\s+)?(?:deadly\s+)?"
+    r"(?:attacks?|bombings?|strikes?|assault|ambush|killings?|raid|blast|explosion)\b)"
+))
+_MUTUAL = re.compile(r"clash(?:es|ed|ing)?\b")
+
+
+def _sides_before(sentence: str, mentions: list[Mention], act: re.Match, info: ConflictInfo | None) -> int:
+    """How many sides the sentence names before its act (the subject of "X and Y clash")."""
+    conflict = info.name if info else None
+    return len({m.entry(conflict).name for m in mentions
+                if m.end <= act.start() and m.entry(conflict).kind in ("party", "actor")})
 
 
 def _breach(low: str, masked_breach: bool, r: ViolationRules) -> bool:
