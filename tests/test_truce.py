@@ -132,6 +132,10 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         # the truce ends the war, not itself
         ("The Gaza truce ends 11 days of fighting.", "in_effect"),
         ("A ceasefire that ended the war took effect in 2020.", "in_effect"),
+        # talks named after "holds" are not what holds; talks that began are no truce beginning
+        ("Gaza truce holds after talks in Cairo", "in_effect"),
+        ("Truce holds as talks continue in Doha", "in_effect"),
+        ("Ceasefire talks began in Cairo on Sunday", "proposed"),
     ],
 )
 def test_status(sentence, status):
@@ -183,6 +187,10 @@ def test_lower_level_status_function_reads_lower_case_text():
         ("Hamas accepted the ceasefire proposal.", {"Hamas", "Israel"}),
         # No side named: the conflict's two main sides.
         ("The Gaza ceasefire took effect on Sunday.", {"Israel", "Hamas"}),
+        # a state from outside the conflict's sides and the country the conflict is named for
+        ("Pakistan and Afghanistan agree to immediate ceasefire after talks in Doha", {"Pakistan", "Afghanistan"}),
+        ("A ceasefire between Pakistan and Afghanistan took effect.", {"Pakistan", "Afghanistan"}),
+        ("A ceasefire between Israel and Gaza took effect.", {"Israel", "Hamas"}),
     ],
 )
 def test_parties(sentence, parties):

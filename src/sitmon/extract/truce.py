@@ -217,14 +217,18 @@ def _clauses(sentence: str, r: TruceRules) -> tuple[str, str, bool]:
 
 def _status_of(text: str, r: TruceRules) -> str | None:
     found: set[str] = set()
-    starts: list[str] = []
+    starts: list[str] = []  # the start verbs that talks came before ("talks began")
+    talks_at = len(text)
     cues = r.cues
     for match in cues.pattern.finditer(text):
         name = cues.name(match)
         if _counts(name, text, match, r):
             found.add(name)
-            if name == "in_effect":
-                starts.append(match.group())
+            if name == "talks":
+                talks_at = min(talks_at, match.start())
+            elif name == "in_effect":
+                # "truce holds after Cairo talks": talks named after the verb are not what holds
+                starts.append(match.group() if match.start() > talks_at else "")
         elif name == "agreed":
             found.add("proposed")  # "could be signed", "urged both sides to accept"
     return _resolve(found, starts, r)
@@ -586,15 +590,34 @@ def _sides(
     low = lower(sentence) if low is None else low
     # (every "X and Y agree" holds "and": a cheaper test than the pair's verbs)
     paired = "and" in low and _SUBJECT_PAIR.may_match(sentence, low)
+    info = gazetteer.conflicts.get(conflict or "")
     pairs = []
     for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if paired else None):
         if match:
-            pair = (gazetteer.parties_within(sentence, mentions, *match.span("a"), conflict)
-                    + gazetteer.parties_within(sentence, mentions, *match.span("b"), conflict))
+            a = gazetteer.parties_within(sentence, mentions, *match.span("a"), conflict)
+            b = gazetteer.parties_within(sentence, mentions, *match.span("b"), conflict)
+            if info is not None and bool(a) != bool(b) and not set(a + b) & set(info.parties):
+                # "Pakistan and Afghanistan agree to ceasefire": a state from outside the
+                # conflict's sides and the country the conflict is named for are the sides
+                country = _country_named(sentence, mentions, match.span("b" if a else "a"), conflict)
+                a, b = (a, [country]) if a else ([country], b)
+            pair = [p for p in a + b if p]
             pairs.append(list(dict.fromkeys(pair)))
     named = gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions, low), actors=False)
-    info = gazetteer.conflicts.get(conflict or "")
     return pairs, [p for p in named if p in info.parties] if info else named
+
+
+_COUNTRIES = frozenset(load_data("violation.toml")["countries"])
+
+
+def _country_named(sentence: str, mentions: list[Mention], span: tuple[int, int], conflict: str | None) -> str | None:
+    """The country a stretch names when the conflict is called after it ("Afghanistan")."""
+    for mention in mentions:
+        if span[0] <= mention.start and mention.end <= span[1] and mention.text in _COUNTRIES:
+            entry = mention.entry(conflict)
+            if entry.kind in ("alias", "name") and entry.conflict == conflict:
+                return mention.text
+    return None
 
 
 def complete_sides(named: list[str], gazetteer: Gazetteer, conflict: str | None) -> list[str]:
