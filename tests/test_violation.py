@@ -38,6 +38,7 @@ def violation(sentence: str, story: str = ""):
         "Iran launched a barrage of ballistic missiles at Israel.",
         # an interception alone is an attack seen from the other side
         "Israel intercepted a missile launched from Yemen, the military said.",
+        "Indian and Pakistani troops exchange fire along the Line of Control",
     ],
 )
 def test_hostile_acts_are_found(sentence):
@@ -67,6 +68,7 @@ def test_hostile_acts_are_found(sentence):
         "The company launched a charm offensive with investors.",
         "Oil prices hit a record high.",
         "Investors were shelling out record sums for the stock.",
+        "Police exchanged fire with robbers in Chicago.",
     ],
 )
 def test_look_alikes_are_not_violations(sentence):
@@ -163,6 +165,8 @@ def test_weak_word_needs_a_war_context():
         ("Ukraine claims Russian attack on Kyiv killed five", "Russia"),
         ("Syrian government forces and Kurdish-led SDF clash near Aleppo", None),
         ("Russian and Ukrainian forces clashed near Pokrovsk.", None),
+        ("Thai and Cambodian troops exchanged fire along the border despite the ceasefire, Thailand's army said.",
+         None),
         # whoever the clause says was killed is a victim, soldiers too; the author comes after
         ("Two Israeli soldiers were killed by a roadside bomb in Jenin.", None),
         ("2 US soldiers wounded in Nangarhar suicide attack", None),

@@ -113,7 +113,7 @@ def find_violation(
     claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions, verbs)
     if claimed_by and _RESPONSIBILITY.search(low):
         actor = claimed_by  # "Islamic State claims responsibility for Kabul mosque bombing"
-    elif _MUTUAL.match(low, act.start()) and _sides_before(sentence, mentions, act, info) > 1:
+    elif _MUTUAL.search(low, max(0, act.start() - 10), act.end()) and _sides_before(sentence, mentions, act, info) > 1:
         actor = None  # "Government forces and the SDF clash near Aleppo": neither alone
     else:
         actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
@@ -134,7 +134,7 @@ _RESPONSIBILITY = gated(re.compile(
     r"\bclaim(?:s|ed|ing)?\s+(?:responsibility|credit\b|(?:the\s+|an\s+|a\s+)?(?:deadly\s+)?"
     r"(?:attacks?|bombings?|strikes?|assault|ambush|killings?|raid|blast|explosion)\b)"
 ))
-_MUTUAL = re.compile(r"clash(?:es|ed|ing)?\b")
+_MUTUAL = re.compile(r"\bclash(?:es|ed|ing)?\b|\bexchang(?:e|es|ed|ing)\s+(?:of\s+)?(?:fire|gunfire|shots)\b")
 
 
 def _sides_before(sentence: str, mentions: list[Mention], act: re.Match, info: ConflictInfo | None) -> int:
