@@ -137,6 +137,16 @@ def test_summary_fills_what_the_headline_violation_left_open():
     assert body.actor == "Houthis"
 
 
+def test_a_separate_attack_in_the_summary_is_not_given_the_headlines_attacker():
+    events = extract(
+        "Sudan: RSF attack on El Fasher kills 30",
+        "At least 30 civilians were killed in El Fasher on Monday. Separately, a drone strike on Kadugli killed five.",
+        PUBLISHED,
+    )
+    assert [(v.location, v.actor) for v in of(events, Violation)] == [
+        ("El Fasher", "RSF"), ("Kadugli", None)]
+
+
 @pytest.mark.parametrize(
     "title, summary",
     [

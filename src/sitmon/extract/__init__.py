@@ -220,12 +220,18 @@ def _fold_violations(violations: list[Violation | None]) -> None:
     (*violations*: each sentence's, the headline's first)."""
     headline = violations[0]
     for violation in violations[1:]:
-        if violation is None or violation.conflict != headline.conflict:
-            continue
+        if violation is None or violation.conflict != headline.conflict or _ANOTHER.match(violation.evidence):
+            continue  # ("Separately, a drone strike on Kadugli killed five": not the headline's attack)
         if violation.actor is None or (violation.actor.islower() and headline.actor and not headline.actor.islower()):
             violation.actor = headline.actor
         violation.claimed_by = violation.claimed_by or headline.claimed_by
         violation.location = violation.location or headline.location
+
+
+_ANOTHER = re.compile(
+    r"(?:separately|elsewhere|meanwhile|in (?:a |an )?(?:separate|another|other) (?:\w+ )?(?:attack|strike|incident|development)s?)\b",
+    re.IGNORECASE,
+)
 
 
 def _story_sentences(title: str, summary: str) -> list[str]:
