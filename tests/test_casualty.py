@@ -218,6 +218,10 @@ def test_one_sentence_can_hold_a_current_and_a_historical_figure():
     assert [e.killed for e in past] == [20_000]
 
 
+def test_beheadings_are_killings():
+    assert one("Mozambique: insurgents behead 11 villagers in Cabo Delgado").killed == 11
+
+
 @pytest.mark.parametrize(
     ("sentence", "today", "recalled"),
     [

@@ -39,6 +39,9 @@ def violation(sentence: str, story: str = ""):
         # an interception alone is an attack seen from the other side
         "Israel intercepted a missile launched from Yemen, the military said.",
         "Indian and Pakistani troops exchange fire along the Line of Control",
+        "Rockets were fired from Lebanon at northern Israel.",
+        "Insurgents beheaded 11 villagers in Cabo Delgado.",
+        "Ukraine retakes village near Kupiansk",
     ],
 )
 def test_hostile_acts_are_found(sentence):
@@ -69,6 +72,8 @@ def test_hostile_acts_are_found(sentence):
         "Oil prices hit a record high.",
         "Investors were shelling out record sums for the stock.",
         "Police exchanged fire with robbers in Chicago.",
+        "Fireworks were launched from the pier.",
+        "The company retook the lead in the market.",
     ],
 )
 def test_look_alikes_are_not_violations(sentence):
@@ -165,6 +170,8 @@ def test_weak_word_needs_a_war_context():
         ("Ukraine claims Russian attack on Kyiv killed five", "Russia"),
         ("Syrian government forces and Kurdish-led SDF clash near Aleppo", None),
         ("Russian and Ukrainian forces clashed near Pokrovsk.", None),
+        # a town is taken from the side named after "from", not by it
+        ("Somali troops recapture town from al-Shabaab after fierce fighting", "Somali government"),
         ("Thai and Cambodian troops exchanged fire along the border despite the ceasefire, Thailand's army said.",
          None),
         # whoever the clause says was killed is a victim, soldiers too; the author comes after

@@ -302,6 +302,7 @@ def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
 # -- who did it --------------------------------------------------------------------
 
 _BY = re.compile(r"\b(?:by|from)\s+(?:the\s+)?")
+_TAKING = re.compile(r"(?:re)?captur|seiz|retak|retook|took control|overr?an|stormed")
 _BY_END = re.compile(r"[,;:.]|\s(?:on|in|at|near|as|after|that|which|killed|killing|and|were|was|overnight|against)\b")
 _GAP_BREAK = re.compile(r"[,;:.]|\b(?:on|in|at|near|and|of|the|said|says|say|that|who|which|when)\b")
 _POSSESSIVE_PRONOUN = re.compile(r"\b(?:it|its|they|their|we|our)\b(?:\s+[\w-]+){0,2}\s*$")
@@ -319,6 +320,8 @@ def _actor(
         # (not "projectiles were intercepted")
         return _intercepted(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
     by = _BY.search(low, act.end(), act.end() + 25)
+    if by and by.group().startswith("from") and _TAKING.match(act.group()):
+        by = None  # "recapture town from al-Shabaab": whom it was taken from
     if by and not _HELPER.search(low, act.end(), by.start()):  # (not "intercepted with help from X")
         end = _BY_END.search(low, by.end())
         who = _first_party(sentence, mentions, by.end(), end.start() if end else by.end() + 50, gazetteer, info)
