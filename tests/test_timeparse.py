@@ -97,6 +97,11 @@ def test_duration_without_a_start_counts_from_publication():
         ("the truce holds until Monday", "2020-10-18T20:00:00+00:00"),
         ("a pause from Saturday until midnight on Sunday", "2020-10-17T20:00:00+00:00"),
         ("it expires at noon on Tuesday", "2020-10-20T08:00:00+00:00"),
+        # a new deadline
+        ("the sides agreed to extend the ceasefire deadline to October 25", "2020-10-24T20:00:00+00:00"),
+        ("Lebanon truce extended to October 25, White House says", "2020-10-24T20:00:00+00:00"),
+        # a day named wins over a length counted from the story's date
+        ("the 60-day truce expires on Monday", "2020-10-18T20:00:00+00:00"),
     ],
 )
 def test_planned_end_from_until(text, expected):

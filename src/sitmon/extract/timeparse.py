@@ -96,7 +96,10 @@ _WEEKLONG = re.compile(r"\b(week|month)-long\b")
 _DIGIT = re.compile(r"\d")
 _TIME_WORDS = ("midnight", "noon", "tonight", "tomorrow")
 _DAY_WORD = re.compile(r"midday|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day")
-_UNTIL = re.compile(r"\b(?:until|till|through|to last until|expires?|expiring|ends?|ending)\s+(?:on\s+|at\s+)?")
+_UNTIL = re.compile(
+    r"\b(?:until|till|through|to last until|expires?|expiring|ends?|ending"
+    r"|deadline\s+to|extend(?:s|ed|ing)?\s+(?:[\w-]+\s+){0,3}?to)\s+(?:on\s+|at\s+)?"
+)
 
 
 def may_name_time(text: str) -> bool:
@@ -134,15 +137,15 @@ def resolve_end(
     """The planned end: "72-hour" after *start*, or "until Monday" (*timed*: ``may_name_time``
     of the text, when the caller has it)."""
     text = lower(text)
-    duration = _duration(text)
-    if duration is not None:
-        return (start or published) + duration
+    # a day named wins over a length counted from a start that is often only the story's
+    # date ("the 60-day truce expires on Sunday")
     until = _UNTIL.search(text) if (may_name_time(text) if timed is None else timed) else None
     if until:
         moment = _resolve(text, until.end(), published, tz, past=False, anchored=True)
         if moment is not None and (start is None or moment > start):
             return moment
-    return None
+    duration = _duration(text)
+    return (start or published) + duration if duration is not None else None
 
 
 def _duration(text: str) -> timedelta | None:
