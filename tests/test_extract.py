@@ -229,3 +229,17 @@ def test_a_lower_cased_sentence_from_the_caller_gives_the_same_event(find, sente
     plain = finder(sentence, ctx, gaz, story=sentence)
     assert plain is not None
     assert finder(sentence, ctx, gaz, story=sentence, low=lower(sentence)) == plain
+
+
+@pytest.mark.parametrize(
+    ("title", "conflict", "actor"),
+    [
+        ("BREAKING: RUSSIAN MISSILE STRIKE ON KYIV KILLS 12", "Russia-Ukraine", "Russia"),
+        ("RSF FIGHTERS STORM EL FASHER, 30 DEAD", "Sudan", "RSF"),
+    ],
+)
+def test_a_headline_in_capitals_is_read_and_quoted_as_written(title, conflict, actor):
+    events = extract(title, "", PUBLISHED)
+    [violation] = of(events, Violation)
+    assert (violation.conflict, violation.actor) == (conflict, actor)
+    assert {e.evidence for e in events} == {title}

@@ -136,6 +136,7 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         ("Gaza truce holds after talks in Cairo", "in_effect"),
         ("Truce holds as talks continue in Doha", "in_effect"),
         ("Ceasefire talks began in Cairo on Sunday", "proposed"),
+        ("US envoy holds talks in Beirut on a ceasefire between Israel and Hezbollah", "proposed"),
     ],
 )
 def test_status(sentence, status):

@@ -170,6 +170,8 @@ def test_weak_word_needs_a_war_context():
         ("Ukraine claims Russian attack on Kyiv killed five", "Russia"),
         ("Syrian government forces and Kurdish-led SDF clash near Aleppo", None),
         ("Russian and Ukrainian forces clashed near Pokrovsk.", None),
+        # a title-case "In" breaks the tie between a name and the act as "in" does
+        ("Armenians Burn Azeri Village In Fresh Fighting", "Armenia"),
         # a town is taken from the side named after "from", not by it
         ("Somali troops recapture town from al-Shabaab after fierce fighting", "Somali government"),
         ("Thai and Cambodian troops exchanged fire along the border despite the ceasefire, Thailand's army said.",

@@ -60,6 +60,7 @@ class Extractor:
         sentences = _story_sentences(title or "", summary or "")
         if not sentences:
             return []
+        shouted = _recase_shouting(sentences, self.gazetteer.acronyms)
         has_title = bool(title.strip())
         gaz = self.gazetteer
         lows: list[str] = []  # each sentence lower-cased once for every finder
@@ -81,7 +82,10 @@ class Extractor:
         if has_title and violations[0] is not None:
             _fold_violations(violations)
         # A story tells one death more than once (headline, lead, detail): count it once.
-        return fold_casualties(events, title or "")
+        events = fold_casualties(events, sentences[0] if has_title else "")
+        for event in events if shouted else ():
+            event.evidence = shouted.get(event.evidence, event.evidence)  # quoted as written
+        return events
 
     def _read(
         self, sentences: list[str], lows: list[str], found: list[list[Mention]], conflicts: list[str | None],
@@ -232,6 +236,23 @@ _ANOTHER = re.compile(
     r"(?:separately|elsewhere|meanwhile|in (?:a |an )?(?:separate|another|other) (?:\w+ )?(?:attack|strike|incident|development)s?)\b",
     re.IGNORECASE,
 )
+
+
+_CASED_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _recase_shouting(sentences: list[str], acronyms: frozenset[str]) -> dict[str, str]:
+    """Write sentences set in capitals ("RUSSIAN MISSILE STRIKE ON KYIV KILLS 12") in
+    title case, in place, as the names are matched case by case; returns the originals
+    by their new text. Names written in capitals anyway ("RSF") stay so."""
+    originals: dict[str, str] = {}
+    for i, sentence in enumerate(sentences):
+        if len(sentence) < 20 or not sentence.isupper():  # (one C call: every sentence pays it)
+            continue
+        recased = _CASED_WORD.sub(lambda m: m.group() if m.group() in acronyms else m.group().capitalize(), sentence)
+        originals[recased] = sentence
+        sentences[i] = recased
+    return originals
 
 
 def _story_sentences(title: str, summary: str) -> list[str]:

@@ -212,6 +212,8 @@ class Gazetteer:
         for place in neutral_places:
             self._add(place, Entry(None, PLACE, place))
         self._meanings = {term: Meaning.of(entries) for term, entries in self._entries.items()}
+        # names written in capitals ("RSF", "M23"): kept so when a shouted headline is recased
+        self.acronyms = frozenset(w for term in self._entries for w in re.split(r"[\s-]+", term) if w.isupper())
         self._pattern = _compile(self._entries)
         # Most names start with a capital; the few that do not ("al-Shabaab", "eastern
         # Congo") make the whole pattern stop at every "a", "e" or "s" of a text. Where

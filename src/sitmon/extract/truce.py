@@ -227,11 +227,19 @@ def _status_of(text: str, r: TruceRules) -> str | None:
             if name == "talks":
                 talks_at = min(talks_at, match.start())
             elif name == "in_effect":
-                # "truce holds after Cairo talks": talks named after the verb are not what holds
-                starts.append(match.group() if match.start() > talks_at else "")
+                # "truce holds after Cairo talks": talks named after the verb are not what holds,
+                # unless they are what it holds ("US envoy holds talks on a ceasefire")
+                before = match.start() > talks_at or _TALKS_HELD.match(text, match.end()) is not None
+                starts.append(match.group() if before else "")
         elif name == "agreed":
             found.add("proposed")  # "could be signed", "urged both sides to accept"
     return _resolve(found, starts, r)
+
+
+_TALKS_HELD = re.compile(
+    r"\s+(?:(?!(?:after|as|while|despite|amid|since|before|following|with|during|and|but)\b)[\w-]+\s+){0,2}?"
+    r"(?:talks|negotiations|discussions|consultations|meetings?)\b"
+)
 
 
 def _resolve(found: set[str], starts: list[str], r: TruceRules) -> str | None:

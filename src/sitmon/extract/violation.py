@@ -304,7 +304,7 @@ def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
 _BY = re.compile(r"\b(?:by|from)\s+(?:the\s+)?")
 _TAKING = re.compile(r"(?:re)?captur|seiz|retak|retook|took control|overr?an|stormed")
 _BY_END = re.compile(r"[,;:.]|\s(?:on|in|at|near|as|after|that|which|killed|killing|and|were|was|overnight|against)\b")
-_GAP_BREAK = re.compile(r"[,;:.]|\b(?:on|in|at|near|and|of|the|said|says|say|that|who|which|when)\b")
+_GAP_BREAK = re.compile(r"[,;:.]|\b(?:on|in|at|near|and|of|the|said|says|say|that|who|which|when)\b", re.IGNORECASE)
 _POSSESSIVE_PRONOUN = re.compile(r"\b(?:it|its|they|their|we|our)\b(?:\s+[\w-]+){0,2}\s*$")
 _AFTER_WEAPON = re.compile(r"\s+(?:that\s+)?(?P<who>[A-Z][\w'-]+(?:\s[A-Z][\w'-]+)?)\s+(?:had\s+|has\s+)?(?:launched|fired|sent|used)\b")
 
