@@ -192,6 +192,9 @@ def test_lower_level_status_function_reads_lower_case_text():
         ("Pakistan and Afghanistan agree to immediate ceasefire after talks in Doha", {"Pakistan", "Afghanistan"}),
         ("A ceasefire between Pakistan and Afghanistan took effect.", {"Pakistan", "Afghanistan"}),
         ("A ceasefire between Israel and Gaza took effect.", {"Israel", "Hamas"}),
+        # who reports the deal is not one of its sides
+        ("Trump says Thailand and Cambodia agreed to an immediate ceasefire after his calls",
+         {"Thailand", "Cambodia"}),
     ],
 )
 def test_parties(sentence, parties):

@@ -565,6 +565,7 @@ def _generic_party(text: str, info) -> str | None:
 
 # (gated: most sentences have no "between")
 _BETWEEN = gated(re.compile(r"\bbetween\s+(?P<a>[^,;:.]{1,60}?)\s+and\s+(?P<b>[^,;:.]{1,60}?)(?=[,;:.]|\s+(?:that|which|to|on|in|after|from|at|was|is|were|will|has|have|had)\b|$)"))
+_REPORTED = re.compile(r"\b(?:says?|said|announce[sd]?|claim(?:s|ed)?|tells?|told|reports?|reported|that)\b", re.IGNORECASE)
 _PAIR_VERB = r"(?:agree|sign|reach|announce|accept|declare|strike|seal|clinch|commit|accuse|trade)"
 # (gated on its verbs: most sentences have none, and this scan is a slow one)
 _SUBJECT_PAIR = Gated(re.compile(
@@ -602,7 +603,10 @@ def _sides(
     pairs = []
     for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if paired else None):
         if match:
-            a = gazetteer.parties_within(sentence, mentions, *match.span("a"), conflict)
+            a_start, a_end = match.span("a")
+            for said in _REPORTED.finditer(sentence, a_start, a_end):  # "Trump says Thailand and Cambodia agreed"
+                a_start = said.end()
+            a = gazetteer.parties_within(sentence, mentions, a_start, a_end, conflict)
             b = gazetteer.parties_within(sentence, mentions, *match.span("b"), conflict)
             if info is not None and bool(a) != bool(b) and not set(a + b) & set(info.parties):
                 # "Pakistan and Afghanistan agree to ceasefire": a state from outside the
