@@ -13,6 +13,10 @@ best single pass over the corpus. The target is 10,000/s (the issue's floor is
 --breakdown also times the same passes with the casualty finder, and then all
 three finders, replaced by no-ops, so the cost of each part shows beside the whole.
 
+--hostile times extract() on 100 KB sentences written to be slow (a figure repeated
+thousands of times, a clause break repeated, a headline in capitals...): the worst must
+stay far below a second, as a feed can carry such a title.
+
 --gates prints, for the corpus and the real texts of ../shared/eval (ISAF
 releases, UCDP headlines), the share of sentences whose one-scan cue test lets
 the truce finder or the violation finder stop at once.
@@ -40,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=20_000, help="items to extract (default 20000)")
     parser.add_argument("--breakdown", action="store_true", help="also time the pipeline without each finder")
     parser.add_argument("--gates", action="store_true", help="also print the share of sentences each finder skips")
+    parser.add_argument("--hostile", action="store_true", help="also time 100 KB sentences written to be slow")
     args = parser.parse_args(argv)
     extract = load_extract()
     stories = [(s["title"], s["summary"], parse_time(s["published"])) for s in load_corpus()]
@@ -61,7 +66,31 @@ def main(argv: list[str] | None = None) -> int:
         _breakdown(extract, stories, best)
     if args.gates:
         _gates()
+    if args.hostile:
+        _hostile(extract)
     return 0
+
+
+# Each repeated up to 100 KB: what a broken or hostile feed could put in one title.
+HOSTILE = {
+    "a figure after a kill verb, 2,000 times": "Hamas says it killed a Hezbollah commander in ",
+    "a strike and its toll": "killed in strike ",
+    "an earlier incident recalled": "a day after 12, ",
+    "a headline in capitals": "RUSSIAN STRIKE ON KYIV KILLS 12 ",
+    "a reported pair": "Trump says Israel and ",
+    "a new deadline": "extend the truce to ",
+    "numbers and commas": "1,000, ",
+}
+
+
+def _hostile(extract: Callable) -> None:
+    """Wall seconds of one extract() call on each hostile sentence."""
+    published = parse_time("2025-01-01T00:00:00Z")
+    for label, piece in HOSTILE.items():
+        text = (piece * (100_000 // len(piece) + 1))[:100_000]
+        started = time.perf_counter()
+        extract(text, "", published)
+        print(f"  hostile: {label:42s} {time.perf_counter() - started:6.3f} s")
 
 
 def _gates() -> None:

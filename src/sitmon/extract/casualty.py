@@ -950,8 +950,12 @@ def _events(sentence: str, tagged: str, mentions: list[_Mention], ctx: Context) 
         offset, clause = clauses[index]
         low = lower(clause)  # the context patterns are lower case, which is twice as fast
         past = _past(low, [m.pos - offset for m in members], ctx)
+        clause_scope = None  # the clause's, read once for all its figures (a long list has hundreds)
         for mention, historical in zip(members, past):
-            scope = _toll_scope(clause, low) if mention.toll else _scope(low)
+            if mention.toll:
+                scope = _toll_scope(clause, low)
+            else:
+                scope = clause_scope = clause_scope or _scope(low)
             if historical and _WHOLE_WAR_RE.search(low):
                 scope = "cumulative"  # "the 1990s war killed 20,000": that war's whole toll
             # each side apart: "killing 10 people; India said one of its nationals died"
