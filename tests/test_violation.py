@@ -152,6 +152,7 @@ def test_weak_word_needs_a_war_context():
         ("Dozens of villagers killed in junta air strike in Sagaing, rebels say.", "Myanmar military"),
         # a backer is not the attacker
         ("M23 rebels backed by Rwanda shelled the outskirts of Goma.", "M23"),
+        ("Rwanda-backed rebels shelled the outskirts of Goma.", "M23"),
         # who intercepts is not who attacked, nor is who helped
         ("Pakistan says it downed 25 Indian drones over several cities.", "India"),
         ("Iranian missiles were intercepted with help from the United States and Jordan.", "Iran"),

@@ -431,7 +431,12 @@ _BACKED_BY = re.compile(r"\b(?:backed|supported|armed|funded|sponsored|aided)\s+
 
 
 def _backer(sentence: str, mention: Mention) -> bool:
-    return _BACKED_BY.search(sentence, max(0, mention.start - 20), mention.start) is not None
+    """"backed by Rwanda", "the Rwanda-backed group": a sponsor named, not who acted."""
+    return (_BACKED_AFTER.match(sentence, mention.end) is not None
+            or _BACKED_BY.search(sentence, max(0, mention.start - 20), mention.start) is not None)
+
+
+_BACKED_AFTER = re.compile(r"-(?:backed|supported|sponsored|funded|armed|allied)\b", re.IGNORECASE)
 
 
 def _as_place(sentence: str, mention: Mention) -> bool:
