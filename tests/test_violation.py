@@ -42,6 +42,7 @@ def violation(sentence: str, story: str = ""):
         "Rockets were fired from Lebanon at northern Israel.",
         "Insurgents beheaded 11 villagers in Cabo Delgado.",
         "Ukraine retakes village near Kupiansk",
+        "A dozen peacekeepers were killed as M23 rebels advanced on Goma.",
     ],
 )
 def test_hostile_acts_are_found(sentence):
@@ -74,6 +75,7 @@ def test_hostile_acts_are_found(sentence):
         "Police exchanged fire with robbers in Chicago.",
         "Fireworks were launched from the pier.",
         "The company retook the lead in the market.",
+        "Stocks advanced on hopes of a rate cut.",
     ],
 )
 def test_look_alikes_are_not_violations(sentence):
