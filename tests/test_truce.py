@@ -191,6 +191,7 @@ def test_lower_level_status_function_reads_lower_case_text():
         # a state from outside the conflict's sides and the country the conflict is named for
         ("Pakistan and Afghanistan agree to immediate ceasefire after talks in Doha", {"Pakistan", "Afghanistan"}),
         ("A ceasefire between Pakistan and Afghanistan took effect.", {"Pakistan", "Afghanistan"}),
+        ("Pakistan accuses Afghanistan of violating ceasefire along border", {"Pakistan", "Afghanistan"}),
         ("A ceasefire between Israel and Gaza took effect.", {"Israel", "Hamas"}),
         # who reports the deal is not one of its sides
         ("Trump says Thailand and Cambodia agreed to an immediate ceasefire after his calls",

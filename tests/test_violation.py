@@ -139,6 +139,7 @@ def test_weak_word_needs_a_war_context():
         ("Three civilians were killed when Russian missiles struck Dnipro.", "Russia"),
         ("Hezbollah fired rockets at northern Israel.", "Hezbollah"),
         ("Armenia accused Azerbaijan of shelling Goris.", "Azerbaijan"),
+        ("Pakistan accuses Afghanistan of violating ceasefire along border", "Afghanistan"),
         ("The Houthis were accused of shelling Taiz.", "Houthis"),
         ("Sudan's army bombed RSF positions in Nyala.", "Sudanese army"),
         ("Gunmen killed five villagers near Kaya.", "gunmen"),

@@ -21,6 +21,7 @@ from sitmon.extract.gazetteer import (
     load_data, lower, names_conflict, needed_strings,
 )
 from sitmon.extract.timeparse import has_digit, iso, may_name_time, resolve_end, resolve_start
+from sitmon.extract.violation import country_named
 
 DEFAULT_STATUS = "in_effect"
 
@@ -565,6 +566,11 @@ def _generic_party(text: str, info) -> str | None:
 
 # (gated: most sentences have no "between")
 _BETWEEN = gated(re.compile(r"\bbetween\s+(?P<a>[^,;:.]{1,60}?)\s+and\s+(?P<b>[^,;:.]{1,60}?)(?=[,;:.]|\s+(?:that|which|to|on|in|after|from|at|was|is|were|will|has|have|had)\b|$)"))
+# "Pakistan accuses Afghanistan of violating the ceasefire": accuser and accused are its sides
+_ACCUSED_PAIR = re.compile(
+    r"^(?P<a>[^,;:]{1,60}?)\s+accus(?:es|ed|ing|e)\s+(?P<b>[^,;:]{1,60}?)\s+of\s+(?:violating|breaking|breaching)\b",
+    re.IGNORECASE,
+)
 _REPORTED = re.compile(r"\b(?:says?|said|announce[sd]?|claim(?:s|ed)?|tells?|told|reports?|reported|that)\b", re.IGNORECASE)
 _PAIR_VERB = r"(?:agree|sign|reach|announce|accept|declare|strike|seal|clinch|commit|accuse|trade)"
 # (gated on its verbs: most sentences have none, and this scan is a slow one)
@@ -601,7 +607,8 @@ def _sides(
     paired = "and" in low and _SUBJECT_PAIR.may_match(sentence, low)
     info = gazetteer.conflicts.get(conflict or "")
     pairs = []
-    for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if paired else None):
+    accused = _ACCUSED_PAIR.search(sentence) if "accus" in low else None
+    for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if paired else None, accused):
         if match:
             a_start, a_end = match.span("a")
             for said in _REPORTED.finditer(sentence, a_start, a_end):  # "Trump says Thailand and Cambodia agreed"
@@ -611,25 +618,12 @@ def _sides(
             if info is not None and bool(a) != bool(b) and not set(a + b) & set(info.parties):
                 # "Pakistan and Afghanistan agree to ceasefire": a state from outside the
                 # conflict's sides and the country the conflict is named for are the sides
-                country = _country_named(sentence, mentions, match.span("b" if a else "a"), conflict)
+                country = country_named(mentions, *match.span("b" if a else "a"), conflict)
                 a, b = (a, [country]) if a else ([country], b)
             pair = [p for p in a + b if p]
             pairs.append(list(dict.fromkeys(pair)))
     named = gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions, low), actors=False)
     return pairs, [p for p in named if p in info.parties] if info else named
-
-
-_COUNTRIES = frozenset(load_data("violation.toml")["countries"])
-
-
-def _country_named(sentence: str, mentions: list[Mention], span: tuple[int, int], conflict: str | None) -> str | None:
-    """The country a stretch names when the conflict is called after it ("Afghanistan")."""
-    for mention in mentions:
-        if span[0] <= mention.start and mention.end <= span[1] and mention.text in _COUNTRIES:
-            entry = mention.entry(conflict)
-            if entry.kind in ("alias", "name") and entry.conflict == conflict:
-                return mention.text
-    return None
 
 
 def complete_sides(named: list[str], gazetteer: Gazetteer, conflict: str | None) -> list[str]:

@@ -211,6 +211,8 @@ def _claim(
                or _claimant(sentence[before: accuse.start()]))
         of = _OF_FOR.search(low, accuse.end(), accuse.end() + 60)
         whom = _first_party(sentence, mentions, accuse.end(), of.start(), gazetteer, info) if of else None
+        if of and whom is None and who and info and who not in info.parties:
+            whom = country_named(mentions, accuse.end(), of.start(), info.name)  # "Pakistan accuses Afghanistan of"
         headline_passive = of is not None and not low[accuse.end(): of.start()].strip()
         if headline_passive or _PASSIVE_BEFORE.search(low, max(0, accuse.start() - 12), accuse.start()):
             who, whom = None, who  # "Houthis (were) accused of shelling Taiz"
@@ -447,6 +449,17 @@ def _as_place(sentence: str, mention: Mention) -> bool:
 
 
 _COUNTRIES = frozenset(load_data("violation.toml")["countries"])
+
+
+def country_named(mentions: list[Mention], start: int, end: int, conflict: str | None) -> str | None:
+    """The country named in ``[start, end)`` that the conflict is called after ("Afghanistan"):
+    a side when a state from outside the conflict's parties deals with it."""
+    for mention in mentions:
+        if start <= mention.start and mention.end <= end and mention.text in _COUNTRIES:
+            entry = mention.entry(conflict)
+            if entry.kind in ("alias", "name") and entry.conflict == conflict:
+                return mention.text
+    return None
 _PLACE_BEFORE = re.compile(r"\b(?:in|near|across|inside|over)\s+(?:the\s+)?$")
 
 
