@@ -218,6 +218,8 @@ def test_parties(sentence, parties):
         ("Biden voices support for a ceasefire between Israel and Hamas.", set()),
         ("A resolution demanding a Gaza truce was vetoed by Washington.", set()),
         ("The Gaza truce began and aid trucks lined up at the Rafah crossing from Egypt.", set()),
+        # nor is an outside state fighting beside a side
+        ("Syrian and Russian warplanes resumed bombing in Idlib, ending a short-lived ceasefire.", set()),
     ],
 )
 def test_mediators(sentence, mediators):
@@ -395,3 +397,11 @@ def test_the_sponsor_word_test_keeps_what_the_per_name_test_keeps(sentence):
     assert truce_module._unsponsored(sentence, mentions) == plain
     if "Iran-b" in sentence:
         assert len(plain) < len(mentions)  # the sponsor is dropped
+
+
+def test_an_outside_state_fighting_beside_a_side_is_not_a_side_of_the_truce():
+    events = extract("Idlib truce unravels within hours",
+                     "Syrian and Russian warplanes resumed bombing in Idlib province after rebels refused to withdraw.",
+                     datetime(2020, 1, 20, tzinfo=timezone.utc))
+    truces = [e for e in events if isinstance(e, Truce)]
+    assert truces and all(set(t.parties) == {"Syrian government", "HTS"} and not t.mediators for t in truces)

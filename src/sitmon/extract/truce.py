@@ -482,8 +482,23 @@ def outside_actors(sentence: str, mentions: list[Mention], conflict: str | None,
             continue
         if _URGED_BY.search(sentence, max(0, mention.start - 20), mention.start):
             continue
+        if _FIGHTING_FORCE.match(sentence, mention.end):
+            continue  # "Syrian and Russian warplanes resumed bombing": a combatant, not a mediator
         names.append(entry.name)
     return list(dict.fromkeys(names))
+
+
+def _outside_combatant(sentence: str, mention: Mention, conflict: str | None) -> bool:
+    """A state from outside the conflict named as a fighting force ("Russian warplanes" in Syria)."""
+    return bool(conflict) and conflict not in mention.meaning.conflicts and _FIGHTING_FORCE.match(
+        sentence, mention.end) is not None
+
+
+_FIGHTING_FORCE = re.compile(
+    r"\s+(?:[\w-]+\s+)?(?:warplanes?|jets|aircraft|bombers|troops|soldiers|forces|army|military|artillery|drones?"
+    r"|missiles?|rockets?|air ?strikes?|strikes|shelling|bombing|bombardment|attacks?|fire)\b",
+    re.IGNORECASE,
+)
 
 
 def story_parties(
@@ -495,7 +510,9 @@ def story_parties(
     named = []
     for sentence, mentions, low in zip(sentences, found, lows or [None] * len(sentences)):
         if mentions:
-            named.extend(gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions, low), actors=False))
+            # ("Syrian and Russian warplanes": an outside state fighting beside a side is not one)
+            sides = [m for m in _unsponsored(sentence, mentions, low) if not _outside_combatant(sentence, m, conflict)]
+            named.extend(gazetteer.parties(sentence, conflict, sides, actors=False))
     named = [p for p in dict.fromkeys(named) if p not in mediators]
     return complete_sides(named, gazetteer, conflict)
 
