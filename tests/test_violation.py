@@ -216,6 +216,11 @@ def test_actor(sentence, actor):
         # a source set off that names no side is not the side named before it
         ("Jihadists killed 40 soldiers in an attack on a base in Burkina Faso, security sources said.", None),
         ("A guided bomb struck a residential area of Ukraine's second city, the mayor said.", None),
+        # the reporting verb nearest before the act
+        ("The Kremlin said the pause had ended, while Ukraine reported Russian attacks across the front.",
+         "Ukraine"),
+        ("The army said two soldiers died; Hezbollah said its fighters ambushed an Israeli unit near Aitaroun.",
+         "Hezbollah"),
     ],
 )
 def test_claimed_by(sentence, claimed_by):

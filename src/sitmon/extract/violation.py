@@ -110,7 +110,7 @@ def find_violation(
         return None
     info = gazetteer.conflicts.get(ctx.conflict or "")
     verbs = list(r.claim.finditer(low))  # the reporting verbs: read by the claim and the subject
-    claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions, verbs)
+    claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions, verbs, act.start())
     if claimed_by and _RESPONSIBILITY.search(low):
         actor = claimed_by  # "Islamic State claims responsibility for Kabul mosque bombing"
     elif _MUTUAL.search(low, max(0, act.start() - 10), act.end()) and _sides_before(sentence, mentions, act, info) > 1:
@@ -201,7 +201,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:]|\b(?:and|while|as|but|when|after)\b")
 
 def _claim(
     sentence: str, low: str, gazetteer: Gazetteer, info: ConflictInfo | None, mentions: list[Mention],
-    verbs: list[re.Match],
+    verbs: list[re.Match], act_start: int = 0,
 ) -> tuple[str | None, str | None]:
     """(who says so, whom they accuse): "X accused Y of", "Y was accused of", "X said", "according to X"."""
     accuse = _ACCUSE_VERB.search(low)
@@ -224,7 +224,10 @@ def _claim(
         if who:
             return who, None
     sources = []
-    for verb in verbs:
+    # the reporting verb nearest before the act first ("The Kremlin said the pause ended, while
+    # Ukraine reported Russian attacks"), then the others in order
+    before = [v for v in verbs if v.end() <= act_start]
+    for verb in before[::-1] + [v for v in verbs if v.end() > act_start]:
         source = _tail_start(sentence, max(0, verb.start() - 60), verb.start())
         # "..., security sources said": the side named before the comma is not the source
         source = _set_off_source(sentence, source, verb.start()) or source
