@@ -137,6 +137,9 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         ("Truce holds as talks continue in Doha", "in_effect"),
         ("Ceasefire talks began in Cairo on Sunday", "proposed"),
         ("US envoy holds talks in Beirut on a ceasefire between Israel and Hezbollah", "proposed"),
+        # strikes that threaten a truce strike no deal
+        ("Hamas says Israel's strikes threaten ceasefire", "violated"),
+        ("Israel and Hamas strike Gaza ceasefire deal", "agreed"),
     ],
 )
 def test_status(sentence, status):
@@ -192,6 +195,8 @@ def test_lower_level_status_function_reads_lower_case_text():
         ("Pakistan and Afghanistan agree to immediate ceasefire after talks in Doha", {"Pakistan", "Afghanistan"}),
         ("A ceasefire between Pakistan and Afghanistan took effect.", {"Pakistan", "Afghanistan"}),
         ("Pakistan accuses Afghanistan of violating ceasefire along border", {"Pakistan", "Afghanistan"}),
+        # "Israel's strikes ... ceasefire" is not Israel's own truce
+        ("Hamas says Israel's strikes threaten ceasefire", {"Israel", "Hamas"}),
         ("A ceasefire between Israel and Gaza took effect.", {"Israel", "Hamas"}),
         # who reports the deal is not one of its sides
         ("Trump says Thailand and Cambodia agreed to an immediate ceasefire after his calls",

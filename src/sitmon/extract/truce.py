@@ -519,7 +519,10 @@ def story_parties(
 
 # "Russia's Easter truce", but not "Ukraine's call for a truce".
 _POSSESSIVE_TRUCE = re.compile(
-    r"['\u2019]s\s+(?:(?!(?:calls?|offers?|proposals?|plans?|push|bid|demands?|requests?|idea|talks|rejection|refusal|of|for|to|a|the)\b)[\w-]+\s+){0,3}?"
+    r"['\u2019]s\s+(?:(?!(?:calls?|offers?|proposals?|plans?|push|bid|demands?|requests?|idea|talks|rejection|refusal|of|for|to|a|the"
+    # "Israel's strikes threaten ceasefire": what they did to someone's truce
+    r"|strikes?|attacks?|shelling|raids?|offensive|threat\w*|violat\w*|breach\w*|undermin\w*|jeopardi\w*|endanger\w*|imperil\w*"
+    r"|break\w*|broke|shatter\w*|end\w*)\b)[\w-]+\s+){0,3}?"
     r"(?:truce|cease-?fire|pause|halt)",
     re.IGNORECASE,
 )
