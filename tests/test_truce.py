@@ -138,7 +138,7 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         ("Ceasefire talks began in Cairo on Sunday", "proposed"),
         ("US envoy holds talks in Beirut on a ceasefire between Israel and Hezbollah", "proposed"),
         # strikes that threaten a truce strike no deal
-        ("Hamas says Israel's strikes threaten ceasefire", "violated"),
+        ("Hamas says Israel's strikes threaten ceasefire", "in_effect"),  # (violated with its violation read)
         ("Israel and Hamas strike Gaza ceasefire deal", "agreed"),
     ],
 )
