@@ -150,6 +150,11 @@ def test_victims_and_side(sentence, victims, side):
         ("The war has displaced more than 10 million people and killed an estimated 150,000.", "cumulative"),
         ("The conflict has forced 3 million to flee and claimed at least 20,000 lives.", "cumulative"),
         ("The war has left 2 million homeless; a strike killed 12 people in Kharkiv.", "incident"),
+        # the war named as where they died; a month's toll is no one attack
+        ("An estimated 150,000 people have died in Sudan's war, US envoy says", "cumulative"),
+        ("At least 40,000 people have been killed during the two-year conflict.", "cumulative"),
+        ("UN says 1,000 civilians killed in Ukraine in past month, highest since 2022", "cumulative"),
+        ("57 Palestinians killed in past 24 hours, ministry says", "incident"),
     ],
 )
 def test_scope(sentence, scope):

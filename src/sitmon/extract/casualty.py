@@ -1058,7 +1058,15 @@ def _is_cumulative(clause: str) -> bool:
     spans = (" the " in clause or " of " in clause) and contains_any(clause, _SPAN_WORDS)
     if spans and CUMULATIVE_SPAN_RE.search(clause):
         return True
+    if ("war" in clause or "conflict" in clause) and _IN_THE_WAR_RE.search(clause):
+        return True
     return (" has " in clause or " have " in clause) and bool(_WAR_HAS_RE.search(clause))
+
+
+# "have died in Sudan's war", "killed during the two-year conflict": the war's own toll
+_IN_THE_WAR_RE = programs.compile(
+    r"\b(?:in|during|throughout)\s+(?:the\s+|this\s+|its\s+|[\w-]+(?:'s|\u2019s)\s+)(?:[\w-]+\s+){0,2}?(?:war|conflict)\b"
+)
 
 
 def _toll_scope(clause: str, low: str) -> str:
