@@ -155,6 +155,11 @@ def test_victims_and_side(sentence, victims, side):
         ("At least 40,000 people have been killed during the two-year conflict.", "cumulative"),
         ("UN says 1,000 civilians killed in Ukraine in past month, highest since 2022", "cumulative"),
         ("57 Palestinians killed in past 24 hours, ministry says", "incident"),
+        ("More than 1,200 Ukrainian civilians were killed between January and June, UN monitors said.",
+         "cumulative"),
+        ("Some 400 people died in October alone, the highest monthly toll of the war.", "cumulative"),
+        ("Ethiopia's two-year war in Tigray killed as many as 600,000 people, researchers estimate.", "cumulative"),
+        ("The war's deadliest strike killed 50 people in Kramatorsk.", "incident"),
     ],
 )
 def test_scope(sentence, scope):

@@ -1058,7 +1058,9 @@ def _is_cumulative(clause: str) -> bool:
     spans = (" the " in clause or " of " in clause) and contains_any(clause, _SPAN_WORDS)
     if spans and CUMULATIVE_SPAN_RE.search(clause):
         return True
-    if ("war" in clause or "conflict" in clause) and _IN_THE_WAR_RE.search(clause):
+    if ("war" in clause or "conflict" in clause) and (_IN_THE_WAR_RE.search(clause) or _WAR_KILLED_RE.search(clause)):
+        return True
+    if _PERIOD_HINT_RE.search(clause) and _PERIOD_RE.search(clause):
         return True
     return (" has " in clause or " have " in clause) and bool(_WAR_HAS_RE.search(clause))
 
@@ -1066,6 +1068,17 @@ def _is_cumulative(clause: str) -> bool:
 # "have died in Sudan's war", "killed during the two-year conflict": the war's own toll
 _IN_THE_WAR_RE = programs.compile(
     r"\b(?:in|during|throughout)\s+(?:the\s+|this\s+|its\s+|[\w-]+(?:'s|\u2019s)\s+)(?:[\w-]+\s+){0,2}?(?:war|conflict)\b"
+)
+
+
+# "the two-year war in Tigray killed as many as 600,000": the war itself killed them (not
+# "the war's deadliest strike killed 50")
+_WAR_KILLED_RE = programs.compile(r"\b(?:war|conflict)\s+(?:in\s+[\w-]+\s+)?(?:killed|claimed)\b")
+# a period's toll: "killed between January and June", "died in October alone", "the highest monthly toll"
+_PERIOD_HINT_RE = programs.compile(r"\b(?:between|from|alone|monthly)\b")
+_PERIOD_RE = programs.compile(
+    rf"\bbetween\s+{_MONTH}\w*\s+and\s+{_MONTH}|\bfrom\s+{_MONTH}\w*\s+(?:to|through|until)\s+{_MONTH}"
+    rf"|\bin\s+{_MONTH}\w*(?:\s+\d{{4}})?\s+alone\b|\bmonthly\s+(?:death\s+)?toll"
 )
 
 
