@@ -265,6 +265,8 @@ def test_a_toll_updated_a_day_after_its_attack_is_todays():
         "Russia launched 40 drones and 6 missiles overnight.",
         "More than 2 million people have been displaced by the fighting.",
         "The town was shelled dozens of times overnight.",
+        # a family is no count of its dead
+        "Three generations of one family were killed when the shell hit their home.",
         "The ceasefire took effect at midnight after 44 days of fighting.",
         "The army said there were casualties but gave no figures.",
         "The attack caused 30 casualties.",

@@ -101,7 +101,9 @@ _COMPOUND_AFTER = programs.compile(r"-(?:[a-z]|\d+-)")
 _AGE_BEFORE = programs.compile(r"\b(?:aged|age|ages|ages of|aged between|aged from)\s+$")
 _UNIT_AFTER = programs.compile(r"\s+(?:(?:more|other|long|straight|consecutive)\s+)?(?:days?|weeks?|hours?|months?|"
                                r"years?|minutes?|seconds?|decades?|nights?|km|kilometres?|kilometers?|miles?|"
-                               r"metres?|meters?|feet|kg|tons?|tonnes?)\b")
+                               r"metres?|meters?|feet|kg|tons?|tonnes?"
+                               # "three generations of one family": no count of people
+                               r"|generations?|famil(?:y|ies)|households?)\b")
 _PERCENT_AFTER = programs.compile(r"\s*(?:%|per\s?cent\b)")
 _TIME_AFTER = programs.compile(r"(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.|gmt|utc|hrs|o'clock)\b)")
 _DATE_AFTER = programs.compile(rf"\s+(?:of\s+)?{MONTHS}\b")
