@@ -228,6 +228,18 @@ def test_one_sentence_can_hold_a_current_and_a_historical_figure():
     assert [e.killed for e in past] == [20_000]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "killed"),
+    [
+        ("Israeli army says it killed 'dozens of terrorists' in Gaza City raid", 12),
+        ('Uganda LRA rebels kill "scores" in northern DR Congo', 20),
+        ("The soldiers' bodies were returned after 3 were killed.", 3),
+    ],
+)
+def test_quotation_marks_around_the_victims(sentence, killed):
+    assert one(sentence).killed == killed
+
+
 def test_beheadings_are_killings():
     assert one("Mozambique: insurgents behead 11 villagers in Cabo Delgado").killed == 11
 

@@ -566,11 +566,24 @@ def find_casualties(sentence: str, ctx: Context, low: str | None = None) -> list
     cue = _cue(text)
     if cue != "war" and not (cue == "not war" and _its_own_fighting(text, ctx.conflict)):
         return []
-    tagged, values, verbs = _tag(sentence, text)
+    tagged, values, verbs = _tag(_unquoted(sentence), _unquoted(text))
     if not values:
         return []
     mentions = _mentions(tagged, values, verbs)
     return _events(sentence, tagged, mentions, ctx)
+
+
+_QUOTE_MARKS = ("'", '"', "\u2018", "\u2019", "\u201c", "\u201d")
+# a quotation mark, not an apostrophe inside a word ("Israel's", "soldiers' bodies" keep theirs)
+_QUOTE_RE = re.compile("[\"\u201c\u201d]|(?<!\\w)['\u2018\u2019]|['\u2018\u2019](?![\\w\\s])|(?<=\\s)['\u2018\u2019]")
+
+
+def _unquoted(text: str) -> str:
+    """*text* with quotation marks as spaces (the same length: offsets hold), so that "killed
+    'dozens of terrorists'" reads as "killed dozens of terrorists"."""
+    if not any(mark in text for mark in _QUOTE_MARKS):
+        return text
+    return _QUOTE_RE.sub(" ", text)
 
 
 # A headline is read twice: as the story's first sentence, and again when the
