@@ -240,6 +240,13 @@ def test_quotation_marks_around_the_victims(sentence, killed):
     assert one(sentence).killed == killed
 
 
+def test_a_list_among_the_dead_is_the_toll_when_no_other_figure_is_given():
+    assert one("Blast at Gaza hospital compound: two doctors, a nurse and four patients among the dead").killed == 7
+    # beside a toll it is a part of it
+    assert [e.killed for e in find_casualties(
+        "At least 20 people were killed; two children were among the dead.", NOW)] == [20]
+
+
 def test_beheadings_are_killings():
     assert one("Mozambique: insurgents behead 11 villagers in Cabo Delgado").killed == 11
 

@@ -832,9 +832,10 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
             if whose:  # "the Armenian military death toll", "the French toll"
                 mention.sides = {_side_name(whose)}
             found.append(mention)
+    alone = not found  # "two doctors, a nurse and four patients among the dead" and no toll beside
     for m in AMONG_RE.finditer(tagged) if "among" in low else ():
         mention = _read_list(m, tagged, values, used, active=False)
-        if mention and mention.sides - {None}:
+        if mention and (mention.sides - {None} or alone):
             found.append(mention)
     return found
 
