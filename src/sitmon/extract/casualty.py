@@ -832,10 +832,13 @@ def _mentions(tagged: str, values: list[Quantity], verbs: _Verbs | None = None) 
             if whose:  # "the Armenian military death toll", "the French toll"
                 mention.sides = {_side_name(whose)}
             found.append(mention)
-    alone = not found  # "two doctors, a nurse and four patients among the dead" and no toll beside
+    alone = not found
     for m in AMONG_RE.finditer(tagged) if "among" in low else ():
         mention = _read_list(m, tagged, values, used, active=False)
-        if mention and (mention.sides - {None} or alone):
+        # a nationality's share of a toll; or, with no toll beside it, a list of the victims
+        # ("two doctors, a nurse and four patients among the dead"; a lone "three children
+        # were among the dead" is a part of a toll given elsewhere)
+        if mention and (mention.sides - {None} or (alone and len(_ITEM_RE.findall(tagged, *m.span("list"))) > 1)):
             found.append(mention)
     return found
 
