@@ -140,6 +140,11 @@ def test_weak_word_needs_a_war_context():
         ("Hezbollah fired rockets at northern Israel.", "Hezbollah"),
         ("Armenia accused Azerbaijan of shelling Goris.", "Azerbaijan"),
         ("Pakistan accuses Afghanistan of violating ceasefire along border", "Afghanistan"),
+        # who an attack is blamed on; who says it was behind it
+        ("Hundreds of pagers explode across Lebanon in attack blamed on Israel", "Israel"),
+        ("The attack, blamed on the RSF by a local resistance committee, happened in a shelter.", "RSF"),
+        ("Al-Shabaab said it was behind the bombing at the Damanyo camp.", "al-Shabaab"),
+        ("Ukraine fires US-made ATACMS into Russia for first time", "Ukraine"),
         ("The Houthis were accused of shelling Taiz.", "Houthis"),
         ("Sudan's army bombed RSF positions in Nyala.", "Sudanese army"),
         ("Gunmen killed five villagers near Kaya.", "gunmen"),
@@ -216,6 +221,9 @@ def test_actor(sentence, actor):
         # a source set off that names no side is not the side named before it
         ("Jihadists killed 40 soldiers in an attack on a base in Burkina Faso, security sources said.", None),
         ("A guided bomb struck a residential area of Ukraine's second city, the mayor said.", None),
+        ("The attack, blamed on the RSF by a local resistance committee, happened in a shelter.",
+         "local resistance committee"),
+        ("Hundreds of pagers explode across Lebanon in attack blamed on Israel", None),
         # the reporting verb nearest before the act
         ("The Kremlin said the pause had ended, while Ukraine reported Russian attacks across the front.",
          "Ukraine"),
@@ -231,6 +239,9 @@ def test_claimed_by(sentence, claimed_by):
     "sentence, location",
     [
         ("A missile attack on Ganja killed 14.", "Ganja"),
+        # who an attack is blamed on is not where it was
+        ("The attack was blamed on the RSF.", None),
+        ("Hundreds of pagers explode across Lebanon in attack blamed on Israel", "Lebanon"),
         ("Stepanakert was shelled overnight.", "Stepanakert"),
         ("Drones attacked targets near Kharkiv.", "Kharkiv"),
         ("Five soldiers killed in Mali ambush", "Mali"),

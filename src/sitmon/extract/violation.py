@@ -133,6 +133,7 @@ def find_violation(
 _RESPONSIBILITY = gated(re.compile(
     r"\bclaim(?:s|ed|ing)?\s+(?:responsibility|credit\b|(?:the\s+|an\s+|a\s+)?(?:deadly\s+)?"
     r"(?:attacks?|bombings?|strikes?|assault|ambush|killings?|raid|blast|explosion)\b)"
+    r"|\b(?:said|says|say)\s+(?:it|they)\s+(?:was|were|is|are)\s+behind\b"
 ))
 _MUTUAL = re.compile(r"\bclash(?:es|ed|ing)?\b|\bexchang(?:e|es|ed|ing)\s+(?:of\s+)?(?:fire|gunfire|shots)\b")
 
@@ -205,6 +206,16 @@ def _claim(
 ) -> tuple[str | None, str | None]:
     """(who says so, whom they accuse): "X accused Y of", "Y was accused of", "X said", "according to X"."""
     accuse = _ACCUSE_VERB.search(low)
+    if accuse and low.startswith(" on ", accuse.end()):  # "an attack blamed on Israel (by activists)"
+        by = _BLAMED_BY.search(low, accuse.end() + 4, accuse.end() + 60)
+        whom = _first_party(sentence, mentions, accuse.end() + 4, by.start() if by else accuse.end() + 60,
+                            gazetteer, info)
+        if by is None:
+            return None, whom
+        end = _BY_END.search(low, by.end())
+        source = sentence[by.end(): end.start() if end else by.end() + 50]
+        return _first_party(sentence, mentions, by.end(), by.end() + len(source), gazetteer, info) or _claimant(
+            source), whom
     if accuse:
         before = _tail_start(sentence, max(0, accuse.start() - 80), accuse.start())
         who = (_first_party(sentence, mentions, before, accuse.start(), gazetteer, info)
@@ -306,7 +317,7 @@ def _generic_party(text: str, info: ConflictInfo | None) -> str | None:
 
 # -- who did it --------------------------------------------------------------------
 
-_BY = re.compile(r"\b(?:by|from)\s+(?:the\s+)?")
+_BY = re.compile(r"\b(?:by|from|blamed\s+on)\s+(?:the\s+)?")
 _TAKING = re.compile(r"(?:re)?captur|seiz|retak|retook|took control|overr?an|stormed")
 _BY_END = re.compile(r"[,;:.]|\s(?:on|in|at|near|as|after|that|which|killed|killing|and|were|was|overnight|against)\b")
 _GAP_BREAK = re.compile(r"[,;:.]|\b(?:on|in|at|near|and|of|the|said|says|say|that|who|which|when)\b", re.IGNORECASE)
@@ -566,12 +577,14 @@ _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across
 
 def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, verbs: list[re.Match]) -> str | None:
     """The place of the act: the first place named after it, else one named before it as a place."""
-    candidates = [(m.start, m.text) for m in mentions if m.meaning.is_place or _named_after_preposition(sentence, m)]
+    candidates = [(m.start, m.text) for m in mentions
+                  if (m.meaning.is_place or _named_after_preposition(sentence, m)) and not _blamed_on(low, m.start)]
     by_name = {m.start for m in mentions}
     for match in _PREPOSITION_PLACE[sentence.isascii()].finditer(sentence):
         word = match.group("place")
         if word.split()[0] not in _NOT_PLACES and match.start("place") not in by_name:
-            candidates.append((match.start("place"), word))
+            if not _blamed_on(low, match.start("place")):
+                candidates.append((match.start("place"), word))
     candidates.sort()
     passive = _PASSIVE_ACT.search(sentence, max(0, act_start - 16), act_start) is not None
     if passive:
@@ -591,6 +604,15 @@ def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, 
         if _placed_before(sentence, start, place):
             return place
     return None
+
+
+def _blamed_on(low: str, start: int) -> bool:
+    """"blamed on (the) X": who is blamed, not where."""
+    return _BLAMED_ON.search(low, max(0, start - 16), start) is not None
+
+
+_BLAMED_BY = re.compile(r"\s+by\s+(?:the\s+|a\s+)?")
+_BLAMED_ON = re.compile(r"\bblamed\s+on\s+(?:the\s+)?$")
 
 
 def _named_after_preposition(sentence: str, mention: Mention) -> bool:
