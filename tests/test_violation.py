@@ -43,6 +43,7 @@ def violation(sentence: str, story: str = ""):
         "Insurgents beheaded 11 villagers in Cabo Delgado.",
         "Ukraine retakes village near Kupiansk",
         "A dozen peacekeepers were killed as M23 rebels advanced on Goma.",
+        "Al-Shabaab storms hotel near Somali presidential palace",
     ],
 )
 def test_hostile_acts_are_found(sentence):
@@ -76,6 +77,8 @@ def test_hostile_acts_are_found(sentence):
         "Fireworks were launched from the pier.",
         "The company retook the lead in the market.",
         "Stocks advanced on hopes of a rate cut.",
+        "Winter storms hit Gaza tent camps.",
+        "Heavy rains batter displacement camps in Sudan.",
     ],
 )
 def test_look_alikes_are_not_violations(sentence):
