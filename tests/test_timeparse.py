@@ -87,6 +87,18 @@ def test_planned_end_from_a_duration(text, hours):
     assert (end - start if end else None) == (timedelta(hours=hours) if hours else None)
 
 
+@pytest.mark.parametrize(
+    "text", ["no breaches a week after renewing the truce", "two days into the truce, fighting resumed"],
+)
+def test_a_time_since_the_truce_is_not_its_length(text):
+    assert resolve_end(text, None, PUBLISHED, PLUS4) is None
+
+
+def test_an_extension_of_days_is_a_length():
+    assert resolve_end("agree five-day extension of shaky ceasefire", None, PUBLISHED, PLUS4) == (
+        PUBLISHED + timedelta(days=5))
+
+
 def test_duration_without_a_start_counts_from_publication():
     assert resolve_end("a 48-hour truce", None, PUBLISHED, PLUS4) == PUBLISHED + timedelta(hours=48)
 

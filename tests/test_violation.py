@@ -79,6 +79,7 @@ def test_hostile_acts_are_found(sentence):
         "Stocks advanced on hopes of a rate cut.",
         "Winter storms hit Gaza tent camps.",
         "Heavy rains batter displacement camps in Sudan.",
+        "India and Pakistan report no breaches a week after renewing truce.",
     ],
 )
 def test_look_alikes_are_not_violations(sentence):
@@ -148,6 +149,12 @@ def test_weak_word_needs_a_war_context():
         ("The attack, blamed on the RSF by a local resistance committee, happened in a shelter.", "RSF"),
         ("Al-Shabaab said it was behind the bombing at the Damanyo camp.", "al-Shabaab"),
         ("Ukraine fires US-made ATACMS into Russia for first time", "Ukraine"),
+        # a side that denies a breach is not its author; a side accuses the other
+        ("Pakistan denies breaching ceasefire, says India is the violator", "India"),
+        ("Russia denies violating the truce", None),
+        ("Officials said a fire station was hit; Moscow accused Kyiv of breaking the pause.", "Ukraine"),
+        # monitors watch, they do not fire
+        ("US, Saudi monitors record violations of Sudan truce by both sides", None),
         ("The Houthis were accused of shelling Taiz.", "Houthis"),
         ("Sudan's army bombed RSF positions in Nyala.", "Sudanese army"),
         ("Gunmen killed five villagers near Kaya.", "gunmen"),

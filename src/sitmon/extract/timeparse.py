@@ -84,7 +84,10 @@ _DAY = gated(re.compile(
 ))
 _DURATION = re.compile(
     r"\b(?:(?:for|lasting)\s+(?:a\s+|another\s+|the\s+next\s+)?" + _NUM + r"\s+(hour|day|week|month)s?\b"
-    r"|(?:a\s+|an\s+)?" + _NUM + r"[- ](hour|day|week|month)(?:-long)?\s+(?=[a-z ]*(?:truce|ceasefire|cease-fire|pause|halt|cessation|armistice)))",
+    # (not "a week after renewing truce", "two days into the truce")
+    r"|(?:a\s+|an\s+)?" + _NUM + r"[- ](hour|day|week|month)(?:-long)?\s+"
+    r"(?=(?:(?!(?:after|before|ago|since|later|into)\b)[a-z]+\s+){0,4}"
+    r"(?:truce|ceasefire|cease-fire|pause|halt|cessation|armistice)))",
 )
 # "at 12:00 local time (0800 GMT)": the GMT figure is the unambiguous one.
 _GMT_LATER = re.compile(r"\s*(?:local(?: time)?)?\s*\(\s*\d{1,2}:?\d{2}\s*(?:gmt|utc)")

@@ -117,6 +117,10 @@ def find_violation(
         actor = None  # "Government forces and the SDF clash near Aleppo": neither alone
     else:
         actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
+        denied = _DENIED_BREACH.search(low) if actor else None
+        if denied:  # "Pakistan denies breaching ceasefire, says India is the violator"; "Russia denies violating it"
+            after = _first_party(sentence, mentions, denied.end(), len(sentence), gazetteer, info)
+            actor = after if after != actor else None
     return Violation(
         conflict=ctx.conflict,
         evidence=sentence,
@@ -135,6 +139,7 @@ _RESPONSIBILITY = gated(re.compile(
     r"(?:attacks?|bombings?|strikes?|assault|ambush|killings?|raid|blast|explosion)\b)"
     r"|\b(?:said|says|say)\s+(?:it|they)\s+(?:was|were|is|are)\s+behind\b"
 ))
+_DENIED_BREACH = gated(re.compile(r"\bden(?:y|ies|ied|ying)\s+(?:any\s+)?(?:breach|violat|break)\w*"))
 _MUTUAL = re.compile(r"\bclash(?:es|ed|ing)?\b|\bexchang(?:e|es|ed|ing)\s+(?:of\s+)?(?:fire|gunfire|shots)\b")
 
 
@@ -222,8 +227,11 @@ def _claim(
                or _claimant(sentence[before: accuse.start()]))
         of = _OF_FOR.search(low, accuse.end(), accuse.end() + 60)
         whom = _first_party(sentence, mentions, accuse.end(), of.start(), gazetteer, info) if of else None
-        if of and whom is None and who and info and who not in info.parties:
-            whom = country_named(mentions, accuse.end(), of.start(), info.name)  # "Pakistan accuses Afghanistan of"
+        if of and whom is None and who and info:
+            if who not in info.parties:
+                whom = country_named(mentions, accuse.end(), of.start(), info.name)  # "Pakistan accuses Afghanistan of"
+            elif any(accuse.end() <= m.start < of.start() for m in mentions):
+                whom = _opponent(who, info)  # "Moscow accused Kyiv of": a side accuses the other
         headline_passive = of is not None and not low[accuse.end(): of.start()].strip()
         if headline_passive or _PASSIVE_BEFORE.search(low, max(0, accuse.start() - 12), accuse.start()):
             who, whom = None, who  # "Houthis (were) accused of shelling Taiz"
@@ -431,7 +439,7 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
         if mention.end > act.start():
             continue
         gap = sentence[mention.end: act.start()]
-        if len(gap) > 24 or _GAP_BREAK.search(gap) or _backer(sentence, mention) or _as_place(sentence, mention):
+        if len(gap) > 24 or _GAP_BREAK.search(gap) or _not_author(sentence, mention) or _as_place(sentence, mention):
             return None
         entry = mention.entry(conflict)
         if entry.kind in ("party", "actor"):
@@ -444,6 +452,16 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
 
 # "M23 rebels backed by Rwanda shelled Goma": the backer is not who shelled.
 _BACKED_BY = re.compile(r"\b(?:backed|supported|armed|funded|sponsored|aided)\s+by\s+(?:the\s+)?$")
+
+
+def _not_author(sentence: str, mention: Mention) -> bool:
+    """A side named as a backer ("Rwanda-backed") or in a watching role ("Saudi monitors")."""
+    return _backer(sentence, mention) or _IN_ROLE.match(sentence, mention.end) is not None
+
+
+# "US, Saudi monitors record violations", "UN observers said": who watches, not who fired
+_IN_ROLE = re.compile(r"\s+(?:monitors?|mediators?|observers?|envoys?|negotiators?|diplomats?|inspectors?)\b",
+                      re.IGNORECASE)
 
 
 def _backer(sentence: str, mention: Mention) -> bool:
@@ -482,7 +500,7 @@ def _only_as(
 ) -> bool:
     """Whether *side* is named in ``sentence[start:end]`` only as someone's backer or as a place."""
     named = [m for m in mentions if start <= m.start < end and m.entry(conflict).name == side]
-    return bool(named) and all(_backer(sentence, m) or _as_place(sentence, m) for m in named)
+    return bool(named) and all(_not_author(sentence, m) or _as_place(sentence, m) for m in named)
 
 
 _HELPER = re.compile(r"\b(?:with|help|helped|assistance|support|alongside)\b", re.IGNORECASE)
