@@ -152,6 +152,7 @@ def test_weak_word_needs_a_war_context():
         # a side that denies a breach is not its author; a side accuses the other
         ("Pakistan denies breaching ceasefire, says India is the violator", "India"),
         ("Russia denies violating the truce", None),
+        ("Pakistan denies violating the ceasefire with India", None),
         ("Officials said a fire station was hit; Moscow accused Kyiv of breaking the pause.", "Ukraine"),
         # monitors watch, they do not fire
         ("US, Saudi monitors record violations of Sudan truce by both sides", None),

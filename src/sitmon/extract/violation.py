@@ -119,7 +119,8 @@ def find_violation(
         actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
         denied = _DENIED_BREACH.search(low) if actor else None
         if denied:  # "Pakistan denies breaching ceasefire, says India is the violator"; "Russia denies violating it"
-            after = _first_party(sentence, mentions, denied.end(), len(sentence), gazetteer, info)
+            blame = _BLAMES.search(low, denied.end())
+            after = _first_party(sentence, mentions, blame.end(), len(sentence), gazetteer, info) if blame else None
             actor = after if after != actor else None
     return Violation(
         conflict=ctx.conflict,
@@ -139,6 +140,7 @@ _RESPONSIBILITY = gated(re.compile(
     r"(?:attacks?|bombings?|strikes?|assault|ambush|killings?|raid|blast|explosion)\b)"
     r"|\b(?:said|says|say)\s+(?:it|they)\s+(?:was|were|is|are)\s+behind\b"
 ))
+_BLAMES = re.compile(r"\b(?:says?|said|blam(?:es|ed|ing)|accus(?:es|ed|ing))\b")
 _DENIED_BREACH = gated(re.compile(r"\bden(?:y|ies|ied|ying)\s+(?:any\s+)?(?:breach|violat|break)\w*"))
 _MUTUAL = re.compile(r"\bclash(?:es|ed|ing)?\b|\bexchang(?:e|es|ed|ing)\s+(?:of\s+)?(?:fire|gunfire|shots)\b")
 
