@@ -246,6 +246,8 @@ def _recase_shouting(sentences: list[str], acronyms: frozenset[str]) -> dict[str
     title case, in place, as the names are matched case by case; returns the originals
     by their new text. Names written in capitals anyway ("RSF") stay so."""
     originals: dict[str, str] = {}
+    if not any(map(str.isupper, sentences)):  # (nearly every story: one C pass)
+        return originals
     for i, sentence in enumerate(sentences):
         if len(sentence) < 20 or not sentence.isupper():  # (one C call: every sentence pays it)
             continue

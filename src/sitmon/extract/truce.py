@@ -511,7 +511,8 @@ def story_parties(
     for sentence, mentions, low in zip(sentences, found, lows or [None] * len(sentences)):
         if mentions:
             # ("Syrian and Russian warplanes": an outside state fighting beside a side is not one)
-            sides = [m for m in _unsponsored(sentence, mentions, low) if not _outside_combatant(sentence, m, conflict)]
+            sides = [m for m in _unsponsored(sentence, mentions, low)
+                     if conflict in m.meaning.conflicts or not _outside_combatant(sentence, m, conflict)]
             named.extend(gazetteer.parties(sentence, conflict, sides, actors=False))
     named = [p for p in dict.fromkeys(named) if p not in mediators]
     return complete_sides(named, gazetteer, conflict)

@@ -113,7 +113,8 @@ def find_violation(
     claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions, verbs, act.start())
     if claimed_by and _RESPONSIBILITY.search(low):
         actor = claimed_by  # "Islamic State claims responsibility for Kabul mosque bombing"
-    elif _MUTUAL.search(low, max(0, act.start() - 10), act.end()) and _sides_before(sentence, mentions, act, info) > 1:
+    elif (("clash" in low or "exchang" in low) and _MUTUAL.search(low, max(0, act.start() - 10), act.end())
+          and _sides_before(sentence, mentions, act, info) > 1):
         actor = None  # "Government forces and the SDF clash near Aleppo": neither alone
     else:
         actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
@@ -247,8 +248,11 @@ def _claim(
     sources = []
     # the reporting verb nearest before the act first ("The Kremlin said the pause ended, while
     # Ukraine reported Russian attacks"), then the others in order
-    before = [v for v in verbs if v.end() <= act_start]
-    for verb in before[::-1] + [v for v in verbs if v.end() > act_start]:
+    ordered = verbs
+    if len(verbs) > 1:
+        before = [v for v in verbs if v.end() <= act_start]
+        ordered = before[::-1] + verbs[len(before):]  # (verbs are in sentence order)
+    for verb in ordered:
         source = _tail_start(sentence, max(0, verb.start() - 60), verb.start())
         # "..., security sources said": the side named before the comma is not the source
         source = _set_off_source(sentence, source, verb.start()) or source
@@ -369,7 +373,9 @@ def _actor(
             and _PASSIVE_ACT.search(sentence, max(0, act.start() - 16), act.start())):
         return opponent  # "Azerbaijan said its second city was hit": hit by the other side
     subject_end = act.start()
-    struck = _ACTIVE_HARM.search(low_subject)
+    # (only a side named in the subject, or a pronoun for who says so, can be cut off)
+    named = claimed_by or any(subject_start <= m.start < subject_end for m in mentions)
+    struck = _ACTIVE_HARM.search(low_subject) if named else None
     if struck and _BY_MEANS_OF.search(low_subject, struck.end()) and not _RELATIVE.search(low_subject, struck.end()):
         # "Israel says it killed a Hezbollah commander in a drone strike": the act is the verb's
         # means and the names after the verb are whom it struck ("targets Taliban commander
@@ -597,13 +603,15 @@ _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across
 
 def _location(sentence: str, low: str, mentions: list[Mention], act_start: int, verbs: list[re.Match]) -> str | None:
     """The place of the act: the first place named after it, else one named before it as a place."""
+    blamed = "blamed on" in low  # (a side blamed is no place: tested only where one is)
     candidates = [(m.start, m.text) for m in mentions
-                  if (m.meaning.is_place or _named_after_preposition(sentence, m)) and not _blamed_on(low, m.start)]
+                  if (m.meaning.is_place or _named_after_preposition(sentence, m))
+                  and not (blamed and _blamed_on(low, m.start))]
     by_name = {m.start for m in mentions}
     for match in _PREPOSITION_PLACE[sentence.isascii()].finditer(sentence):
         word = match.group("place")
         if word.split()[0] not in _NOT_PLACES and match.start("place") not in by_name:
-            if not _blamed_on(low, match.start("place")):
+            if not (blamed and _blamed_on(low, match.start("place"))):
                 candidates.append((match.start("place"), word))
     candidates.sort()
     passive = _PASSIVE_ACT.search(sentence, max(0, act_start - 16), act_start) is not None
