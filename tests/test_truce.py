@@ -253,6 +253,7 @@ def test_mediators(sentence, mediators):
         ("Putin ordered a 36-hour ceasefire for Orthodox Christmas.", "holiday"),
         ("a four-day humanitarian halt over Orthodox Easter", "humanitarian"),
         ("a pause in fighting to allow aid into Gaza", "humanitarian"),
+        ("Israel and Hamas agree to a pause in fighting to allow polio vaccinations in Gaza", "humanitarian"),
         ("the truce, lasting until the end of the season, would allow aid to flow", "humanitarian"),
         ("Russia and Ukraine agreed a complete and total ceasefire.", "general"),
         # kind words elsewhere in the sentence say nothing about the truce
