@@ -44,6 +44,7 @@ def violation(sentence: str, story: str = ""):
         "Ukraine retakes village near Kupiansk",
         "A dozen peacekeepers were killed as M23 rebels advanced on Goma.",
         "Al-Shabaab storms hotel near Somali presidential palace",
+        "Two killed as Israeli drone targets car in southern Lebanon",
     ],
 )
 def test_hostile_acts_are_found(sentence):
@@ -192,6 +193,9 @@ def test_weak_word_needs_a_war_context():
         ("Russian and Ukrainian forces clashed near Pokrovsk.", None),
         # a title-case "In" breaks the tie between a name and the act as "in" does
         ("Armenians Burn Azeri Village In Fresh Fighting", "Armenia"),
+        # the main act, not the one it answers
+        ("Israel strikes Houthi-held port of Hodeidah after missile attack on Tel Aviv", "Israel"),
+        ("Afghan police repelled an insurgent attack on a district centre after a two-hour gun battle.", None),
         # a town is taken from the side named after "from", not by it
         ("Somali troops recapture town from al-Shabaab after fierce fighting", "Somali government"),
         ("Thai and Cambodian troops exchanged fire along the border despite the ceasefire, Thailand's army said.",
@@ -250,6 +254,8 @@ def test_claimed_by(sentence, claimed_by):
     "sentence, location",
     [
         ("A missile attack on Ganja killed 14.", "Ganja"),
+        ("Israel strikes Houthi-held port of Hodeidah after missile attack on Tel Aviv", "Hodeidah"),
+        ("Kyiv hit by massive Russian missile attack; power out across city", "Kyiv"),
         # who an attack is blamed on is not where it was
         ("The attack was blamed on the RSF.", None),
         ("Hundreds of pagers explode across Lebanon in attack blamed on Israel", "Lebanon"),
@@ -280,6 +286,8 @@ def test_location(sentence, location):
         ("A car bomb exploded in Baghdad.", "car bomb"),
         ("Gunmen opened fire on a bus in Kaduna.", "gunfire"),
         ("Clashes broke out in Khartoum.", None),
+        # the weapon of the attack answered is not the answer's
+        ("Ukraine strikes Russian refinery after drone attack on Kyiv", None),
     ],
 )
 def test_weapon(sentence, weapon):

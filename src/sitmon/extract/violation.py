@@ -123,15 +123,28 @@ def find_violation(
             blame = _BLAMES.search(low, denied.end())
             after = _first_party(sentence, mentions, blame.end(), len(sentence), gazetteer, info) if blame else None
             actor = after if after != actor else None
+    # what an act answers ("Israel strikes Hodeidah after missile attack on Tel Aviv") has
+    # its own place and weapon: read both before it
+    cut = _answered_at(text, act, r)
     return Violation(
         conflict=ctx.conflict,
         evidence=sentence,
         actor=actor,
         claimed_by=claimed_by,
-        location=_location(sentence, low, mentions, act.start(), verbs),
-        weapon=_weapon(text, r),
+        location=_location(sentence[:cut], low[:cut], [m for m in mentions if m.end <= cut], act.start(), verbs),
+        weapon=_weapon(text[:cut], r),
         breach=_breach(low, breach, r),
     )
+
+
+def _answered_at(text: str, act: re.Match, r: ViolationRules) -> int:
+    """Where the attack a weak act answers starts, else the text's end."""
+    if r.acts.name(act) == "strong" or not any(cue in text for cue in ("after", "follow", "respon", "retali", "aveng")):
+        return len(text)
+    answer = _IN_ANSWER_TO.search(text, act.end())
+    if answer is None or r.acts.pattern.search(text, answer.end()) is None:
+        return len(text)
+    return answer.start()
 
 
 # "claimed responsibility for", "the Taliban claimed the attack" (not "claims Russian attack
@@ -172,9 +185,27 @@ def _act(
         found.setdefault(acts.name(match), match)
     strong, breach = found.get("strong"), found.get("breach")
     weak = found.get("weak") or found.get("intercept")
-    if weak is not None and strong is None and not _at_war(text, ctx, mentions, story, r):
+    if weak is not None and (strong is None or _answers(text, weak, strong, mentions)):
+        # a weak word alone, or the main act before "after" a strong one ("Israel strikes
+        # Hodeidah after missile attack on Tel Aviv": the news is Israel's strike)
+        if _at_war(text, ctx, mentions, story, r):
+            return weak, breach is not None
         weak = None
     return strong or weak or breach, breach is not None
+
+
+_IN_ANSWER_TO = re.compile(r"\b(?:after|following|in response to|in retaliation for|to avenge|days after|hours after)\b")
+
+
+def _answers(text: str, weak: re.Match, strong: re.Match, mentions: list[Mention]) -> bool:
+    """Whether the weak act is a side's own ("Israel strikes ...") and comes before the strong
+    act it answers (not "police repelled an insurgent attack after a gun battle")."""
+    if weak.start() > strong.start() or _IN_ANSWER_TO.search(text, weak.end(), strong.start()) is None:
+        return False
+    return any(m.end <= weak.start() and _SIDE_THEN_VERB.fullmatch(text, m.end, weak.start()) for m in mentions)
+
+
+_SIDE_THEN_VERB = re.compile(r"\s+(?:(?:forces|troops|army|military|jets|warplanes)\s+)?")
 
 
 def _mask(text: str, r: ViolationRules | None = None) -> str:
@@ -597,6 +628,8 @@ _ATTRIBUTIVE = re.compile(
     r"region|city|province|oblast|district|with|for|from|as|when|while|but|to|of|the|a|an|again|late)\b)[a-z]"
 )
 _PASSIVE_ACT = re.compile(r"\b(?:was|were|been|being|is|are|came under)\s+(?:\w+\s+)?$")
+_HEADLINE_PASSIVE = re.compile(r"\s+(?:hit|struck|shelled|bombed|pounded|rocked|targeted|attacked|battered)\s+by\b",
+                               re.IGNORECASE)
 _PASSIVE_AFTER = re.compile(r"\s+(?:was|were|has been|had been|is|are|came under)\b")
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|on|near|at|outside|around|over|across|into|towards|toward|of)\s+(?:the\s+)?$")
 
@@ -652,8 +685,9 @@ def _named_after_preposition(sentence: str, mention: Mention) -> bool:
 
 
 def _placed_before(sentence: str, start: int, text: str) -> bool:
-    """A place before the act counts if it is the shelled subject or follows a preposition."""
-    if _PASSIVE_AFTER.match(sentence, start + len(text)):
+    """A place before the act counts if it is the shelled subject ("Kyiv was hit", headline
+    "Kyiv hit by ...") or follows a preposition."""
+    if _PASSIVE_AFTER.match(sentence, start + len(text)) or _HEADLINE_PASSIVE.match(sentence, start + len(text)):
         return True
     return bool(_PREPOSITION_BEFORE.search(sentence, max(0, start - 12), start))
 
