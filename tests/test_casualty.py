@@ -160,6 +160,7 @@ def test_victims_and_side(sentence, victims, side):
         ("Some 400 people died in October alone, the highest monthly toll of the war.", "cumulative"),
         ("Ethiopia's two-year war in Tigray killed as many as 600,000 people, researchers estimate.", "cumulative"),
         ("The war's deadliest strike killed 50 people in Kramatorsk.", "incident"),
+        ("Shelling in Donetsk killed one hundred and twelve people in a week.", "cumulative"),
     ],
 )
 def test_scope(sentence, scope):
