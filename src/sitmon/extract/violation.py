@@ -126,13 +126,17 @@ def find_violation(
     # what an act answers ("Israel strikes Hodeidah after missile attack on Tel Aviv") has
     # its own place and weapon: read both before it
     cut = _answered_at(text, act, r)
+    own_sentence, own_low = sentence, low
+    if cut < len(text):
+        own_sentence, own_low, text = sentence[:cut], low[:cut], text[:cut]
+        mentions = [m for m in mentions if m.end <= cut]
     return Violation(
         conflict=ctx.conflict,
         evidence=sentence,
         actor=actor,
         claimed_by=claimed_by,
-        location=_location(sentence[:cut], low[:cut], [m for m in mentions if m.end <= cut], act.start(), verbs),
-        weapon=_weapon(text[:cut], r),
+        location=_location(own_sentence, own_low, mentions, act.start(), verbs),
+        weapon=_weapon(text, r),
         breach=_breach(low, breach, r),
     )
 
