@@ -137,6 +137,7 @@ def test_a_war_story_keeps_a_truce_even_with_an_economic_word():
         ("Truce holds as talks continue in Doha", "in_effect"),
         ("Ceasefire talks began in Cairo on Sunday", "proposed"),
         ("US envoy holds talks in Beirut on a ceasefire between Israel and Hezbollah", "proposed"),
+        ("Somali government and al-Shabaab: no ceasefire in sight", "proposed"),
         # strikes that threaten a truce strike no deal
         ("Hamas says Israel's strikes threaten ceasefire", "in_effect"),  # (violated with its violation read)
         ("Israel and Hamas strike Gaza ceasefire deal", "agreed"),
@@ -254,6 +255,7 @@ def test_mediators(sentence, mediators):
         ("a four-day humanitarian halt over Orthodox Easter", "humanitarian"),
         ("a pause in fighting to allow aid into Gaza", "humanitarian"),
         ("Israel and Hamas agree to a pause in fighting to allow polio vaccinations in Gaza", "humanitarian"),
+        ("Myanmar's military extends earthquake truce until end of May", "humanitarian"),
         ("the truce, lasting until the end of the season, would allow aid to flow", "humanitarian"),
         ("Russia and Ukraine agreed a complete and total ceasefire.", "general"),
         # kind words elsewhere in the sentence say nothing about the truce
@@ -416,3 +418,15 @@ def test_strikes_on_someones_truce_do_not_make_it_their_own():
     events = extract("Hamas says Israel's strikes threaten ceasefire", "", datetime(2025, 3, 1, tzinfo=timezone.utc))
     [found] = [e for e in events if isinstance(e, Truce)]
     assert set(found.parties) == {"Israel", "Hamas"} and found.status != "agreed"
+
+
+@pytest.mark.parametrize(
+    ("title", "declarer"),
+    [
+        ("Resistance groups in Myanmar announce unilateral pause in attacks for earthquake relief", "Resistance forces"),
+        ("Army declares three-day truce in Sudan for Eid", "Sudanese army"),
+    ],
+)
+def test_a_side_named_by_a_common_noun_declares_its_truce_alone(title, declarer):
+    [found] = [e for e in extract(title, "", datetime(2025, 4, 2, tzinfo=timezone.utc)) if isinstance(e, Truce)]
+    assert found.parties == [declarer]

@@ -574,9 +574,11 @@ def unilateral_side(
 
 
 def _generic_party(text: str, info) -> str | None:
-    """The party a bare "the army" or "the rebels" means in this conflict."""
+    """The party a bare "the army" or "the rebels" means in this conflict (the words are
+    matched lower-cased: "Army declares truce", "Resistance groups announce a pause")."""
     if info is None:
         return None
+    text = lower(text)
     r = rules_for(text)
     if info.army and r.army_words.search(text):
         return info.army
