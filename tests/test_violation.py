@@ -173,6 +173,8 @@ def test_weak_word_needs_a_war_context():
         # a backer is not the attacker
         ("M23 rebels backed by Rwanda shelled the outskirts of Goma.", "M23"),
         ("Rwanda-backed rebels shelled the outskirts of Goma.", "M23"),
+        ("Suspected ADF militants killed 43 worshippers at a church in Komanda, Ituri", "ADF"),
+        ("CODECO militia attack displacement camp in Ituri, killing 40", "CODECO"),
         # who intercepts is not who attacked, nor is who helped
         ("Pakistan says it downed 25 Indian drones over several cities.", "India"),
         ("Iranian missiles were intercepted with help from the United States and Jordan.", "Iran"),
