@@ -233,7 +233,8 @@ def _fold_violations(violations: list[Violation | None]) -> None:
 
 
 _ANOTHER = re.compile(
-    r"(?:separately|elsewhere|meanwhile|in (?:a |an )?(?:separate|another|other) (?:\w+ )?(?:attack|strike|incident|development)s?)\b",
+    r"(?:separately|elsewhere|meanwhile"
+    r"|in (?:a |an )?(?:separate|another|other) (?:\w+ )?(?:attack|strike|incident|development)s?)\b",
     re.IGNORECASE,
 )
 

@@ -24,8 +24,8 @@ from functools import lru_cache
 from importlib import resources
 from re import _constants as _sre  # the standard library's own regex parser and its codes
 from re import _parser
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sitmon.extract import programs
 from sitmon.extract.subpatterns import by_first_character

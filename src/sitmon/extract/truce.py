@@ -633,20 +633,26 @@ def _sides(
     accused = _ACCUSED_PAIR.search(sentence) if "accus" in low else None
     for match in (_BETWEEN.search(sentence), _SUBJECT_PAIR.regex.search(sentence) if paired else None, accused):
         if match:
-            a_start, a_end = match.span("a")
-            for said in _REPORTED.finditer(sentence, a_start, a_end):  # "Trump says Thailand and Cambodia agreed"
-                a_start = said.end()
-            a = gazetteer.parties_within(sentence, mentions, a_start, a_end, conflict)
-            b = gazetteer.parties_within(sentence, mentions, *match.span("b"), conflict)
-            if info is not None and bool(a) != bool(b) and not set(a + b) & set(info.parties):
-                # "Pakistan and Afghanistan agree to ceasefire": a state from outside the
-                # conflict's sides and the country the conflict is named for are the sides
-                country = country_named(mentions, *match.span("b" if a else "a"), conflict)
-                a, b = (a, [country]) if a else ([country], b)
-            pair = [p for p in a + b if p]
-            pairs.append(list(dict.fromkeys(pair)))
+            pairs.append(_pair(sentence, match, gazetteer, conflict, mentions, info))
     named = gazetteer.parties(sentence, conflict, _unsponsored(sentence, mentions, low), actors=False)
     return pairs, [p for p in named if p in info.parties] if info else named
+
+
+def _pair(
+    sentence: str, match: re.Match, gazetteer: Gazetteer, conflict: str | None, mentions: list[Mention], info,
+) -> list[str]:
+    """The sides a pair names (its groups "a" and "b")."""
+    a_start, a_end = match.span("a")
+    for said in _REPORTED.finditer(sentence, a_start, a_end):  # "Trump says Thailand and Cambodia agreed"
+        a_start = said.end()
+    a = gazetteer.parties_within(sentence, mentions, a_start, a_end, conflict)
+    b = gazetteer.parties_within(sentence, mentions, *match.span("b"), conflict)
+    if info is not None and bool(a) != bool(b) and not set(a + b) & set(info.parties):
+        # "Pakistan and Afghanistan agree to ceasefire": a state from outside the conflict's
+        # sides and the country the conflict is named for are the sides
+        country = country_named(mentions, *match.span("b" if a else "a"), conflict)
+        a, b = (a, [country]) if a else ([country], b)
+    return list(dict.fromkeys(p for p in a + b if p))
 
 
 def complete_sides(named: list[str], gazetteer: Gazetteer, conflict: str | None) -> list[str]:

@@ -111,18 +111,7 @@ def find_violation(
     info = gazetteer.conflicts.get(ctx.conflict or "")
     verbs = list(r.claim.finditer(low))  # the reporting verbs: read by the claim and the subject
     claimed_by, accused = _claim(sentence, low, gazetteer, info, mentions, verbs, act.start())
-    if claimed_by and _RESPONSIBILITY.search(low):
-        actor = claimed_by  # "Islamic State claims responsibility for Kabul mosque bombing"
-    elif (("clash" in low or "exchang" in low) and _MUTUAL.search(low, max(0, act.start() - 10), act.end())
-          and _sides_before(sentence, mentions, act, info) > 1):
-        actor = None  # "Government forces and the SDF clash near Aleppo": neither alone
-    else:
-        actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
-        denied = _DENIED_BREACH.search(low) if actor else None
-        if denied:  # "Pakistan denies breaching ceasefire, says India is the violator"; "Russia denies violating it"
-            blame = _BLAMES.search(low, denied.end())
-            after = _first_party(sentence, mentions, blame.end(), len(sentence), gazetteer, info) if blame else None
-            actor = after if after != actor else None
+    actor = _attacker(sentence, low, act, gazetteer, info, mentions, claimed_by, accused, verbs)
     # what an act answers ("Israel strikes Hodeidah after missile attack on Tel Aviv") has
     # its own place and weapon: read both before it
     cut = _answered_at(text, act, r)
@@ -139,6 +128,26 @@ def find_violation(
         weapon=_weapon(text, r),
         breach=_breach(low, breach, r),
     )
+
+
+def _attacker(
+    sentence: str, low: str, act: re.Match, gazetteer: Gazetteer, info: ConflictInfo | None,
+    mentions: list[Mention], claimed_by: str | None, accused: str | None, verbs: list[re.Match],
+) -> str | None:
+    """Who made the attack: who claims it, whom its source accuses, else who the sentence
+    says did it (not who denies it)."""
+    if claimed_by and _RESPONSIBILITY.search(low):
+        return claimed_by  # "Islamic State claims responsibility for Kabul mosque bombing"
+    if (("clash" in low or "exchang" in low) and _MUTUAL.search(low, max(0, act.start() - 10), act.end())
+            and _sides_before(sentence, mentions, act, info) > 1):
+        return None  # "Government forces and the SDF clash near Aleppo": neither alone
+    actor = accused or _actor(sentence, low, act, gazetteer, info, mentions, claimed_by, verbs)
+    denied = _DENIED_BREACH.search(low) if actor else None
+    if denied:  # "Pakistan denies breaching ceasefire, says India is the violator"; "Russia denies violating it"
+        blame = _BLAMES.search(low, denied.end())
+        named = _first_party(sentence, mentions, blame.end(), len(sentence), gazetteer, info) if blame else None
+        return named if named != actor else None
+    return actor
 
 
 def _answered_at(text: str, act: re.Match, r: ViolationRules) -> int:
@@ -249,16 +258,8 @@ def _claim(
 ) -> tuple[str | None, str | None]:
     """(who says so, whom they accuse): "X accused Y of", "Y was accused of", "X said", "according to X"."""
     accuse = _ACCUSE_VERB.search(low)
-    if accuse and low.startswith(" on ", accuse.end()):  # "an attack blamed on Israel (by activists)"
-        by = _BLAMED_BY.search(low, accuse.end() + 4, accuse.end() + 60)
-        whom = _first_party(sentence, mentions, accuse.end() + 4, by.start() if by else accuse.end() + 60,
-                            gazetteer, info)
-        if by is None:
-            return None, whom
-        end = _BY_END.search(low, by.end())
-        source = sentence[by.end(): end.start() if end else by.end() + 50]
-        return _first_party(sentence, mentions, by.end(), by.end() + len(source), gazetteer, info) or _claimant(
-            source), whom
+    if accuse and low.startswith(" on ", accuse.end()):
+        return _blamed_on_claim(sentence, low, gazetteer, info, mentions, accuse.end() + 4)
     if accuse:
         before = _tail_start(sentence, max(0, accuse.start() - 80), accuse.start())
         who = (_first_party(sentence, mentions, before, accuse.start(), gazetteer, info)
@@ -300,6 +301,23 @@ def _claim(
         if who:
             return who, None
     return None, None
+
+
+def _blamed_on_claim(
+    sentence: str, low: str, gazetteer: Gazetteer, info: ConflictInfo | None, mentions: list[Mention], start: int,
+) -> tuple[str | None, str | None]:
+    """(who blames, whom) for "an attack blamed on Israel (by activists)"; *start*: after "on"."""
+    by = _BLAMED_BY.search(low, start, start + 60)
+    whom = _first_party(sentence, mentions, start, by.start() if by else start + 60, gazetteer, info)
+    if by is None:
+        return None, whom
+    end = _BY_END.search(low, by.end())
+    source_end = end.start() if end else by.end() + 50
+    who = _first_party(sentence, mentions, by.end(), source_end, gazetteer, info)
+    return who or _claimant(sentence[by.end(): source_end]), whom
+
+
+_BLAMED_BY = re.compile(r"\s+by\s+(?:the\s+|a\s+)?")
 
 
 def _set_off_source(sentence: str, start: int, end: int) -> int | None:
@@ -535,6 +553,8 @@ def country_named(mentions: list[Mention], start: int, end: int, conflict: str |
             if entry.kind in ("alias", "name") and entry.conflict == conflict:
                 return mention.text
     return None
+
+
 _PLACE_BEFORE = re.compile(r"\b(?:in|near|across|inside|over)\s+(?:the\s+)?$")
 
 
@@ -676,7 +696,6 @@ def _blamed_on(low: str, start: int) -> bool:
     return _BLAMED_ON.search(low, max(0, start - 16), start) is not None
 
 
-_BLAMED_BY = re.compile(r"\s+by\s+(?:the\s+|a\s+)?")
 _BLAMED_ON = re.compile(r"\bblamed\s+on\s+(?:the\s+)?$")
 
 
