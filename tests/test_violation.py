@@ -173,6 +173,10 @@ def test_weak_word_needs_a_war_context():
         # a backer is not the attacker
         ("M23 rebels backed by Rwanda shelled the outskirts of Goma.", "M23"),
         ("Rwanda-backed rebels shelled the outskirts of Goma.", "M23"),
+        # a state's demonym before an armed group is not the state
+        ("Iraqi militia drone attack hits US base in Syria, injuring 3 soldiers", None),
+        ("Pakistani militants attacked a checkpoint in Bannu.", "militants"),
+        ("Iraqi forces shelled an IS hideout near Mosul.", "Iraqi government"),
         ("Suspected ADF militants killed 43 worshippers at a church in Komanda, Ituri", "ADF"),
         ("CODECO militia attack displacement camp in Ituri, killing 40", "CODECO"),
         # who intercepts is not who attacked, nor is who helped

@@ -500,7 +500,8 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
         if mention.end > act.start():
             continue
         gap = sentence[mention.end: act.start()]
-        if len(gap) > 24 or _GAP_BREAK.search(gap) or _not_author(sentence, mention) or _as_place(sentence, mention):
+        if (len(gap) > 24 or _GAP_BREAK.search(gap) or _not_author(sentence, mention, conflict)
+                or _as_place(sentence, mention)):
             return None
         entry = mention.entry(conflict)
         if entry.kind in ("party", "actor"):
@@ -515,9 +516,20 @@ def _adjacent_party(sentence: str, act: re.Match, mentions: list[Mention], confl
 _BACKED_BY = re.compile(r"\b(?:backed|supported|armed|funded|sponsored|aided)\s+by\s+(?:the\s+)?$")
 
 
-def _not_author(sentence: str, mention: Mention) -> bool:
-    """A side named as a backer ("Rwanda-backed") or in a watching role ("Saudi monitors")."""
-    return _backer(sentence, mention) or _IN_ROLE.match(sentence, mention.end) is not None
+def _not_author(sentence: str, mention: Mention, conflict: str | None = None) -> bool:
+    """A side named as a backer ("Rwanda-backed"), in a watching role ("Saudi monitors"), or a
+    state's demonym before an armed group that is not the state ("Iraqi militia")."""
+    if _backer(sentence, mention) or _IN_ROLE.match(sentence, mention.end) is not None:
+        return True
+    if not mention.meaning.is_demonym or _NON_STATE_GROUP.match(sentence, mention.end) is None:
+        return False
+    name = mention.entry(conflict).name
+    return name in _COUNTRIES or name.endswith(" government")
+
+
+_NON_STATE_GROUP = re.compile(
+    r"\s+(?:militias?|militiamen|rebels?|insurgents?|gunmen|jihadists?|militants?|armed groups?)\b", re.IGNORECASE,
+)
 
 
 # "US, Saudi monitors record violations", "UN observers said": who watches, not who fired
@@ -563,7 +575,7 @@ def _only_as(
 ) -> bool:
     """Whether *side* is named in ``sentence[start:end]`` only as someone's backer or as a place."""
     named = [m for m in mentions if start <= m.start < end and m.entry(conflict).name == side]
-    return bool(named) and all(_not_author(sentence, m) or _as_place(sentence, m) for m in named)
+    return bool(named) and all(_not_author(sentence, m, conflict) or _as_place(sentence, m) for m in named)
 
 
 _HELPER = re.compile(r"\b(?:with|help|helped|assistance|support|alongside)\b", re.IGNORECASE)
